@@ -1,0 +1,84 @@
+# bootscope - see README.md. `make demo` and `make check` are the way in.
+
+CC      ?= cc
+NASM    ?= nasm
+LD      ?= ld
+BUILD   := build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread -MMD -MP
+LDLIBS  := -lcjson -lm -pthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+VMM_SRCS := $(wildcard vmm/*.c)
+VMM_OBJS := $(VMM_SRCS:vmm/%.c=$(BUILD)/vmm/%.o) $(BUILD)/vmm/firmware_blob.o
+LIB_OBJS := $(filter-out $(BUILD)/vmm/main.o,$(VMM_OBJS))
+
+# Guests: the firmware ROM (linked into the binary), the demo kernel, test guests.
+BIOS       := $(BUILD)/firmware/bios.bin
+RAW_GUESTS := $(patsubst firmware/test/%.asm,$(BUILD)/firmware/%.bin,$(wildcard firmware/test/*.asm))
+GUESTS     := $(BUILD)/firmware/demo.elf $(RAW_GUESTS)
+
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all demo check test bench deps clean
+all: $(BUILD)/bootscope $(GUESTS) $(UNIT_BINS)
+
+deps:
+	@tools/install-deps
+
+$(BUILD)/bootscope: $(VMM_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libbootscope.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vmm/%.o: vmm/%.c | $(BUILD)/vmm
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) | $(BUILD)/vmm
+	$(CC) -c -DBIOS_BIN='"$(BIOS)"' -o $@ $<
+
+$(BIOS): firmware/bios.asm | $(BUILD)/firmware
+	$(NASM) -Werror -f bin -MD $@.d -o $@ $<
+
+# Flat real-mode test guests, loaded with --raw.
+$(BUILD)/firmware/%.bin: firmware/test/%.asm firmware/lib/com1.inc firmware/lib/com1.mac | $(BUILD)/firmware
+	$(NASM) -Werror -f bin -I firmware/lib/ -o $@ $<
+
+# Multiboot ELF kernels: nasm objects linked at 1 MiB.
+$(BUILD)/firmware/%.o: firmware/%.asm firmware/lib/com1.inc firmware/lib/com1.mac | $(BUILD)/firmware
+	$(NASM) -Werror -f elf32 -I firmware/lib/ -o $@ $<
+
+$(BUILD)/firmware/%.elf: $(BUILD)/firmware/%.o firmware/kernel.ld
+	$(LD) -m elf_i386 -nostdlib -static --build-id=none --no-warn-rwx-segments -T firmware/kernel.ld -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbootscope.a $(LDLIBS) -lcmocka
+
+$(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests:
+	mkdir -p $@
+
+# The demo: a Multiboot kernel with two modules, timed to its last line.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bootscope run --kernel $(BUILD)/firmware/demo.elf --append "console=ttyS0 demo" \
+		--module $(BUILD)/firmware/realmode.bin,first --module firmware/demo.asm,second \
+		--mark memory='^memory:' --mark modules='^module 2' --until '^demo: done'
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run
+
+test: all
+	@tests/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/vmm/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d)

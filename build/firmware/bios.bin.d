@@ -1,0 +1,2 @@
+build/firmware/bios.bin : firmware/bios.asm
+

@@ -1,0 +1,2 @@
+build/vmm/clock.o: vmm/clock.c include/clock.h
+include/clock.h:

@@ -1,0 +1,2 @@
+build/vmm/events.o: vmm/events.c include/events.h
+include/events.h:

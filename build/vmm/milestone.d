@@ -1,0 +1,2 @@
+build/vmm/milestone.o: vmm/milestone.c include/milestone.h
+include/milestone.h:

@@ -1,0 +1,11 @@
+build/vmm/options.o: vmm/options.c include/loader.h include/util.h \
+ include/options.h include/vm.h include/bus.h include/events.h \
+ include/memmap.h include/milestone.h
+include/loader.h:
+include/util.h:
+include/options.h:
+include/vm.h:
+include/bus.h:
+include/events.h:
+include/memmap.h:
+include/milestone.h:

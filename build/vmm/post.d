@@ -1,0 +1,9 @@
+build/vmm/post.o: vmm/post.c include/devices.h include/vm.h include/bus.h \
+ include/events.h include/memmap.h include/milestone.h include/util.h
+include/devices.h:
+include/vm.h:
+include/bus.h:
+include/events.h:
+include/memmap.h:
+include/milestone.h:
+include/util.h:

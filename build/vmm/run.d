@@ -1,0 +1,9 @@
+build/vmm/run.o: vmm/run.c include/clock.h include/vm.h include/bus.h \
+ include/events.h include/memmap.h include/milestone.h include/util.h
+include/clock.h:
+include/vm.h:
+include/bus.h:
+include/events.h:
+include/memmap.h:
+include/milestone.h:
+include/util.h:

@@ -1,0 +1,52 @@
+/*
+ * bus.h - who answers a port or MMIO access.
+ *
+ * Devices register a port range or an address range with a handler. Port
+ * lookup is one byte read from a 64 Ki table (the index of the device), so
+ * dispatch costs the same whatever the number of devices. An access nobody
+ * claims is recorded as an event and answered as an unconnected ISA bus
+ * would: reads return all ones, writes vanish.
+ */
+#ifndef BOOTSCOPE_BUS_H
+#define BOOTSCOPE_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm_cpu;
+
+/*
+ * addr is the port or physical address, data holds len bytes (1, 2, 4 or 8)
+ * in guest byte order. A read handler fills data. Returns 0, or negative
+ * errno for a fault in the VMM itself (which ends the run).
+ */
+typedef int (*bus_fn)(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *data,
+		      uint32_t len, bool is_write);
+
+#define BUS_MAX_DEVICES 63
+
+struct bus_device {
+	const char *name;
+	uint64_t base, len;
+	bus_fn fn;
+	void *dev;
+};
+
+struct bus {
+	struct bus_device pio[BUS_MAX_DEVICES + 1];	/* [0] unused: "nobody" */
+	int nr_pio;
+	uint8_t port_map[65536];
+	struct bus_device mmio[BUS_MAX_DEVICES];
+	int nr_mmio;
+};
+
+int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t len,
+		      bus_fn fn, void *dev);
+int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_t len,
+		       bus_fn fn, void *dev);
+/* Dispatch one access; unclaimed ones are recorded on cpu and answered with ones. */
+int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bool is_write);
+int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
+const struct bus_device *bus__find_pio(const struct bus *bus, uint16_t port);
+
+#endif

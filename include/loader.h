@@ -1,0 +1,39 @@
+/*
+ * loader.h - putting a guest image into guest memory.
+ *
+ * Each loader works on bytes already read (struct file_buf), checks every
+ * offset against the file size and every destination against the memory map
+ * (memmap__claim), and ends by telling the firmware where to enter. A refusal
+ * returns -EINVAL with a message that names the file and the problem.
+ */
+#ifndef BOOTSCOPE_LOADER_H
+#define BOOTSCOPE_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct vm;
+
+#define RAW_DEFAULT_ADDR 0x7c00u
+#define RAW_MIN_ADDR 0x500u		/* above the IVT and BIOS data area */
+#define KERNEL_MAX_SIZE (256 * MiB)	/* larger files are refused before reading */
+
+/* A flat real-mode image at addr, entered at addr with DL=0x80. */
+int raw__load(struct vm *vm, const struct file_buf *f, uint32_t addr, char *err, size_t errlen);
+
+/* Is this a Multiboot (v1) image? Searches the first 8 KiB for the header. */
+bool multiboot__detect(const struct file_buf *f);
+/*
+ * Load a Multiboot kernel, its modules and the boot information. cmdline is
+ * the full kernel command line, modules[i] already read.
+ */
+struct mb_module {
+	struct file_buf file;
+	const char *cmdline;
+};
+int multiboot__load(struct vm *vm, const struct file_buf *kernel, const char *cmdline,
+		    struct mb_module *mods, int nr_mods, char *err, size_t errlen);
+
+#endif

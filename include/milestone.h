@@ -1,0 +1,84 @@
+/*
+ * milestone.h - guest text in, named points in time out.
+ *
+ * Every byte a guest writes to a text port (UART, debugcon) arrives here with
+ * the time of the exit that carried it. Bytes are collected per source into
+ * lines; a finished line is copied to the output stream and matched against
+ * the --mark and --until patterns. The first line matching a pattern fixes
+ * that milestone's time. Built-in milestones (entry, first-output) are hit
+ * directly by the devices that see them.
+ *
+ * One text object is shared by all vCPUs, so it has its own mutex; it is
+ * taken per text byte, never per exit in general.
+ */
+#ifndef BOOTSCOPE_MILESTONE_H
+#define BOOTSCOPE_MILESTONE_H
+
+#include <pthread.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAX_MILESTONES 64
+#define TEXT_LINE_MAX 1024	/* longer lines are matched in pieces of this size */
+
+enum ms_kind { MS_BUILTIN, MS_MARK, MS_UNTIL };
+
+struct milestone {
+	char name[64];
+	enum ms_kind kind;
+	regex_t re;
+	bool has_re;
+	bool hit;
+	uint64_t t;		/* clock__now() at the hit */
+	int vcpu;
+};
+
+enum text_source { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402, TEXT_NR };
+
+struct text_line {
+	char buf[TEXT_LINE_MAX];
+	size_t len;
+	size_t emitted;		/* bytes of buf already written to out */
+	size_t matched;		/* length at the last match of the unfinished line */
+	uint64_t t_last;	/* time of the latest byte */
+	int vcpu_last;
+};
+
+struct milestones {
+	pthread_mutex_t lock;
+	struct milestone ms[MAX_MILESTONES];
+	int n;
+	int id_entry, id_first_output;
+
+	struct text_line line[TEXT_NR];
+	FILE *out;		/* stdout or --serial FILE */
+	uint64_t text_bytes;
+	uint64_t lines;
+	char last_line[TEXT_LINE_MAX];	/* last complete guest line, for error reports */
+
+	/* Called (with lock held) when the --until pattern matches. */
+	void (*on_until)(void *opaque, uint64_t t, int vcpu);
+	void *opaque;
+};
+
+void milestones__init(struct milestones *m, FILE *out);
+void milestones__destroy(struct milestones *m);
+/* Add a pattern milestone; returns its id, or -EINVAL with err set. */
+int milestones__add_pattern(struct milestones *m, const char *name, const char *regex,
+			    enum ms_kind kind, char *err, size_t errlen);
+int milestones__add_builtin(struct milestones *m, const char *name);
+/* First call for an id wins; later calls are ignored. Takes the lock. */
+void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu);
+/* One byte of guest text from a source. */
+void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uint64_t t, int vcpu);
+/*
+ * Write out unfinished lines and match them as they stand, at the time of
+ * their latest byte, so a prompt without a newline ("login: ") can be an
+ * --until target. Called periodically by the main thread and at the end.
+ */
+void milestones__flush(struct milestones *m, bool final);
+int milestones__find(const struct milestones *m, const char *name);
+
+#endif

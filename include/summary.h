@@ -1,0 +1,19 @@
+/*
+ * summary.h - what a run reports: the JSON summary (--json) and the
+ * human-readable table on stderr. Both read the vm after the vCPU threads
+ * have been joined. JSON field names are documented in README and stable.
+ */
+#ifndef BOOTSCOPE_SUMMARY_H
+#define BOOTSCOPE_SUMMARY_H
+
+#include <stdio.h>
+
+struct vm;
+struct cJSON;
+
+struct cJSON *summary__json(const struct vm *vm);
+/* Write to path ("-" = stdout); returns 0 or negative errno. */
+int summary__write_json(const struct vm *vm, const char *path);
+void summary__print(const struct vm *vm, FILE *f);
+
+#endif

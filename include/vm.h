@@ -1,0 +1,196 @@
+/*
+ * vm.h - the machine: configuration, guest memory, vCPUs and the run state.
+ *
+ * Data flow of a run: options fill struct vm_config; kvm__init() opens
+ * /dev/kvm and builds the VM and its memory; devices register on the bus;
+ * a loader places the guest and fills the firmware hand-off; run__start()
+ * starts one thread per vCPU, each looping KVM_RUN -> exit handler; the
+ * first party that decides the run is over calls run__end(), the main thread
+ * stops the vCPUs, and summary__* report what was recorded.
+ */
+#ifndef BOOTSCOPE_VM_H
+#define BOOTSCOPE_VM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "events.h"
+#include "memmap.h"
+#include "milestone.h"
+#include "util.h"
+
+#define VERSION "0.1.0"
+
+#define MAX_VCPUS 8
+#define MAX_MODULES 64
+#define MAX_MARKS 32
+#define NR_EXIT_REASONS 64	/* KVM_EXIT_* codes; larger ones count as the last slot */
+
+#define RAM_MIN (1 * MiB)
+#define RAM_MAX (3584 * MiB)	/* 3.5 GiB: everything stays below the PCI/ROM hole */
+#define RAM_DEFAULT (256 * MiB)
+
+struct module_arg {
+	const char *path;
+	const char *cmdline;	/* may be NULL */
+};
+
+struct mark_arg {
+	const char *name;
+	const char *regex;
+};
+
+struct vm_config {
+	uint64_t ram_size;
+	int smp;
+	const char *kernel;
+	const char *append;
+	const char *raw;
+	uint32_t raw_addr;
+	struct module_arg modules[MAX_MODULES];
+	int nr_modules;
+	struct mark_arg marks[MAX_MARKS];
+	int nr_marks;
+	const char *until;
+	double timeout_s;
+	const char *serial_path;
+	const char *json_path;
+	bool quiet;
+};
+
+enum outcome {
+	OUTCOME_NONE,
+	OUTCOME_UNTIL,		/* --until matched */
+	OUTCOME_EXIT,		/* isa-debug-exit */
+	OUTCOME_SHUTDOWN,	/* triple fault / KVM_EXIT_SHUTDOWN / system reset */
+	OUTCOME_HALTED,		/* every vCPU halted with interrupts off, or waiting for SIPI */
+	OUTCOME_NO_BOOT,	/* firmware INT 18h/19h: nothing to boot */
+	OUTCOME_TIMEOUT,
+	OUTCOME_INTERRUPTED,	/* SIGINT / SIGTERM */
+	OUTCOME_ERROR,
+};
+
+struct exit_stat {
+	uint64_t count;
+	uint64_t total_ns;
+	uint64_t min_ns;
+	uint64_t max_ns;
+};
+
+/* What the idle check found when it kicked a vCPU that had stopped exiting. */
+enum cpu_idle {
+	IDLE_UNKNOWN,
+	IDLE_RUNNING,
+	IDLE_HALTED_IF0,	/* HLT with EFLAGS.IF clear: only NMI/INIT can wake it */
+	IDLE_HALTED_IF1,
+	IDLE_WAIT_SIPI,		/* an AP nobody started */
+};
+
+struct vm;
+
+struct kvm_cpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+
+	uint64_t t_exit;	/* clock__now() when the current exit left KVM_RUN */
+	_Atomic uint64_t t_last_exit;	/* the same, of the last real exit (not a kick) */
+
+	/* Written by this vCPU's thread only; read after it is joined. */
+	struct exit_stat exits[NR_EXIT_REASONS];
+	uint64_t guest_ns;	/* time spent inside KVM_RUN */
+	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
+	struct event_log events;
+
+	/* Idle detection handshake with the main thread. */
+	_Atomic uint64_t nr_exits;
+	atomic_bool idle_check;
+	_Atomic int idle;
+};
+
+struct run_state {
+	atomic_bool ended;
+	enum outcome outcome;
+	int exit_status;
+	uint64_t t_end;
+	int vcpu;		/* who ended it, -1 for the main thread */
+	uint32_t guest_exit_code;
+	char message[256];	/* why, for errors and abnormal ends */
+	int wake_fd;		/* eventfd the main thread polls */
+};
+
+struct vm {
+	struct vm_config cfg;
+
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+
+	uint8_t *ram;		/* guest physical address X is ram[X] for X < ram_size */
+	uint64_t ram_size;
+	int ram_fd;		/* memfd backing ram, shareable with a device-model child */
+	uint8_t *rom;		/* firmware ROM image, ROM_SIZE bytes */
+	struct memmap map;
+
+	struct bus bus;
+	struct milestones ms;
+
+	int nr_cpus;
+	struct kvm_cpu *cpus[MAX_VCPUS];
+
+	atomic_bool started;
+	uint64_t t0;		/* first KVM_RUN of vCPU 0 */
+	uint64_t t_setup;	/* process start, for the setup cost */
+	struct run_state run;
+
+	/* What was booted, for the summary. */
+	const char *boot_kind;	/* "multiboot" or "raw" */
+	const char *boot_file;
+	uint32_t boot_entry;
+
+	/* Unclaimed port accesses per port, [port][0=read,1=write]. */
+	_Atomic uint32_t (*unhandled_pio)[2];
+};
+
+/* kvm.c */
+int kvm__init(struct vm *vm, char *err, size_t errlen);
+void kvm__exit(struct vm *vm);
+int kvm__irq_line(struct vm *vm, int gsi, int level);
+/* Map the (filled) firmware ROM at 0xf0000 and 0xffff0000, read-only. */
+int kvm__map_rom(struct vm *vm, char *err, size_t errlen);
+
+/* kvm_cpu.c */
+int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen);
+int kvm_cpu__start(struct kvm_cpu *cpu);
+void kvm_cpu__kick(struct kvm_cpu *cpu);
+const char *kvm_cpu__exit_name(unsigned reason);
+
+/* run.c */
+int run__start(struct vm *vm, char *err, size_t errlen);
+/* First caller wins; returns true if this call ended the run. */
+bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void run__wait(struct vm *vm);
+const char *outcome__name(enum outcome o);
+
+static inline bool run__ended(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->run.ended, memory_order_acquire);
+}
+
+static inline void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+#endif

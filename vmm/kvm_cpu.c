@@ -1,0 +1,323 @@
+/*
+ * kvm_cpu.c - one thread per vCPU: KVM_RUN, then the handler for the exit
+ * reason, from a table.
+ *
+ * Per exit the loop reads the clock twice (leaving KVM_RUN, and after the
+ * handler, which doubles as the next entry time), bumps this vCPU's own
+ * counters and touches nothing shared unless the device does. Time inside
+ * KVM_RUN is the guest's; time between is the VMM's.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpuid.h"
+#include "vm.h"
+
+#define KICK_SIGNAL SIGUSR1
+
+typedef int (*exit_fn)(struct kvm_cpu *cpu);
+
+static int handle_io(struct kvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint32_t size = run->io.size, count = run->io.count;
+	uint8_t *p = (uint8_t *)run + run->io.data_offset;
+
+	if (size == 0 || size > 4 || run->io.data_offset > cpu->run_size ||
+	    (uint64_t)size * count > cpu->run_size - run->io.data_offset)
+		return -EFAULT;
+	/* String I/O (rep ins/outs) arrives as count consecutive items. */
+	for (uint32_t i = 0; i < count; i++, p += size) {
+		int rc = bus__pio(cpu, run->io.port, p, size, run->io.direction == KVM_EXIT_IO_OUT);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int handle_mmio(struct kvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+
+	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
+		return -EFAULT;
+	return bus__mmio(cpu, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+			 run->mmio.is_write);
+}
+
+static int handle_shutdown(struct kvm_cpu *cpu)
+{
+	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+		 "vCPU %d shut down (triple fault)", cpu->id);
+	return 0;
+}
+
+static int handle_system_event(struct kvm_cpu *cpu)
+{
+	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+		 "vCPU %d: system event %u (reset or power off)", cpu->id, cpu->run->system_event.type);
+	return 0;
+}
+
+/* With the in-kernel LAPIC, HLT stays in KVM; an exit here means no irqchip. */
+static int handle_hlt(struct kvm_cpu *cpu)
+{
+	run__end(cpu->vm, OUTCOME_HALTED, EXIT_OK, cpu->id, cpu->t_exit, "vCPU %d halted", cpu->id);
+	return 0;
+}
+
+static void describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		snprintf(buf, len, "(registers unavailable)");
+		return;
+	}
+	snprintf(buf, len, "CS:EIP %04x:%08llx (linear 0x%llx, %s mode)", sregs.cs.selector,
+		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip),
+		 !(sregs.cr0 & 1) ? "real" : (sregs.efer & 0x400) ? "long" :
+		 (sregs.cr0 & 0x80000000u) ? "paged protected" : "protected");
+}
+
+static int handle_internal_error(struct kvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	char where[128], bytes[64] = "";
+	const char *what;
+
+	describe_pc(cpu, where, sizeof(where));
+	switch (run->internal.suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		what = "KVM could not emulate a guest instruction";
+		if (run->emulation_failure.ndata >= 3 &&
+		    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+			size_t n = MIN((size_t)run->emulation_failure.insn_size,
+				       sizeof(run->emulation_failure.insn_bytes));
+			size_t off = (size_t)snprintf(bytes, sizeof(bytes), ", bytes");
+
+			for (size_t i = 0; i < n && off < sizeof(bytes); i++)
+				off += (size_t)snprintf(bytes + off, sizeof(bytes) - off, " %02x",
+							run->emulation_failure.insn_bytes[i]);
+		}
+		break;
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		what = "KVM hit an exception while delivering another";
+		break;
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		what = "KVM could not deliver an event to the guest";
+		break;
+	default:
+		what = "KVM internal error";
+		break;
+	}
+	run__end(cpu->vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, cpu->t_exit,
+		 "vCPU %d: %s (suberror %u) at %s%s; hosts differ in what their KVM can run", cpu->id,
+		 what, run->internal.suberror, where, bytes);
+	return 0;
+}
+
+static int handle_fail_entry(struct kvm_cpu *cpu)
+{
+	run__end(cpu->vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, cpu->t_exit,
+		 "vCPU %d: KVM could not enter the guest (hardware reason 0x%llx)", cpu->id,
+		 (unsigned long long)cpu->run->fail_entry.hardware_entry_failure_reason);
+	return 0;
+}
+
+static int handle_nothing(struct kvm_cpu *cpu)
+{
+	(void)cpu;
+	return 0;
+}
+
+static const exit_fn exit_handlers[NR_EXIT_REASONS] = {
+	[KVM_EXIT_IO] = handle_io,
+	[KVM_EXIT_MMIO] = handle_mmio,
+	[KVM_EXIT_SHUTDOWN] = handle_shutdown,
+	[KVM_EXIT_SYSTEM_EVENT] = handle_system_event,
+	[KVM_EXIT_HLT] = handle_hlt,
+	[KVM_EXIT_INTERNAL_ERROR] = handle_internal_error,
+	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = handle_nothing,
+	[KVM_EXIT_INTR] = handle_nothing,
+};
+
+const char *kvm_cpu__exit_name(unsigned reason)
+{
+	static const char *const names[NR_EXIT_REASONS] = {
+		[KVM_EXIT_UNKNOWN] = "unknown", [KVM_EXIT_EXCEPTION] = "exception",
+		[KVM_EXIT_IO] = "io", [KVM_EXIT_HYPERCALL] = "hypercall", [KVM_EXIT_DEBUG] = "debug",
+		[KVM_EXIT_HLT] = "hlt", [KVM_EXIT_MMIO] = "mmio",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open", [KVM_EXIT_SHUTDOWN] = "shutdown",
+		[KVM_EXIT_FAIL_ENTRY] = "fail_entry", [KVM_EXIT_INTR] = "intr",
+		[KVM_EXIT_SET_TPR] = "set_tpr", [KVM_EXIT_TPR_ACCESS] = "tpr_access",
+		[KVM_EXIT_NMI] = "nmi", [KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+		[KVM_EXIT_SYSTEM_EVENT] = "system_event", [KVM_EXIT_X86_RDMSR] = "rdmsr",
+		[KVM_EXIT_X86_WRMSR] = "wrmsr",
+	};
+
+	if (reason >= NR_EXIT_REASONS - 1)
+		return "other";
+	return names[reason] ? names[reason] : "other";
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen)
+{
+	struct kvm_cpu *cpu = calloc(1, sizeof(*cpu));
+	int rc;
+
+	if (!cpu) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cpu->vm = vm;
+	cpu->id = id;
+	vm->cpus[vm->nr_cpus++] = cpu;
+	for (int r = 0; r < NR_EXIT_REASONS; r++)
+		cpu->exits[r].min_ns = UINT64_MAX;
+	cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (cpu->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %d failed: %s", id, strerror(errno));
+		return -errno;
+	}
+	cpu->run_size = (size_t)vm->run_size;
+	cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
+		snprintf(err, errlen, "cannot map vCPU %d's run area: %s", id, strerror(errno));
+		return -errno;
+	}
+	/* A fresh vCPU sits at the reset vector (CS base 0xffff0000, IP 0xfff0); APs wait for SIPI. */
+	if ((rc = cpuid__set(cpu, err, errlen)))
+		return rc;
+	return 0;
+}
+
+/* The main thread asked what this quiet vCPU is doing. */
+static void answer_idle_check(struct kvm_cpu *cpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	int idle = IDLE_RUNNING;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) == 0) {
+		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+			idle = IDLE_WAIT_SIPI;
+		else if (mp.mp_state == KVM_MP_STATE_HALTED && ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0)
+			idle = (regs.rflags & 0x200) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
+	}
+	atomic_store(&cpu->idle, idle);
+	atomic_store(&cpu->idle_check, false);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_cpu *cpu = arg;
+	struct vm *vm = cpu->vm;
+	sigset_t set;
+	uint64_t t_in;
+
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	t_in = clock__now();
+	if (cpu->id == 0) {
+		vm->t0 = t_in;
+		atomic_store(&vm->started, true);
+	}
+	while (!run__ended(vm)) {
+		unsigned reason;
+		exit_fn fn;
+		int r = ioctl(cpu->fd, KVM_RUN, 0);
+		uint64_t t_done;
+
+		cpu->t_exit = clock__now();
+		cpu->guest_ns += cpu->t_exit - t_in;
+		if (r < 0) {
+			int e = errno;
+
+			t_in = cpu->t_exit;
+			/* EINTR: our kick. EAGAIN: an AP woken from wait-for-SIPI. */
+			if (e == EINTR || e == EAGAIN) {
+				cpu->run->immediate_exit = 0;
+				cpu->kicks++;
+				if (atomic_load(&cpu->idle_check))
+					answer_idle_check(cpu);
+				continue;
+			}
+			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, cpu->t_exit,
+				 "vCPU %d: KVM_RUN failed: %s", cpu->id, strerror(e));
+			break;
+		}
+		atomic_store_explicit(&cpu->t_last_exit, cpu->t_exit, memory_order_relaxed);
+		reason = cpu->run->exit_reason;
+		if (reason >= NR_EXIT_REASONS)
+			reason = NR_EXIT_REASONS - 1;
+		fn = exit_handlers[reason];
+		r = fn ? fn(cpu) : -ENOSYS;
+		t_done = clock__now();
+		{
+			struct exit_stat *s = &cpu->exits[reason];
+			uint64_t d = t_done - cpu->t_exit;
+
+			s->count++;
+			s->total_ns += d;
+			if (d < s->min_ns)
+				s->min_ns = d;
+			if (d > s->max_ns)
+				s->max_ns = d;
+		}
+		atomic_store_explicit(&cpu->nr_exits, atomic_load_explicit(&cpu->nr_exits, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		if (r) {
+			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, cpu->t_exit,
+				 r == -ENOSYS ? "vCPU %d: unexpected KVM exit reason %u" :
+						"vCPU %d: exit %u could not be handled", cpu->id, cpu->run->exit_reason);
+			break;
+		}
+		t_in = t_done;
+	}
+	return NULL;
+}
+
+int kvm_cpu__start(struct kvm_cpu *cpu)
+{
+	static bool handler_installed;
+	int rc;
+
+	if (!handler_installed) {
+		struct sigaction sa = { .sa_handler = kick_handler };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(KICK_SIGNAL, &sa, NULL);	/* no SA_RESTART: KVM_RUN must return */
+		handler_installed = true;
+	}
+	rc = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+	if (rc)
+		return -rc;
+	cpu->thread_started = true;
+	return 0;
+}
+
+/* Make KVM_RUN return: immediate_exit covers the window before the ioctl starts. */
+void kvm_cpu__kick(struct kvm_cpu *cpu)
+{
+	cpu->run->immediate_exit = 1;
+	pthread_kill(cpu->thread, KICK_SIGNAL);
+}

@@ -1,0 +1,190 @@
+/*
+ * milestone.c - guest text lines to output and milestones.
+ *
+ * A line is matched once, when it is complete ('\n', or TEXT_LINE_MAX bytes
+ * without one, or the end of the run). Output is written as lines complete;
+ * milestones__flush() also writes the unfinished tail so that a prompt with
+ * no newline shows up, remembering how much was written so nothing is
+ * written twice.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "milestone.h"
+
+void milestones__init(struct milestones *m, FILE *out)
+{
+	memset(m, 0, sizeof(*m));
+	pthread_mutex_init(&m->lock, NULL);
+	m->out = out;
+	m->id_entry = milestones__add_builtin(m, "entry");
+	m->id_first_output = milestones__add_builtin(m, "first-output");
+}
+
+void milestones__destroy(struct milestones *m)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->ms[i].has_re)
+			regfree(&m->ms[i].re);
+	pthread_mutex_destroy(&m->lock);
+}
+
+int milestones__find(const struct milestones *m, const char *name)
+{
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->ms[i].name, name))
+			return i;
+	return -1;
+}
+
+static int add(struct milestones *m, const char *name, enum ms_kind kind)
+{
+	struct milestone *ms;
+
+	if (m->n >= MAX_MILESTONES)
+		return -E2BIG;
+	ms = &m->ms[m->n];
+	memset(ms, 0, sizeof(*ms));
+	snprintf(ms->name, sizeof(ms->name), "%s", name);
+	ms->kind = kind;
+	ms->vcpu = -1;
+	return m->n++;
+}
+
+int milestones__add_builtin(struct milestones *m, const char *name)
+{
+	return add(m, name, MS_BUILTIN);
+}
+
+int milestones__add_pattern(struct milestones *m, const char *name, const char *regex,
+			    enum ms_kind kind, char *err, size_t errlen)
+{
+	int id, rc;
+
+	if (!*name || strlen(name) >= sizeof(m->ms[0].name) || strpbrk(name, " \t\"\\")) {
+		snprintf(err, errlen, "milestone name '%s' must be 1-63 characters without spaces, quotes or backslashes", name);
+		return -EINVAL;
+	}
+	if (milestones__find(m, name) >= 0) {
+		snprintf(err, errlen, "milestone name '%s' is used twice (or is built in)", name);
+		return -EINVAL;
+	}
+	id = add(m, name, kind);
+	if (id < 0) {
+		snprintf(err, errlen, "too many milestones (at most %d)", MAX_MILESTONES);
+		return id;
+	}
+	rc = regcomp(&m->ms[id].re, regex, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[128];
+
+		regerror(rc, &m->ms[id].re, msg, sizeof(msg));
+		snprintf(err, errlen, "bad regular expression '%s' for %s: %s", regex, name, msg);
+		m->n--;
+		return -EINVAL;
+	}
+	m->ms[id].has_re = true;
+	return id;
+}
+
+static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
+{
+	struct milestone *ms;
+
+	if (id < 0 || id >= m->n)
+		return;
+	ms = &m->ms[id];
+	if (ms->hit)
+		return;
+	ms->hit = true;
+	ms->t = t;
+	ms->vcpu = vcpu;
+	if (ms->kind == MS_UNTIL && m->on_until)
+		m->on_until(m->opaque, t, vcpu);
+}
+
+void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu)
+{
+	pthread_mutex_lock(&m->lock);
+	hit_locked(m, id, t, vcpu);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void emit(struct milestones *m, struct text_line *l)
+{
+	if (m->out && l->len > l->emitted)
+		fwrite(l->buf + l->emitted, 1, l->len - l->emitted, m->out);
+	l->emitted = l->len;
+}
+
+static void match(struct milestones *m, const struct text_line *l, uint64_t t, int vcpu,
+		  bool remember)
+{
+	char text[TEXT_LINE_MAX + 1];
+	size_t n = l->len;
+
+	memcpy(text, l->buf, n);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	text[n] = '\0';
+	/* NUL bytes would hide the rest of the line from regexec. */
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '\0')
+			text[i] = ' ';
+	if (remember)
+		memcpy(m->last_line, text, n + 1);
+	for (int i = 0; i < m->n; i++) {
+		struct milestone *ms = &m->ms[i];
+
+		if (ms->has_re && !ms->hit && regexec(&ms->re, text, 0, NULL, 0) == 0)
+			hit_locked(m, i, t, vcpu);
+	}
+}
+
+/* The line is complete: write what is left of it, then match. */
+static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, int vcpu)
+{
+	emit(m, l);
+	m->lines++;
+	match(m, l, t, vcpu, true);
+	l->len = l->emitted = l->matched = 0;
+}
+
+void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uint64_t t, int vcpu)
+{
+	struct text_line *l = &m->line[src];
+
+	pthread_mutex_lock(&m->lock);
+	if (!m->text_bytes++)
+		hit_locked(m, m->id_first_output, t, vcpu);
+	l->buf[l->len++] = (char)c;
+	l->t_last = t;
+	l->vcpu_last = vcpu;
+	if (c == '\n' || l->len == TEXT_LINE_MAX)
+		finish_line(m, l, t, vcpu);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void milestones__flush(struct milestones *m, bool final)
+{
+	pthread_mutex_lock(&m->lock);
+	for (int s = 0; s < TEXT_NR; s++) {
+		struct text_line *l = &m->line[s];
+
+		if (!l->len)
+			continue;
+		if (final) {
+			finish_line(m, l, l->t_last, l->vcpu_last);
+			if (m->out)
+				fputc('\n', m->out);
+		} else if (l->matched != l->len) {
+			emit(m, l);
+			match(m, l, l->t_last, l->vcpu_last, false);
+			l->matched = l->len;
+		}
+	}
+	if (m->out)
+		fflush(m->out);
+	pthread_mutex_unlock(&m->lock);
+}

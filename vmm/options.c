@@ -1,0 +1,175 @@
+/*
+ * options.c - `bootscope run` options into struct vm_config.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "options.h"
+#include "vm.h"
+
+enum {
+	OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
+	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON,
+};
+
+static const struct option run_options[] = {
+	{ "memory", required_argument, NULL, 'm' },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "raw", required_argument, NULL, OPT_RAW },
+	{ "mark", required_argument, NULL, OPT_MARK },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options__usage(FILE *f)
+{
+	fputs("Usage: bootscope COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
+	      "  version              print the version\n"
+	      "  help                 print this help\n"
+	      "\n"
+	      "Options of run (one of --kernel or --raw is required):\n"
+	      "  --kernel FILE          Multiboot (v1) kernel: ELF32 or a.out-kludge\n"
+	      "  --append STRING        kernel command line (after the file name, as QEMU passes it)\n"
+	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
+	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
+	      "  -m, --memory SIZE      guest RAM: 1M..3.5G, K/M/G suffix, bare number = MiB (default 256M)\n"
+	      "  --smp N                vCPUs, 1..8 (default 1)\n"
+	      "  --mark NAME=REGEX      milestone NAME at the first guest line matching REGEX (repeatable)\n"
+	      "  --until REGEX          milestone 'until' and end of the run at the first matching line\n"
+	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
+	      "  --serial FILE          write guest text to FILE instead of stdout\n"
+	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
+	      "  -q, --quiet            no summary table on stderr\n"
+	      "\n"
+	      "Exit status: 0 --until matched or the guest halted cleanly; 1 error; 2 usage;\n"
+	      "3 the guest stopped without reaching --until (halt, shutdown, no boot device);\n"
+	      "(v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4); 124 timeout;\n"
+	      "128+N killed by signal N (SIGINT, SIGTERM).\n", f);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	return -EINVAL;
+}
+
+/* FILE@ADDR, where a file name may itself contain '@' when no number follows. */
+static void split_raw(struct vm_config *cfg, char *arg)
+{
+	char *at = strrchr(arg, '@');
+	uint64_t addr;
+
+	cfg->raw = arg;
+	cfg->raw_addr = RAW_DEFAULT_ADDR;
+	if (at && parse_u64(at + 1, &addr) == 0 && addr <= UINT32_MAX) {
+		*at = '\0';
+		cfg->raw_addr = (uint32_t)addr;
+	}
+}
+
+int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ram_size = RAM_DEFAULT;
+	cfg->smp = 1;
+	cfg->timeout_s = 300;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:qh", run_options, NULL)) != -1) {
+		uint64_t v;
+		char *eq, *end;
+
+		switch (c) {
+		case 'm':
+			if (parse_size(optarg, &v) || v < RAM_MIN || v > RAM_MAX || v % (4 * KiB))
+				return fail(err, errlen, "--memory '%s': give 1M..3.5G in whole 4 KiB pages (e.g. 256M)", optarg);
+			cfg->ram_size = v;
+			break;
+		case OPT_SMP:
+			if (parse_u64(optarg, &v) || v < 1 || v > MAX_VCPUS)
+				return fail(err, errlen, "--smp '%s': give a number of vCPUs from 1 to 8", optarg);
+			cfg->smp = (int)v;
+			break;
+		case OPT_KERNEL:
+			cfg->kernel = optarg;
+			break;
+		case OPT_APPEND:
+			cfg->append = optarg;
+			break;
+		case OPT_MODULE:
+			if (cfg->nr_modules == MAX_MODULES)
+				return fail(err, errlen, "too many --module options (at most %s)", "64");
+			eq = strchr(optarg, ',');
+			if (eq)
+				*eq = '\0';
+			if (!*optarg)
+				return fail(err, errlen, "--module%s: the file name before ',' is empty", "");
+			cfg->modules[cfg->nr_modules++] = (struct module_arg){ optarg, eq ? eq + 1 : NULL };
+			break;
+		case OPT_RAW:
+			split_raw(cfg, optarg);
+			break;
+		case OPT_MARK:
+			if (cfg->nr_marks == MAX_MARKS)
+				return fail(err, errlen, "too many --mark options (at most %s)", "32");
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1])
+				return fail(err, errlen, "--mark '%s': write NAME=REGEX", optarg);
+			*eq = '\0';
+			cfg->marks[cfg->nr_marks++] = (struct mark_arg){ optarg, eq + 1 };
+			break;
+		case OPT_UNTIL:
+			if (!*optarg)
+				return fail(err, errlen, "--until%s: the pattern is empty", "");
+			cfg->until = optarg;
+			break;
+		case OPT_TIMEOUT:
+			cfg->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !isfinite(cfg->timeout_s) || cfg->timeout_s <= 0 ||
+			    cfg->timeout_s > 1e7)
+				return fail(err, errlen, "--timeout '%s': give seconds greater than 0", optarg);
+			break;
+		case OPT_SERIAL:
+			cfg->serial_path = optarg;
+			break;
+		case OPT_JSON:
+			cfg->json_path = optarg;
+			break;
+		case 'q':
+			cfg->quiet = true;
+			break;
+		case 'h':
+			options__usage(stdout);
+			return 1;
+		case ':':
+			return fail(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (!!cfg->kernel + !!cfg->raw != 1)
+		return fail(err, errlen, "give exactly one of --kernel or --raw%s", "");
+	if (cfg->raw && (cfg->append || cfg->nr_modules))
+		return fail(err, errlen, "--append and --module go with --kernel, not --raw%s", "");
+	return 0;
+}

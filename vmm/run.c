@@ -1,0 +1,221 @@
+/*
+ * run.c - the run controller: starts the vCPUs, decides when the run is
+ * over, stops them.
+ *
+ * Any thread may end the run (run__end: first caller wins, the rest are
+ * ignored). The main thread sleeps in poll() on an eventfd (a vCPU ended the
+ * run) and a signalfd (SIGINT/SIGTERM) with a 100 ms tick. Each tick it
+ * writes out pending guest text, checks the timeout, and looks for vCPUs
+ * that have stopped exiting: it kicks those out of KVM_RUN so they report
+ * their state, which is how "every vCPU halted with interrupts off" is seen
+ * although HLT never leaves the kernel.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "vm.h"
+
+#define TICK_MS 100
+
+const char *outcome__name(enum outcome o)
+{
+	static const char *const names[] = {
+		[OUTCOME_NONE] = "none", [OUTCOME_UNTIL] = "until", [OUTCOME_EXIT] = "exit",
+		[OUTCOME_SHUTDOWN] = "shutdown", [OUTCOME_HALTED] = "halted",
+		[OUTCOME_NO_BOOT] = "no-boot-device", [OUTCOME_TIMEOUT] = "timeout",
+		[OUTCOME_INTERRUPTED] = "interrupted", [OUTCOME_ERROR] = "error",
+	};
+
+	return (unsigned)o < ARRAY_SIZE(names) ? names[o] : "none";
+}
+
+bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
+{
+	bool expected = false;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&vm->run.ended, &expected, true))
+		return false;
+	vm->run.outcome = o;
+	vm->run.exit_status = status;
+	vm->run.vcpu = vcpu;
+	vm->run.t_end = t;
+	va_start(ap, fmt);
+	vsnprintf(vm->run.message, sizeof(vm->run.message), fmt, ap);
+	va_end(ap);
+	if (vm->run.wake_fd >= 0) {
+		uint64_t one = 1;
+
+		if (write(vm->run.wake_fd, &one, sizeof(one)) < 0) {
+			/* The main thread also notices at its next tick. */
+		}
+	}
+	return true;
+}
+
+static void on_until(void *opaque, uint64_t t, int vcpu)
+{
+	struct vm *vm = opaque;
+
+	run__end(vm, OUTCOME_UNTIL, EXIT_OK, vcpu, t, "--until matched");
+}
+
+int run__start(struct vm *vm, char *err, size_t errlen)
+{
+	sigset_t set;
+
+	vm->run.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->run.wake_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -errno;
+	}
+	vm->ms.on_until = on_until;
+	vm->ms.opaque = vm;
+
+	/* Threads inherit this mask: only the main thread takes SIGINT/SIGTERM (via signalfd). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		int rc = kvm_cpu__start(vm->cpus[i]);
+
+		if (rc) {
+			snprintf(err, errlen, "cannot start vCPU %d thread: %s", i, strerror(-rc));
+			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, clock__now(), "%s", err);
+			run__wait(vm);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every vCPU halted with IF=0 or never started, and none has exited since it said so. */
+static bool all_dead(struct vm *vm, const uint64_t *exits_at_check)
+{
+	bool halted = false;
+
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_cpu *cpu = vm->cpus[i];
+		int idle = atomic_load(&cpu->idle);
+
+		if (atomic_load(&cpu->idle_check) || atomic_load(&cpu->nr_exits) != exits_at_check[i])
+			return false;
+		if (idle == IDLE_HALTED_IF0)
+			halted = true;
+		else if (idle != IDLE_WAIT_SIPI)
+			return false;
+	}
+	return halted;
+}
+
+static void check_idle(struct vm *vm, uint64_t *last_exits, uint64_t *exits_at_check)
+{
+	if (!atomic_load(&vm->started))
+		return;
+	if (all_dead(vm, exits_at_check)) {
+		/* HLT itself does not exit: the last exit before it is when the machine stopped. */
+		uint64_t t = vm->t0, now = clock__now();
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			t = MAX(t, atomic_load(&vm->cpus[i]->t_last_exit));
+		run__end(vm, OUTCOME_HALTED, vm->cfg.until ? EXIT_GUEST_FAILED : EXIT_OK, -1, t,
+			 "every vCPU halted with interrupts disabled or never started (seen %.0f ms later)",
+			 (double)(now - t) / 1e6);
+		return;
+	}
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_cpu *cpu = vm->cpus[i];
+		uint64_t n = atomic_load(&cpu->nr_exits);
+
+		if (n != last_exits[i]) {
+			atomic_store(&cpu->idle, IDLE_RUNNING);
+		} else if (!atomic_load(&cpu->idle_check)) {
+			exits_at_check[i] = n;
+			atomic_store(&cpu->idle, IDLE_UNKNOWN);
+			atomic_store(&cpu->idle_check, true);
+			kvm_cpu__kick(cpu);
+		} else {
+			kvm_cpu__kick(cpu);	/* the last kick fell between two KVM_RUNs */
+		}
+		last_exits[i] = n;
+	}
+}
+
+static void stop_vcpus(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		struct kvm_cpu *cpu = vm->cpus[i];
+
+		if (!cpu->thread_started)
+			continue;
+		for (;;) {
+			struct timespec ts;
+
+			kvm_cpu__kick(cpu);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 50 * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			if (pthread_timedjoin_np(cpu->thread, NULL, &ts) == 0)
+				break;
+		}
+		cpu->thread_started = false;
+	}
+}
+
+void run__wait(struct vm *vm)
+{
+	uint64_t last_exits[MAX_VCPUS] = { 0 }, exits_at_check[MAX_VCPUS] = { 0 };
+	uint64_t start = clock__now(), deadline;
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	deadline = start + (uint64_t)(vm->cfg.timeout_s * 1e9);
+
+	while (!run__ended(vm)) {
+		struct pollfd pfd[2] = { { .fd = vm->run.wake_fd, .events = POLLIN },
+					 { .fd = sfd, .events = POLLIN } };
+		uint64_t now = clock__now();
+		int ms = TICK_MS;
+
+		if (now < deadline && (deadline - now) / 1000000 < TICK_MS)
+			ms = (int)((deadline - now) / 1000000) + 1;
+		poll(pfd, sfd >= 0 ? 2 : 1, ms);
+		now = clock__now();
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				run__end(vm, OUTCOME_INTERRUPTED, 128 + (int)si.ssi_signo, -1, now,
+					 "interrupted by %s", strsignal((int)si.ssi_signo));
+		}
+		if (now >= deadline)
+			run__end(vm, OUTCOME_TIMEOUT, EXIT_TIMEOUT, -1, now,
+				 "no end after %g s (--timeout)", vm->cfg.timeout_s);
+		milestones__flush(&vm->ms, false);
+		if (!run__ended(vm))
+			check_idle(vm, last_exits, exits_at_check);
+	}
+	stop_vcpus(vm);
+	milestones__flush(&vm->ms, true);
+	if (sfd >= 0)
+		close(sfd);
+}
