@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "cpuid.h"
@@ -31,61 +32,76 @@ static int fail_run(struct vm *vm, const char *msg)
 	return EXIT_ERROR;
 }
 
-/* Kernel or raw image, with its modules, into guest memory. */
-static int load_guest(struct vm *vm, char *err, size_t errlen)
-{
-	struct vm_config *cfg = &vm->cfg;
+/*
+ * The guest's files, read and checked before any VM exists, so a bad file is
+ * reported the same with or without KVM.
+ */
+struct guest_files {
+	struct file_buf image;
 	struct mb_module mods[MAX_MODULES];
-	struct file_buf k;
-	char *cmdline = NULL;
+	int nr_mods;
+	char *cmdline;
+};
+
+static char *joined(const char *a, const char *b)
+{
+	size_t n = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s%s", a, b ? " " : "", b ? b : "");
+	return s;
+}
+
+static void guest_files__free(struct guest_files *g)
+{
+	for (int i = 0; i < g->nr_mods; i++) {
+		file__free(&g->mods[i].file);
+		free((char *)g->mods[i].cmdline);
+	}
+	file__free(&g->image);
+	free(g->cmdline);
+}
+
+static int guest_files__read(struct guest_files *g, const struct vm_config *cfg, char *err, size_t errlen)
+{
 	int rc;
 
-	if (cfg->raw) {
-		if ((rc = file__read(&k, cfg->raw, EBDA_BASE, err, errlen)))
-			return rc;
-		rc = raw__load(vm, &k, cfg->raw_addr, err, errlen);
-		file__free(&k);
+	memset(g, 0, sizeof(*g));
+	if (cfg->raw)
+		return file__read(&g->image, cfg->raw, EBDA_BASE, err, errlen);
+	if ((rc = file__read(&g->image, cfg->kernel, KERNEL_MAX_SIZE, err, errlen)))
 		return rc;
-	}
-	if ((rc = file__read(&k, cfg->kernel, KERNEL_MAX_SIZE, err, errlen)))
-		return rc;
-	if (!multiboot__detect(&k)) {
+	if (!multiboot__detect(&g->image)) {
 		snprintf(err, errlen, "%s: not a Multiboot kernel (no valid header in the first 8 KiB)", cfg->kernel);
-		file__free(&k);
 		return -EINVAL;
 	}
-	memset(mods, 0, sizeof(mods));
-	for (int i = 0; i < cfg->nr_modules && !rc; i++) {
-		const struct module_arg *m = &cfg->modules[i];
-		size_t n = strlen(m->path) + (m->cmdline ? strlen(m->cmdline) + 1 : 0) + 1;
-		char *s = malloc(n);
+	/* Multiboot strings are "FILE ARGS", as QEMU passes them. */
+	g->cmdline = joined(cfg->kernel, cfg->append);
+	for (; g->nr_mods < cfg->nr_modules; g->nr_mods++) {
+		const struct module_arg *m = &cfg->modules[g->nr_mods];
+		struct mb_module *mod = &g->mods[g->nr_mods];
 
-		rc = s ? file__read(&mods[i].file, m->path, vm->ram_size, err, errlen) : -ENOMEM;
-		if (s)
-			snprintf(s, n, "%s%s%s", m->path, m->cmdline ? " " : "", m->cmdline ? m->cmdline : "");
-		mods[i].cmdline = s;
-	}
-	if (!rc) {
-		size_t n = strlen(cfg->kernel) + (cfg->append ? strlen(cfg->append) + 1 : 0) + 1;
-
-		cmdline = malloc(n);
-		if (cmdline) {
-			snprintf(cmdline, n, "%s%s%s", cfg->kernel, cfg->append ? " " : "",
-				 cfg->append ? cfg->append : "");
-			rc = multiboot__load(vm, &k, cmdline, mods, cfg->nr_modules, err, errlen);
-		} else {
-			rc = -ENOMEM;
+		mod->cmdline = joined(m->path, m->cmdline);
+		if (!mod->cmdline || !g->cmdline) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
 		}
+		if ((rc = file__read(&mod->file, m->path, cfg->ram_size, err, errlen)))
+			return rc;
 	}
-	if (rc == -ENOMEM)
-		snprintf(err, errlen, "out of memory while loading %s", cfg->kernel);
-	for (int i = 0; i < cfg->nr_modules; i++) {
-		file__free(&mods[i].file);
-		free((char *)mods[i].cmdline);
+	if (!g->cmdline) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	free(cmdline);
-	file__free(&k);
-	return rc;
+	return 0;
+}
+
+static int guest_files__load(struct vm *vm, struct guest_files *g, char *err, size_t errlen)
+{
+	if (vm->cfg.raw)
+		return raw__load(vm, &g->image, vm->cfg.raw_addr, err, errlen);
+	return multiboot__load(vm, &g->image, g->cmdline, g->mods, g->nr_mods, err, errlen);
 }
 
 static int register_devices(struct vm *vm)
@@ -117,10 +133,52 @@ static int setup_milestones(struct vm *vm, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
+static int build_machine(struct vm *vm, struct guest_files *files, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = kvm__init(vm, err, errlen)))
+		return rc;
+	memmap__init(&vm->map, vm->ram_size);
+	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
+				err, errlen)) ||
+	    (rc = firmware__load(vm, err, errlen)) ||
+	    (rc = guest_files__load(vm, files, err, errlen)) ||
+	    (rc = kvm__map_rom(vm, err, errlen)))
+		return rc;
+	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
+	if (!vm->unhandled_pio || (rc = register_devices(vm))) {
+		snprintf(err, errlen, "cannot set up the devices");
+		return -ENOMEM;
+	}
+	if ((rc = cpuid__init(vm, err, errlen)))
+		return rc;
+	for (int i = 0; i < vm->cfg.smp; i++)
+		if ((rc = kvm_cpu__create(vm, i, err, errlen)))
+			return rc;
+	return 0;
+}
+
+static void report(struct vm *vm)
+{
+	int rc;
+
+	if (vm->run.outcome == OUTCOME_ERROR || vm->run.outcome == OUTCOME_SHUTDOWN)
+		fprintf(stderr, "%s: %s\n", progname, vm->run.message);
+	if (!vm->cfg.quiet)
+		summary__print(vm, stderr);
+	if (vm->cfg.json_path && (rc = summary__write_json(vm, vm->cfg.json_path)) < 0) {
+		fprintf(stderr, "%s: cannot write --json %s: %s\n", progname, vm->cfg.json_path, strerror(-rc));
+		vm->run.exit_status = EXIT_ERROR;
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm_storage;
 	struct vm *vm = &vm_storage;
+	struct guest_files files = { 0 };
 	char err[ERRLEN];
 	FILE *out = stdout;
 	int rc, status;
@@ -133,52 +191,38 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		die_usage("%s", err);
 	vm->ram_size = vm->cfg.ram_size;
-	vm->nr_cpus = 0;
 	if (setup_milestones(vm, NULL, err, sizeof(err)))
 		die_usage("%s", err);
-	if (vm->cfg.serial_path && !(out = fopen(vm->cfg.serial_path, "we")))
-		die("--serial %s: %s", vm->cfg.serial_path, strerror(errno));
-	vm->ms.out = out;
 
-	/* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
-	if ((rc = kvm__init(vm, err, sizeof(err))))
-		return fail_run(vm, err);
-	memmap__init(&vm->map, vm->ram_size);
-	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
-				err, sizeof(err))) ||
-	    (rc = firmware__load(vm, err, sizeof(err))) ||
-	    (rc = load_guest(vm, err, sizeof(err))) ||
-	    (rc = kvm__map_rom(vm, err, sizeof(err))))
-		return fail_run(vm, err);
-	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
-	if (!vm->unhandled_pio || register_devices(vm))
-		return fail_run(vm, "cannot set up the devices");
-	if ((rc = cpuid__init(vm, err, sizeof(err))))
-		return fail_run(vm, err);
-	for (int i = 0; i < vm->cfg.smp; i++)
-		if ((rc = kvm_cpu__create(vm, i, err, sizeof(err))))
-			return fail_run(vm, err);
-
-	/* Power on. */
-	if ((rc = run__start(vm, err, sizeof(err))))
-		return fail_run(vm, err);
-	run__wait(vm);
-
-	if (vm->run.outcome == OUTCOME_ERROR || vm->run.outcome == OUTCOME_SHUTDOWN)
-		fprintf(stderr, "%s: %s\n", progname, vm->run.message);
-	if (!vm->cfg.quiet)
-		summary__print(vm, stderr);
-	if (vm->cfg.json_path && (rc = summary__write_json(vm, vm->cfg.json_path)) < 0) {
-		fprintf(stderr, "%s: cannot write --json %s: %s\n", progname, vm->cfg.json_path, strerror(-rc));
-		vm->run.exit_status = EXIT_ERROR;
+	if ((rc = guest_files__read(&files, &vm->cfg, err, sizeof(err))) == 0 &&
+	    vm->cfg.serial_path && !(out = fopen(vm->cfg.serial_path, "we"))) {
+		rc = -errno;
+		out = stdout;
+		snprintf(err, sizeof(err), "--serial %s: %s", vm->cfg.serial_path, strerror(-rc));
 	}
-	status = vm->run.exit_status;
+	vm->ms.out = out;
+	if (!rc)
+		rc = build_machine(vm, &files, err, sizeof(err));
+	guest_files__free(&files);
+
+	if (rc) {
+		status = fail_run(vm, err);
+	} else if ((rc = run__start(vm, err, sizeof(err)))) {
+		status = fail_run(vm, err);
+	} else {
+		run__wait(vm);	/* power on: until the run ends */
+		report(vm);
+		status = vm->run.exit_status;
+	}
+
 	if (out != stdout)
 		fclose(out);
 	milestones__destroy(&vm->ms);
 	cpuid__exit();
 	kvm__exit(vm);
 	free(vm->unhandled_pio);
+	if (vm->run.wake_fd >= 0)
+		close(vm->run.wake_fd);
 	return status;
 }
 

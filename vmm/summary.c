@@ -220,6 +220,7 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddNumberToObject(c, "vcpu", i);
 		cJSON_AddNumberToObject(c, "exits", (double)cnt);
 		cJSON_AddNumberToObject(c, "guest_ns", (double)cpu->guest_ns);
+		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
 		cJSON_AddItemToArray(arr, c);
 	}
 

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Boots every firmware guest through the real binary and checks what the
+# guest printed, the outcome, the exit status and the JSON summary.
+source "$(dirname "$0")/../lib.sh"
+
+# The PC a guest must see for -m MIB: the same map from E820, E801, 88h, CMOS and Multiboot.
+expected_memory() { # MIB -> lines the realmode guest prints about memory
+	local mib=$1 ext_kb=$(( ($1 - 1) * 1024 ))
+	echo "int12 639"
+	echo "e820 0000000000000000 000000000009fc00 1"
+	echo "e820 000000000009fc00 0000000000000400 2"
+	echo "e820 00000000000f0000 0000000000010000 2"
+	[ "$mib" -gt 1 ] && printf 'e820 0000000000100000 %016x 1\n' $(( (mib - 1) * 1024 * 1024 ))
+	echo "e820 00000000feffc000 0000000000004000 2"
+	echo "e820 00000000ffff0000 0000000000010000 2"
+	echo "e801 $(( ext_kb < 15360 ? ext_kb : 15360 )) $(( mib > 16 ? (mib - 16) * 16 : 0 ))"
+	echo "int15-88 $(( ext_kb < 65472 ? ext_kb : 65472 ))"
+}
+
+realmode_at() { # MIB
+	bs --raw "$FW/realmode.bin" -m "$1M"
+	expect_status 33
+	expect outcome "$(jqv .outcome)" exit
+	expect guest_exit_code "$(jqv .guest_exit_code)" 16
+	text >"$TMP/text"
+	expected_memory "$1" >"$TMP/want"
+	while IFS= read -r line; do expect_line "$TMP/text" "$line"; done <"$TMP/want"
+	expect "e820 entries" "$(grep -c '^e820' "$TMP/text")" "$(grep -c '^e820' "$TMP/want")"
+}
+
+test_realmode_firmware_services() {
+	realmode_at 256
+	for line in "realmode: hello through INT 10h" "drive 00000080" "int11 00000202" \
+		"ticks advance" "int13 cf 1" "port1234 000000ff" \
+		"realmode: hello on debugcon" "protected mode ok"; do
+		expect_line "$TMP/text" "$line"
+	done
+	# The POST codes, the unclaimed port and the unsupported INT 13h are events.
+	expect "post codes" "$(jqv '[.events.list[] | select(.kind=="post_code") | .value] | join(",")')" "66,67"
+	expect "unhandled port" "$(jqv '.unhandled_io | map("\(.port):\(.reads):\(.writes)") | join(",")')" "4660:1:0"
+	expect "int 13h" "$(jqv '[.events.list[] | select(.kind=="firmware_unsupported_call") | "\(.vector):\(.ax)"] | join(",")')" "19:512"
+	expect "boot kind" "$(jqv .boot.kind)" raw
+	expect "entry" "$(jqv .boot.entry)" 31744
+	expect "milestone order" "$(jqv '[.milestones[].name] | join(",")')" "entry,first-output"
+	[ "$(jqv '.milestones[0].t_ns')" -gt 0 ]
+	[ "$(jqv '.milestones[0].t_ns')" -lt "$(jqv '.milestones[1].t_ns')" ]
+	[ "$(jqv '.milestones[1].t_ns')" -le "$(jqv .wall_ns)" ]
+	[ "$(jqv .exits.reasons.io.count)" -gt 30 ]
+	expect "exit total" "$(jqv '.exits.total')" "$(jqv '[.exits.reasons[].count] | add')"
+}
+
+test_memory_sizes() {
+	for mib in 1 2 16 17 64 3584; do
+		realmode_at "$mib" || { echo "with -m ${mib}M"; return 1; }
+		expect memory "$(jqv .memory)" $((mib * 1024 * 1024))
+	done
+}
+
+test_multiboot_demo() {
+	local args=(--kernel "$FW/demo.elf" --append "console=ttyS0 x=1"
+		--module "$FW/realmode.bin,first arg" --module "$FW/halt.bin")
+	bs "${args[@]}" -m 64M
+	expect_status 0
+	expect outcome "$(jqv .outcome)" halted
+	text >"$TMP/text"
+	expect_line "$TMP/text" "magic 2badb002"
+	expect_line "$TMP/text" "flags 0000024d"
+	expect_line "$TMP/text" "cmdline: $FW/demo.elf console=ttyS0 x=1"
+	expect_line "$TMP/text" "memory: lower 639 KiB, upper $((63 * 1024)) KiB"
+	expect_line "$TMP/text" "mmap 0000000000100000 0000000003f00000 1"
+	expect_line "$TMP/text" "modules: 2"
+	expect_line "$TMP/text" "loader: bootscope $("$BOOTSCOPE" version | cut -d' ' -f2)"
+	expect_line "$TMP/text" "demo: hello on debugcon"
+	expect_line "$TMP/text" "demo: done"
+	# Each module page aligned, in order, its bytes intact, its string "FILE ARGS".
+	local i=0 prev_end=0 start end sum want f
+	for f in "$FW/realmode.bin" "$FW/halt.bin"; do
+		i=$((i + 1))
+		read -r start end sum <<<"$(sed -n "s/^module $i \([0-9a-f]*\)-\([0-9a-f]*\) sum \([0-9a-f]*\) .*/\1 \2 \3/p" "$TMP/text")"
+		expect "module $i alignment" $((0x$start % 4096)) 0
+		expect "module $i size" $((0x$end - 0x$start)) "$(stat -c %s "$f")"
+		[ $((0x$start)) -ge "$prev_end" ] || { echo "module $i overlaps"; return 1; }
+		want=$(od -An -v -tu1 "$f" | tr -s ' ' '\n' | awk '{s += $1} END {printf "%08x", s}')
+		expect "module $i byte sum" "$sum" "$want"
+		prev_end=$((0x$end))
+	done
+	expect_grep "$TMP/text" "^module 1 [0-9a-f-]+ sum [0-9a-f]+ string $FW/realmode.bin first arg\$"
+	expect_grep "$TMP/text" "^module 2 [0-9a-f-]+ sum [0-9a-f]+ string $FW/halt.bin\$"
+	expect "post codes" "$(jqv '[.events.list[] | select(.kind=="post_code") | .value] | join(",")')" "16,17,18"
+	expect "boot kind" "$(jqv .boot.kind)" multiboot
+}
+
+test_until_and_marks() {
+	bs --kernel "$FW/demo.elf" --mark mem='^memory:' --mark never='^no such line' --until '^demo: done'
+	expect_status 0
+	expect outcome "$(jqv .outcome)" until
+	expect "milestones" "$(jqv '[.milestones[].name] | join(",")')" "entry,first-output,mem,until,never"
+	expect "never" "$(jqv '.milestones[4].t_ns')" null
+	expect "until time is the end" "$(jqv '.milestones[3].t_ns')" "$(jqv .wall_ns)"
+	# The run ends at the match: the halt after it is never seen.
+	expect_line "$OUT" "demo: done"$'\r'
+}
+
+test_until_not_reached_is_failure() {
+	bs --raw "$FW/halt.bin" --until 'never printed'
+	expect_status 3
+	expect outcome "$(jqv .outcome)" halted
+	expect "until" "$(jqv '.milestones[] | select(.name=="until") | .t_ns')" null
+}
+
+test_aout_kludge_kernel() {
+	bs --kernel "$FW/aout.bin" -m 32M
+	expect_status 67
+	expect outcome "$(jqv .outcome)" exit
+	text >"$TMP/text"
+	expect_line "$TMP/text" "aout: magic 2badb002"
+	expect_line "$TMP/text" "aout: mem_upper $((31 * 1024))"
+	expect_line "$TMP/text" "aout: cs 00000008 ds 00000010"
+	expect_line "$TMP/text" "aout: bss 0"
+	expect entry "$(jqv .boot.entry)" "$((0x200020))"
+}
+
+test_halted() {
+	bs --raw "$FW/halt.bin"
+	expect_status 0
+	expect outcome "$(jqv .outcome)" halted
+	expect_line "$OUT" "halt: stopping"$'\r'
+	# The halt time is the machine's last exit, not when it was noticed.
+	expect "halt time" "$(jqv .wall_ns)" "$(jqv '[.exits.per_vcpu[].last_exit_ns] | max')"
+	jqv .message >"$TMP/msg"
+	expect_grep "$TMP/msg" '^every vCPU halted with interrupts disabled or never started \(seen [0-9]+ ms later\)$'
+}
+
+test_triple_fault() {
+	bs --raw "$FW/triple.bin"
+	expect_status 3
+	expect outcome "$(jqv .outcome)" shutdown
+	expect message "$(jqv .message)" "vCPU 0 shut down (triple fault)"
+	expect_line "$ERR" "bootscope: vCPU 0 shut down (triple fault)"
+}
+
+test_no_boot_device() {
+	bs --raw "$FW/noboot.bin"
+	expect_status 3
+	expect outcome "$(jqv .outcome)" no-boot-device
+	expect message "$(jqv .message)" "no boot device: the guest called INT 19h"
+}
+
+test_smp_init_sipi() {
+	local n k
+	for n in 1 2 4 8; do
+		bs --raw "$FW/smp.bin" --smp "$n" --timeout 60
+		expect_status 37
+		text >"$TMP/text"
+		expect_line "$TMP/text" "smp: BSP sees $n CPUs"
+		for ((k = 1; k < n; k++)); do expect_line "$TMP/text" "smp: AP $k up"; done
+		expect "AP lines" "$(grep -c '^smp: AP' "$TMP/text")" $((n - 1))
+		expect_line "$TMP/text" "smp: $n CPUs up"
+		expect smp "$(jqv .smp)" "$n"
+		expect "per-vcpu" "$(jqv '.exits.per_vcpu | length')" "$n"
+	done
+}
+
+TESTS=(test_realmode_firmware_services test_memory_sizes test_multiboot_demo test_until_and_marks
+	test_until_not_reached_is_failure test_aout_kludge_kernel test_halted test_triple_fault
+	test_no_boot_device test_smp_init_sipi)
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi

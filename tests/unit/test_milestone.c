@@ -1,0 +1,222 @@
+/* Unit tests of the line scanner and milestone matcher (include/milestone.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "milestone.h"
+
+static struct milestones ms;
+static char outbuf[8192];
+static FILE *out;
+static int until_calls;
+static uint64_t until_t;
+
+static void on_until(void *opaque, uint64_t t, int vcpu)
+{
+	(void)opaque;
+	(void)vcpu;
+	until_calls++;
+	until_t = t;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(outbuf, 0, sizeof(outbuf));
+	out = fmemopen(outbuf, sizeof(outbuf), "w");
+	milestones__init(&ms, out);
+	ms.on_until = on_until;
+	until_calls = 0;
+	until_t = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	milestones__destroy(&ms);
+	fclose(out);
+	return 0;
+}
+
+static void feed(enum text_source src, const char *s, uint64_t t, int vcpu)
+{
+	for (; *s; s++)
+		milestones__text(&ms, src, (uint8_t)*s, t, vcpu);
+}
+
+static int add(const char *name, const char *re, enum ms_kind kind)
+{
+	char err[256];
+
+	return milestones__add_pattern(&ms, name, re, kind, err, sizeof(err));
+}
+
+static void test_first_match_wins(void **state)
+{
+	int id;
+
+	(void)state;
+	id = add("kernel", "^Linux version", MS_MARK);
+	assert_true(id >= 0);
+	feed(TEXT_UART, "boot\r\n", 100, 0);
+	assert_false(ms.ms[id].hit);
+	feed(TEXT_UART, "Linux version 6.1\r\n", 200, 1);
+	feed(TEXT_UART, "Linux version again\n", 300, 0);
+	assert_true(ms.ms[id].hit);
+	assert_int_equal(ms.ms[id].t, 200);
+	assert_int_equal(ms.ms[id].vcpu, 1);
+	/* Built-in first-output is the first byte of all. */
+	assert_true(ms.ms[ms.id_first_output].hit);
+	assert_int_equal(ms.ms[ms.id_first_output].t, 100);
+	assert_int_equal(ms.lines, 3);
+}
+
+static void test_line_time_is_its_newline(void **state)
+{
+	int id;
+
+	(void)state;
+	id = add("m", "ready", MS_MARK);
+	feed(TEXT_UART, "rea", 10, 0);
+	feed(TEXT_UART, "dy", 20, 0);
+	assert_false(ms.ms[id].hit);		/* not matched before the line ends */
+	feed(TEXT_UART, "\n", 30, 0);
+	assert_int_equal(ms.ms[id].t, 30);
+}
+
+static void test_until_calls_back_once(void **state)
+{
+	(void)state;
+	add("until", "login:", MS_UNTIL);
+	feed(TEXT_UART, "login: \n", 50, 0);
+	feed(TEXT_UART, "login: \n", 60, 0);
+	assert_int_equal(until_calls, 1);
+	assert_int_equal(until_t, 50);
+}
+
+static void test_prompt_without_newline(void **state)
+{
+	int id;
+
+	(void)state;
+	add("until", "login: $", MS_UNTIL);
+	id = milestones__find(&ms, "until");
+	feed(TEXT_UART, "host login: ", 70, 0);
+	assert_int_equal(until_calls, 0);
+	milestones__flush(&ms, false);		/* the periodic flush matches the tail */
+	assert_int_equal(until_calls, 1);
+	assert_int_equal(ms.ms[id].t, 70);	/* at the time of its last byte */
+	fflush(out);
+	assert_string_equal(outbuf, "host login: ");
+	/* The tail is not written twice when the line goes on. */
+	feed(TEXT_UART, "root\n", 80, 0);
+	fflush(out);
+	assert_string_equal(outbuf, "host login: root\n");
+}
+
+static void test_sources_do_not_mix(void **state)
+{
+	int id;
+
+	(void)state;
+	id = add("both", "^abcdef$", MS_MARK);
+	feed(TEXT_UART, "abc", 1, 0);
+	feed(TEXT_DEBUGCON_E9, "xyz\n", 2, 0);
+	feed(TEXT_UART, "def\n", 3, 0);
+	assert_true(ms.ms[id].hit);
+	assert_int_equal(ms.ms[id].t, 3);
+	fflush(out);
+	assert_string_equal(outbuf, "xyz\nabcdef\n");
+}
+
+static void test_long_line_split(void **state)
+{
+	char *line = malloc(TEXT_LINE_MAX * 2 + 2);
+	int id;
+
+	(void)state;
+	id = add("end", "^x+END$", MS_MARK);
+	memset(line, 'x', TEXT_LINE_MAX * 2);
+	memcpy(line + TEXT_LINE_MAX * 2 - 3, "END", 3);
+	line[TEXT_LINE_MAX * 2] = '\n';
+	line[TEXT_LINE_MAX * 2 + 1] = '\0';
+	feed(TEXT_UART, line, 5, 0);
+	/* Two pieces of TEXT_LINE_MAX, then an empty line: the second piece matches. */
+	assert_true(ms.ms[id].hit);
+	assert_int_equal(ms.lines, 3);
+	fflush(out);
+	assert_int_equal(strlen(outbuf), TEXT_LINE_MAX * 2 + 1);
+	free(line);
+}
+
+static void test_nul_bytes_do_not_hide_text(void **state)
+{
+	int id;
+
+	(void)state;
+	id = add("after", "after nul", MS_MARK);
+	milestones__text(&ms, TEXT_UART, 'a', 1, 0);
+	milestones__text(&ms, TEXT_UART, 0, 1, 0);
+	feed(TEXT_UART, " after nul\n", 2, 0);
+	assert_true(ms.ms[id].hit);
+}
+
+static void test_final_flush_matches_tail(void **state)
+{
+	int id;
+
+	(void)state;
+	id = add("tail", "^no newline$", MS_MARK);
+	feed(TEXT_UART, "no newline", 9, 0);
+	milestones__flush(&ms, true);
+	assert_true(ms.ms[id].hit);
+	assert_int_equal(ms.ms[id].t, 9);
+	assert_string_equal(ms.last_line, "no newline");
+}
+
+static void test_bad_patterns(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(milestones__add_pattern(&ms, "x", "(unclosed", MS_MARK, err, sizeof(err)), -22);
+	assert_non_null(strstr(err, "bad regular expression '(unclosed' for x"));
+	assert_int_equal(milestones__add_pattern(&ms, "entry", "a", MS_MARK, err, sizeof(err)), -22);
+	assert_non_null(strstr(err, "used twice"));
+	assert_int_equal(milestones__add_pattern(&ms, "has space", "a", MS_MARK, err, sizeof(err)), -22);
+	assert_int_equal(milestones__add_pattern(&ms, "", "a", MS_MARK, err, sizeof(err)), -22);
+	assert_int_equal(ms.n, 2);		/* nothing was added */
+}
+
+static void test_builtin_hit(void **state)
+{
+	(void)state;
+	milestones__hit(&ms, ms.id_entry, 1234, 0);
+	milestones__hit(&ms, ms.id_entry, 9999, 1);
+	assert_int_equal(ms.ms[ms.id_entry].t, 1234);
+	milestones__hit(&ms, 99, 1, 0);		/* out of range: ignored */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_first_match_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_time_is_its_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_until_calls_back_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prompt_without_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sources_do_not_mix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_bytes_do_not_hide_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_final_flush_matches_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_builtin_hit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("milestone", tests, NULL, NULL);
+}
