@@ -1,6 +1,8 @@
 # tests/lib.sh - helpers for the integration tests (bash, TAP output).
 #
 # A test is a function; `t NAME FUNCTION` runs it and prints one TAP line.
+# It runs under `set -e`; the expect helpers also record a failure, so one
+# that happens where bash suspends set -e (inside `||`, `if`) still counts.
 # Inside, `bs ARGS...` runs build/bootscope with its JSON summary in $J,
 # guest text in $OUT, stderr in $ERR and the exit status in $RC; `expect`
 # and friends print what differed and fail the test.
@@ -18,7 +20,13 @@ t() {
 	local name=$1 fn=$2
 	_n=$((_n + 1))
 	rm -f "$J" "$OUT" "$ERR"
-	if ( set -e; "$fn" ) >"$TMP/log" 2>&1; then
+	(
+		set -e
+		_failed=0
+		"$fn"
+		exit "$_failed"
+	) >"$TMP/log" 2>&1
+	if [ $? -eq 0 ]; then
 		echo "ok $_n - $name"
 	else
 		echo "not ok $_n - $name"
@@ -60,6 +68,7 @@ jqv() { jq -r "$1" "$J"; }
 expect() { # WHAT ACTUAL EXPECTED
 	if [ "$2" != "$3" ]; then
 		echo "$1: got '$2', expected '$3'"
+		_failed=1
 		return 1
 	fi
 }
@@ -70,6 +79,7 @@ expect_line() { # FILE LINE: an exact line must be there
 	if ! grep -qxF -- "$2" "$1"; then
 		echo "no line '$2' in $(basename "$1"):"
 		sed 's/^/    /' "$1" | head -40
+		_failed=1
 		return 1
 	fi
 }
@@ -78,6 +88,7 @@ expect_grep() { # FILE REGEX
 	if ! grep -qE -- "$2" "$1"; then
 		echo "nothing matches /$2/ in $(basename "$1"):"
 		sed 's/^/    /' "$1" | head -20
+		_failed=1
 		return 1
 	fi
 }

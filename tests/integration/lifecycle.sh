@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# How a run ends and where its output goes: timeout, signals, a prompt as
+# --until target, --serial and --json destinations, version and help.
+source "$(dirname "$0")/../lib.sh"
+
+test_timeout() {
+	bs --raw "$FW/spin.bin" --timeout 1
+	expect_status 124
+	expect outcome "$(jqv .outcome)" timeout
+	expect message "$(jqv .message)" "no end after 1 s (--timeout)"
+	[ "$(jqv .wall_ns)" -ge 1000000000 ]
+	# The unfinished prompt line is written out at the end.
+	expect "output" "$(text)" $'spin: forever\nspin> '
+}
+
+test_prompt_as_until() {
+	bs --raw "$FW/spin.bin" --until 'spin> $' --timeout 60
+	expect_status 0
+	expect outcome "$(jqv .outcome)" until
+	[ "$(jqv '.milestones[] | select(.name=="until") | .t_ns')" -gt 0 ]
+}
+
+# Start a spinning guest, wait for its first line, send SIGNAL, check the summary.
+interrupt_with() { # SIGNAL STATUS NAME
+	local pid i
+	"$BOOTSCOPE" run --raw "$FW/spin.bin" --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "spin: forever" "$OUT" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -s "$1" "$pid"
+	RC=0
+	wait "$pid" || RC=$?
+	expect_status "$2"
+	expect outcome "$(jqv .outcome)" interrupted
+	expect message "$(jqv .message)" "interrupted by $3"
+	expect_line "$OUT" "spin: forever"$'\r'
+}
+
+test_sigterm_keeps_results() { interrupt_with TERM 143 Terminated; }
+
+test_sigint_keeps_results() {
+	# Background jobs of a script ignore SIGINT; give it back its default, as a terminal would.
+	local BOOTSCOPE_REAL=$BOOTSCOPE
+	BOOTSCOPE="$TMP/bs-int"
+	printf '#!/bin/sh\nexec env --default-signal=INT "%s" "$@"\n' "$BOOTSCOPE_REAL" >"$BOOTSCOPE"
+	chmod +x "$BOOTSCOPE"
+	interrupt_with INT 130 Interrupt
+}
+
+test_serial_file_and_json_stdout() {
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/halt.bin" --serial "$TMP/serial.txt" --json - -q >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect "serial file" "$(tr -d '\r' <"$TMP/serial.txt")" "halt: stopping"
+	expect "stdout is the summary" "$(jq -r .outcome "$OUT")" halted
+	expect "stderr" "$(cat "$ERR")" ""
+}
+
+test_summary_table_on_stderr() {
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/halt.bin" --mark stop=stopping >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect_grep "$ERR" '^bootscope: halted after [0-9.]+ ms: every vCPU halted'
+	expect_grep "$ERR" '^  milestone +time +vcpu$'
+	expect_grep "$ERR" '^  entry +[0-9.]+ ms +0$'
+	expect_grep "$ERR" '^  stop +[0-9.]+ ms +0$'
+	expect_grep "$ERR" '^  exits: [0-9]+ \(io [0-9]+\); in the VMM [0-9.]+ ms, in the guest [0-9.]+ ms$'
+}
+
+test_version_and_help() {
+	expect version "$("$BOOTSCOPE" version)" "bootscope $(sed -n 's/^#define VERSION "\(.*\)"/\1/p' include/vm.h)"
+	"$BOOTSCOPE" help >"$OUT"
+	expect_grep "$OUT" '^Usage: bootscope COMMAND'
+	expect_grep "$OUT" '--until REGEX'
+	"$BOOTSCOPE" run --help >"$OUT"
+	expect_grep "$OUT" '^Exit status:'
+}
+
+TESTS=(test_timeout test_prompt_as_until test_sigterm_keeps_results test_sigint_keeps_results
+	test_serial_file_and_json_stdout test_summary_table_on_stderr)
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi
+t version_and_help test_version_and_help
