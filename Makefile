@@ -13,6 +13,13 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# Objects depend on the flags they were built with, so SANITIZE=1 and back rebuilds.
+FLAGS_STAMP := $(BUILD)/.flags-$(shell echo '$(CC) $(CFLAGS) $(LDFLAGS)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.flags-*
+	@touch $@
+
 VMM_SRCS := $(wildcard vmm/*.c)
 VMM_OBJS := $(VMM_SRCS:vmm/%.c=$(BUILD)/vmm/%.o) $(BUILD)/vmm/firmware_blob.o
 LIB_OBJS := $(filter-out $(BUILD)/vmm/main.o,$(VMM_OBJS))
@@ -31,14 +38,14 @@ all: $(BUILD)/bootscope $(GUESTS) $(UNIT_BINS)
 deps:
 	@tools/install-deps
 
-$(BUILD)/bootscope: $(VMM_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bootscope: $(VMM_OBJS) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(LDLIBS)
 
 $(BUILD)/libbootscope.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/vmm/%.o: vmm/%.c | $(BUILD)/vmm
+$(BUILD)/vmm/%.o: vmm/%.c $(FLAGS_STAMP) | $(BUILD)/vmm
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) | $(BUILD)/vmm
@@ -58,7 +65,7 @@ $(BUILD)/firmware/%.o: firmware/%.asm firmware/lib/com1.inc firmware/lib/com1.ma
 $(BUILD)/firmware/%.elf: $(BUILD)/firmware/%.o firmware/kernel.ld
 	$(LD) -m elf_i386 -nostdlib -static --build-id=none --no-warn-rwx-segments -T firmware/kernel.ld -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a $(FLAGS_STAMP) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbootscope.a $(LDLIBS) -lcmocka
 
 $(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests:

@@ -22,6 +22,8 @@ header:
 entry:
     mov esp, bss_end
     mov [magic], eax
+    mov al, 0x21
+    out 0x80, al
     print "aout: magic "
     mov eax, [magic]
     call puthex

@@ -118,6 +118,7 @@ test_aout_kludge_kernel() {
 	expect_line "$TMP/text" "aout: cs 00000008 ds 00000010"
 	expect_line "$TMP/text" "aout: bss 0"
 	expect entry "$(jqv .boot.entry)" "$((0x200020))"
+	expect "post codes" "$(jqv '[.events.list[] | select(.kind=="post_code") | .value] | join(",")')" "33"
 }
 
 test_halted() {

@@ -273,6 +273,7 @@ static void test_module_and_cmdline_errors(void **state)
 	(void)state;
 	expect_error(load(size, "k", &mod, 1), "big.mod: module 1");
 	assert_non_null(strstr(err, "does not fit in guest RAM"));
+	teardown(NULL);
 	setup(NULL);
 	size = make_elf(&s, 1, 0x100000, 0);
 	memset(cmdline, 'c', n);
