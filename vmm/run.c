@@ -180,7 +180,7 @@ static void stop_vcpus(struct vm *vm)
 void run__wait(struct vm *vm)
 {
 	uint64_t last_exits[MAX_VCPUS] = { 0 }, exits_at_check[MAX_VCPUS] = { 0 };
-	uint64_t start = clock__now(), deadline;
+	uint64_t start = clock__now(), timeout = (uint64_t)(vm->cfg.timeout_s * 1e9), deadline;
 	sigset_t set;
 	int sfd;
 
@@ -188,7 +188,6 @@ void run__wait(struct vm *vm)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	deadline = start + (uint64_t)(vm->cfg.timeout_s * 1e9);
 
 	while (!run__ended(vm)) {
 		struct pollfd pfd[2] = { { .fd = vm->run.wake_fd, .events = POLLIN },
@@ -196,6 +195,8 @@ void run__wait(struct vm *vm)
 		uint64_t now = clock__now();
 		int ms = TICK_MS;
 
+		/* The timeout counts from the time origin, vCPU 0's first KVM_RUN, once there is one. */
+		deadline = (atomic_load(&vm->started) ? vm->t0 : start) + timeout;
 		if (now < deadline && (deadline - now) / 1000000 < TICK_MS)
 			ms = (int)((deadline - now) / 1000000) + 1;
 		poll(pfd, sfd >= 0 ? 2 : 1, ms);
