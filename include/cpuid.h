@@ -1,8 +1,5 @@
 /*
- * cpuid.h - what CPUID says to the guest.
- *
- * This foundation presents the host CPU as KVM supports it ("host"), with
- * each vCPU's APIC ID in leaf 1 EBX[31:24] and leaf 0xB EDX.
+ * cpuid.h - programming each vCPU's CPUID from the selected CPU model.
  */
 #ifndef BOOTSCOPE_CPUID_H
 #define BOOTSCOPE_CPUID_H
@@ -10,12 +7,17 @@
 #include <stddef.h>
 
 struct kvm_cpu;
+struct kvm_cpuid2;
 struct vm;
 
-/* Read KVM_GET_SUPPORTED_CPUID once per VM. */
+/* Read KVM_GET_SUPPORTED_CPUID once; note what the model loses on this host. */
 int cpuid__init(struct vm *vm, char *err, size_t errlen);
-/* Program one vCPU's CPUID. */
+/* Program one vCPU: the model's leaves with its APIC ID. */
 int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen);
+/* What KVM supports (after cpuid__init), for `bootscope cpus`. */
+const struct kvm_cpuid2 *cpuid__supported(void);
+/* Read KVM_GET_SUPPORTED_CPUID on an open /dev/kvm. */
+int cpuid__read_supported(int kvm_fd, char *err, size_t errlen);
 void cpuid__exit(void);
 
 #endif

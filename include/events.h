@@ -21,6 +21,7 @@ enum event_kind {
 	EV_UNHANDLED_MMIO,	/* a: address, b: value, size, dir */
 	EV_FW_UNSUPPORTED,	/* a: interrupt vector, b: AX at the call */
 	EV_FW_KEY_WAIT,		/* guest waits for a key that never comes */
+	EV_MSR_DENIED,		/* a: MSR index, b: value written; the guest got #GP */
 	EV_NR
 };
 

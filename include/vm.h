@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "cpu_model.h"
 #include "events.h"
 #include "memmap.h"
 #include "milestone.h"
@@ -45,6 +46,7 @@ struct mark_arg {
 };
 
 struct vm_config {
+	const char *cpu_model;
 	uint64_t ram_size;
 	int smp;
 	const char *kernel;
@@ -142,6 +144,9 @@ struct vm {
 
 	struct bus bus;
 	struct milestones ms;
+
+	const struct cpu_model *cpu;
+	uint32_t cpu_missing[FEAT_NR];	/* model features this host's KVM cannot give */
 
 	int nr_cpus;
 	struct kvm_cpu *cpus[MAX_VCPUS];

@@ -1,5 +1,5 @@
 /*
- * cpuid.c - the host CPU model: KVM_GET_SUPPORTED_CPUID, per-vCPU APIC IDs.
+ * cpuid.c - KVM_GET_SUPPORTED_CPUID once, KVM_SET_CPUID2 per vCPU.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -7,19 +7,22 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "cpu_model.h"
 #include "cpuid.h"
 #include "vm.h"
 
 static struct kvm_cpuid2 *supported;
 
-int cpuid__init(struct vm *vm, char *err, size_t errlen)
+int cpuid__read_supported(int kvm_fd, char *err, size_t errlen)
 {
+	if (supported)
+		return 0;
 	for (int n = 64; n <= 4096; n *= 2) {
 		supported = calloc(1, sizeof(*supported) + (size_t)n * sizeof(struct kvm_cpuid_entry2));
 		if (!supported)
 			break;
 		supported->nent = (uint32_t)n;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) == 0)
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) == 0)
 			return 0;
 		free(supported);
 		supported = NULL;
@@ -30,28 +33,51 @@ int cpuid__init(struct vm *vm, char *err, size_t errlen)
 	return -ENOTSUP;
 }
 
+const struct kvm_cpuid2 *cpuid__supported(void)
+{
+	return supported;
+}
+
+int cpuid__init(struct vm *vm, char *err, size_t errlen)
+{
+	struct cpuid_leaf leaves[MAX_LEAVES * 4];
+	int rc = cpuid__read_supported(vm->kvm_fd, err, errlen);
+
+	if (rc)
+		return rc;
+	/* Once for vCPU 0, to learn what this host cannot give; each vCPU is programmed later. */
+	rc = cpu_model__leaves(vm->cpu, supported, vm->cfg.smp, 0, leaves, (int)ARRAY_SIZE(leaves),
+			       vm->cpu_missing);
+	if (rc < 0) {
+		snprintf(err, errlen, "CPU model %s: too many CPUID leaves", vm->cpu->name);
+		return rc;
+	}
+	return 0;
+}
+
 int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen)
 {
-	size_t size = sizeof(*supported) + supported->nent * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *c = malloc(size);
-	uint32_t apic_id = (uint32_t)cpu->id;
+	struct cpuid_leaf leaves[MAX_LEAVES * 4];
+	uint32_t missing[FEAT_NR];
+	struct kvm_cpuid2 *c;
+	int n = cpu_model__leaves(cpu->vm->cpu, supported, cpu->vm->cfg.smp, (uint32_t)cpu->id, leaves,
+				  (int)ARRAY_SIZE(leaves), missing);
 	int rc = 0;
 
+	if (n < 0) {
+		snprintf(err, errlen, "CPU model %s: too many CPUID leaves", cpu->vm->cpu->name);
+		return n;
+	}
+	c = calloc(1, sizeof(*c) + (size_t)n * sizeof(struct kvm_cpuid_entry2));
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	memcpy(c, supported, size);
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x0000ffff) | apic_id << 24 |
-				 (uint32_t)cpu->vm->cfg.smp << 16;
-		} else if (e->function == 0xb || e->function == 0x1f) {
-			e->edx = apic_id;
-		}
-	}
+	c->nent = (uint32_t)n;
+	for (int i = 0; i < n; i++)
+		c->entries[i] = (struct kvm_cpuid_entry2){
+			.function = leaves[i].function, .index = leaves[i].index, .flags = leaves[i].flags,
+			.eax = leaves[i].eax, .ebx = leaves[i].ebx, .ecx = leaves[i].ecx, .edx = leaves[i].edx };
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "KVM_SET_CPUID2 failed on vCPU %d: %s", cpu->id, strerror(errno));

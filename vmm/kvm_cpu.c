@@ -134,6 +134,18 @@ static int handle_fail_entry(struct kvm_cpu *cpu)
 	return 0;
 }
 
+/* An MSR the CPU model does not have (msr.c): record it, answer with #GP. */
+static int handle_msr(struct kvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	bool write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+
+	event__record(&cpu->events, cpu->t_exit, EV_MSR_DENIED, run->msr.index, write ? run->msr.data : 0,
+		      8, write);
+	run->msr.error = 1;
+	return 0;
+}
+
 static int handle_nothing(struct kvm_cpu *cpu)
 {
 	(void)cpu;
@@ -148,6 +160,8 @@ static const exit_fn exit_handlers[NR_EXIT_REASONS] = {
 	[KVM_EXIT_HLT] = handle_hlt,
 	[KVM_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
+	[KVM_EXIT_X86_RDMSR] = handle_msr,
+	[KVM_EXIT_X86_WRMSR] = handle_msr,
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = handle_nothing,
 	[KVM_EXIT_INTR] = handle_nothing,
 };
@@ -205,6 +219,21 @@ int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen)
 	/* A fresh vCPU sits at the reset vector (CS base 0xffff0000, IP 0xfff0); APs wait for SIPI. */
 	if ((rc = cpuid__set(cpu, err, errlen)))
 		return rc;
+	/*
+	 * A model without a local APIC (the 486) on one CPU has it switched off, so
+	 * CPUID shows no APIC, as QEMU leaves it; SMP needs the APICs and keeps them.
+	 */
+	if (!(vm->cpu->features[FEAT_1_EDX] & (1u << 9)) && vm->cpu->vendor[0] && vm->cfg.smp == 1) {
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e;
+		} msrs = { .hdr = { .nmsrs = 1 }, .e = { .index = 0x1b, .data = 0 } };
+
+		if (ioctl(cpu->fd, KVM_SET_MSRS, &msrs) != 1) {
+			snprintf(err, errlen, "cannot switch off vCPU %d's local APIC: %s", id, strerror(errno));
+			return -EIO;
+		}
+	}
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "devices.h"
 #include "firmware.h"
 #include "loader.h"
+#include "msr.h"
 #include "options.h"
 #include "summary.h"
 #include "uart.h"
@@ -133,6 +134,20 @@ static int setup_milestones(struct vm *vm, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* Say plainly what of the CPU model this host's KVM cannot give. */
+static void warn_missing_features(const struct vm *vm)
+{
+	for (int w = 0; w < FEAT_NR; w++) {
+		char names[512];
+
+		if (!vm->cpu_missing[w])
+			continue;
+		cpu_model__feature_names((enum feat_word)w, vm->cpu_missing[w], names, sizeof(names));
+		fprintf(stderr, "%s: warning: this host's KVM cannot give CPU model %s these features (%s): %s\n",
+			progname, vm->cpu->name, feat_words[w].label, names);
+	}
+}
+
 /* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
 static int build_machine(struct vm *vm, struct guest_files *files, char *err, size_t errlen)
 {
@@ -152,8 +167,9 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 		snprintf(err, errlen, "cannot set up the devices");
 		return -ENOMEM;
 	}
-	if ((rc = cpuid__init(vm, err, errlen)))
+	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)))
 		return rc;
+	warn_missing_features(vm);
 	for (int i = 0; i < vm->cfg.smp; i++)
 		if ((rc = kvm_cpu__create(vm, i, err, errlen)))
 			return rc;
@@ -191,6 +207,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		die_usage("%s", err);
 	vm->ram_size = vm->cfg.ram_size;
+	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
 	if (setup_milestones(vm, NULL, err, sizeof(err)))
 		die_usage("%s", err);
 

@@ -13,11 +13,12 @@
 #include "vm.h"
 
 enum {
-	OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
+	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON,
 };
 
 static const struct option run_options[] = {
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "memory", required_argument, NULL, 'm' },
 	{ "smp", required_argument, NULL, OPT_SMP },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -40,6 +41,8 @@ void options__usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
+	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
+	      "                       --verify boots a probe under each and compares what it sees\n"
 	      "  version              print the version\n"
 	      "  help                 print this help\n"
 	      "\n"
@@ -48,6 +51,8 @@ void options__usage(FILE *f)
 	      "  --append STRING        kernel command line (after the file name, as QEMU passes it)\n"
 	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
 	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
+	      "  --cpu MODEL            486, pentium, pentium2, pentium3, athlon (QEMU's models) or host\n"
+	      "                         (default pentium2); `bootscope cpus` shows what each presents\n"
 	      "  -m, --memory SIZE      guest RAM: 1M..3.5G, K/M/G suffix, bare number = MiB (default 256M)\n"
 	      "  --smp N                vCPUs, 1..8 (default 1)\n"
 	      "  --mark NAME=REGEX      milestone NAME at the first guest line matching REGEX (repeatable)\n"
@@ -88,6 +93,7 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 	int c;
 
 	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpu_model = CPU_MODEL_DEFAULT;
 	cfg->ram_size = RAM_DEFAULT;
 	cfg->smp = 1;
 	cfg->timeout_s = 300;
@@ -98,6 +104,14 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		char *eq, *end;
 
 		switch (c) {
+		case OPT_CPU:
+			if (!cpu_model__find(optarg)) {
+				snprintf(err, errlen, "--cpu '%s': unknown CPU model; choose one of %s", optarg,
+					 cpu_model__names());
+				return -EINVAL;
+			}
+			cfg->cpu_model = optarg;
+			break;
 		case 'm':
 			if (parse_size(optarg, &v) || v < RAM_MIN || v > RAM_MAX || v % (4 * KiB))
 				return fail(err, errlen, "--memory '%s': give 1M..3.5G in whole 4 KiB pages (e.g. 256M)", optarg);

@@ -93,6 +93,12 @@ static cJSON *event_json(const struct vm *vm, const struct event *e, int vcpu)
 		if (e->write)
 			cJSON_AddNumberToObject(o, "value", (double)e->b);
 		break;
+	case EV_MSR_DENIED:
+		cJSON_AddNumberToObject(o, "msr", (double)e->a);
+		cJSON_AddBoolToObject(o, "write", e->write);
+		if (e->write)
+			cJSON_AddNumberToObject(o, "value", (double)e->b);
+		break;
 	case EV_FW_UNSUPPORTED:
 		cJSON_AddNumberToObject(o, "vector", (double)e->a);
 		cJSON_AddNumberToObject(o, "ax", (double)e->b);
@@ -155,7 +161,22 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddStringToObject(o, "version", VERSION);
 	cJSON_AddStringToObject(root, "engine", "kvm");
 	o = cJSON_AddObjectToObject(root, "cpu");
-	cJSON_AddStringToObject(o, "model", "host");
+	cJSON_AddStringToObject(o, "model", vm->cpu ? vm->cpu->name : vm->cfg.cpu_model);
+	if (vm->cpu && vm->cpu->vendor[0]) {
+		cJSON_AddStringToObject(o, "vendor", vm->cpu->vendor);
+		cJSON_AddNumberToObject(o, "family", vm->cpu->family);
+		cJSON_AddNumberToObject(o, "model_number", vm->cpu->model);
+		cJSON_AddNumberToObject(o, "stepping", vm->cpu->stepping);
+	}
+	arr = cJSON_AddArrayToObject(o, "missing_features");
+	for (int w = 0; w < FEAT_NR; w++)
+		for (int b = 0; b < 32; b++)
+			if (vm->cpu_missing[w] & (1u << b)) {
+				char name[32];
+
+				cpu_model__feature_names((enum feat_word)w, 1u << b, name, sizeof(name));
+				cJSON_AddItemToArray(arr, cJSON_CreateString(name));
+			}
 	cJSON_AddNumberToObject(root, "smp", vm->cfg.smp);
 	cJSON_AddNumberToObject(root, "memory", (double)vm->ram_size);
 

@@ -1,8 +1,10 @@
 build/vmm/bus.o: vmm/bus.c include/bus.h include/vm.h include/bus.h \
- include/events.h include/memmap.h include/milestone.h include/util.h
+ include/cpu_model.h include/events.h include/memmap.h \
+ include/milestone.h include/util.h
 include/bus.h:
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:

@@ -1,10 +1,11 @@
 build/vmm/cmos.o: vmm/cmos.c include/devices.h include/memmap.h \
- include/vm.h include/bus.h include/events.h include/memmap.h \
- include/milestone.h include/util.h
+ include/vm.h include/bus.h include/cpu_model.h include/events.h \
+ include/memmap.h include/milestone.h include/util.h
 include/devices.h:
 include/memmap.h:
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:

@@ -1,9 +1,10 @@
 build/vmm/debugcon.o: vmm/debugcon.c include/devices.h include/vm.h \
- include/bus.h include/events.h include/memmap.h include/milestone.h \
- include/util.h
+ include/bus.h include/cpu_model.h include/events.h include/memmap.h \
+ include/milestone.h include/util.h
 include/devices.h:
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:

@@ -1,9 +1,10 @@
 build/vmm/firmware.o: vmm/firmware.c include/firmware.h include/vm.h \
- include/bus.h include/events.h include/memmap.h include/milestone.h \
- include/util.h
+ include/bus.h include/cpu_model.h include/events.h include/memmap.h \
+ include/milestone.h include/util.h
 include/firmware.h:
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:

@@ -1,7 +1,8 @@
-build/vmm/kvm.o: vmm/kvm.c include/vm.h include/bus.h include/events.h \
- include/memmap.h include/milestone.h include/util.h
+build/vmm/kvm.o: vmm/kvm.c include/vm.h include/bus.h include/cpu_model.h \
+ include/events.h include/memmap.h include/milestone.h include/util.h
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:

@@ -1,11 +1,12 @@
 build/vmm/raw.o: vmm/raw.c include/firmware.h include/loader.h \
- include/util.h include/vm.h include/bus.h include/events.h \
- include/memmap.h include/milestone.h
+ include/util.h include/vm.h include/bus.h include/cpu_model.h \
+ include/events.h include/memmap.h include/milestone.h
 include/firmware.h:
 include/loader.h:
 include/util.h:
 include/vm.h:
 include/bus.h:
+include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
