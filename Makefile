@@ -48,8 +48,8 @@ $(BUILD)/libbootscope.a: $(LIB_OBJS)
 $(BUILD)/vmm/%.o: vmm/%.c $(FLAGS_STAMP) | $(BUILD)/vmm
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) | $(BUILD)/vmm
-	$(CC) -c -DBIOS_BIN='"$(BIOS)"' -o $@ $<
+$(BUILD)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin | $(BUILD)/vmm
+	$(CC) -c -DBIOS_BIN='"$(BIOS)"' -DPROBE_BIN='"$(BUILD)/firmware/cpuprobe.bin"' -o $@ $<
 
 $(BIOS): firmware/bios.asm | $(BUILD)/firmware
 	$(NASM) -Werror -f bin -MD $@.d -o $@ $<

@@ -511,6 +511,13 @@ cmos_read:                          ; AL = register -> AL = value
     in al, 0x71
     ret
 
+; ---- 0x8000-0xbfff: the VMM writes the MP and ACPI tables here (FW_TABLES_*) ----
+%if ($ - $$) > 0x8000
+%error "firmware code runs into the table area"
+%endif
+    times 0x8000-($-$$) db 0xff
+    times 0x4000 db 0
+
 ; ---- the last 16 bytes: reset vector, BIOS date, model byte ----
     times 0xfff0-($-$$) db 0xff
 reset:

@@ -39,6 +39,10 @@ struct vm;
 #define FW_HO_E820	0x40	/* entries of 20 bytes: base, length, type */
 #define FW_HO_E820_MAX	8
 
+/* Where the MP and ACPI tables go in the ROM (physical 0xf8000-0xfbfff). */
+#define FW_TABLES_OFFSET 0x8000
+#define FW_TABLES_SIZE	 0x4000
+
 enum fw_mode {
 	FW_MODE_REAL = 0,	/* far jump to entry>>4:entry&15, IF=1, DL from EDX */
 	FW_MODE_PM32 = 1,	/* flat 32-bit protected mode, IF=0, paging off */

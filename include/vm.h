@@ -166,6 +166,8 @@ struct vm {
 };
 
 /* kvm.c */
+/* Open /dev/kvm; on failure a one-line reason in err and -errno. */
+int kvm__open(char *err, size_t errlen);
 int kvm__init(struct vm *vm, char *err, size_t errlen);
 void kvm__exit(struct vm *vm);
 int kvm__irq_line(struct vm *vm, int gsi, int level);

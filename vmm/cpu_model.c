@@ -29,7 +29,7 @@
 static const struct cpu_model models[] = {
 	{ .name = "486", .vendor = "GenuineIntel", .family = 4, .model = 8, .stepping = 0,
 	  .level = 1, .xlevel = 0, .features = { [FEAT_1_EDX] = I486_FEATURES }, .brand = "",
-	  .description = "Intel 486 (no TSC, no MSRs, no APIC)" },
+	  .description = "Intel 486" },
 	{ .name = "pentium", .vendor = "GenuineIntel", .family = 5, .model = 4, .stepping = 3,
 	  .level = 1, .xlevel = 0, .features = { [FEAT_1_EDX] = PENTIUM_FEATURES }, .brand = "",
 	  .description = "Intel Pentium MMX" },
@@ -209,16 +209,17 @@ int cpu_model__leaves(const struct cpu_model *m, const struct kvm_cpuid2 *suppor
 	f[FEAT_KVM] |= KVM_DEFAULT_FEATURES;
 	if (amd)	/* AMD CPUs repeat the leaf 1 EDX features in 0x80000001 */
 		f[FEAT_8000_0001_EDX] |= f[FEAT_1_EDX] & AMD_ALIAS_MASK;
-	if (nr_cpus > 1) {
-		f[FEAT_1_EDX] |= F1_EDX_HTT;
-		if (amd)
-			f[FEAT_8000_0001_ECX] |= F81_ECX_CMP_LEGACY;
-	}
 	for (int w = 0; w < FEAT_NR; w++) {
 		uint32_t can = supported_bits(supported, (enum feat_word)w);
 
 		missing[w] = f[w] & ~can;
 		f[w] &= can;
+	}
+	/* Topology, not features: KVM does not list them, QEMU sets them after filtering. */
+	if (nr_cpus > 1) {
+		f[FEAT_1_EDX] |= F1_EDX_HTT;
+		if (amd)
+			f[FEAT_8000_0001_ECX] |= F81_ECX_CMP_LEGACY;
 	}
 	if (m->xlevel < 0x80000001)
 		missing[FEAT_8000_0001_EDX] = missing[FEAT_8000_0001_ECX] = 0;

@@ -85,22 +85,28 @@ int kvm__irq_line(struct vm *vm, int gsi, int level)
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
 }
 
+int kvm__open(char *err, size_t errlen)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), e = errno;
+
+	if (fd >= 0)
+		return fd;
+	if (e == ENOENT)
+		snprintf(err, errlen, "/dev/kvm does not exist: KVM is not available (load kvm_intel or kvm_amd, or enable virtualization)");
+	else if (e == EACCES || e == EPERM)
+		snprintf(err, errlen, "cannot open /dev/kvm: %s (add your user to the 'kvm' group)", strerror(e));
+	else
+		snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(e));
+	return -e;
+}
+
 static int open_kvm(struct vm *vm, char *err, size_t errlen)
 {
 	int v;
 
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (vm->kvm_fd < 0) {
-		int e = errno;
-
-		if (e == ENOENT)
-			snprintf(err, errlen, "/dev/kvm does not exist: KVM is not available (load kvm_intel or kvm_amd, or enable virtualization)");
-		else if (e == EACCES || e == EPERM)
-			snprintf(err, errlen, "cannot open /dev/kvm: %s (add your user to the 'kvm' group)", strerror(e));
-		else
-			snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(e));
-		return -e;
-	}
+	vm->kvm_fd = kvm__open(err, errlen);
+	if (vm->kvm_fd < 0)
+		return vm->kvm_fd;
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION) {
 		snprintf(err, errlen, "/dev/kvm speaks KVM API version %d, bootscope needs %d", v, KVM_API_VERSION);

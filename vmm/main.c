@@ -10,12 +10,14 @@
 
 #include "clock.h"
 #include "cpuid.h"
+#include "cpus.h"
 #include "devices.h"
 #include "firmware.h"
 #include "loader.h"
 #include "msr.h"
 #include "options.h"
 #include "summary.h"
+#include "tables.h"
 #include "uart.h"
 #include "vm.h"
 
@@ -109,7 +111,7 @@ static int register_devices(struct vm *vm)
 {
 	int (*const reg[])(struct vm *) = {
 		uart__register, cmos__register, debugcon__register, debug_exit__register,
-		post__register, firmware__register_port,
+		post__register, firmware__register_port, fw_cfg__register,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(reg); i++) {
@@ -159,15 +161,15 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
 				err, errlen)) ||
 	    (rc = firmware__load(vm, err, errlen)) ||
-	    (rc = guest_files__load(vm, files, err, errlen)) ||
-	    (rc = kvm__map_rom(vm, err, errlen)))
+	    (rc = guest_files__load(vm, files, err, errlen)))
 		return rc;
 	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
 	if (!vm->unhandled_pio || (rc = register_devices(vm))) {
 		snprintf(err, errlen, "cannot set up the devices");
 		return -ENOMEM;
 	}
-	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)))
+	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)) ||
+	    (rc = tables__install(vm, err, errlen)) || (rc = kvm__map_rom(vm, err, errlen)))
 		return rc;
 	warn_missing_features(vm);
 	for (int i = 0; i < vm->cfg.smp; i++)
@@ -261,6 +263,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cpus"))
+		return cpus__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

@@ -1,10 +1,11 @@
 build/vmm/main.o: vmm/main.c include/clock.h include/cpuid.h \
- include/devices.h include/firmware.h include/loader.h include/util.h \
- include/msr.h include/cpu_model.h include/options.h include/summary.h \
- include/uart.h include/vm.h include/bus.h include/events.h \
- include/memmap.h include/milestone.h
+ include/cpus.h include/devices.h include/firmware.h include/loader.h \
+ include/util.h include/msr.h include/cpu_model.h include/options.h \
+ include/summary.h include/tables.h include/uart.h include/vm.h \
+ include/bus.h include/events.h include/memmap.h include/milestone.h
 include/clock.h:
 include/cpuid.h:
+include/cpus.h:
 include/devices.h:
 include/firmware.h:
 include/loader.h:
@@ -13,6 +14,7 @@ include/msr.h:
 include/cpu_model.h:
 include/options.h:
 include/summary.h:
+include/tables.h:
 include/uart.h:
 include/vm.h:
 include/bus.h:

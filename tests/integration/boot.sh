@@ -147,16 +147,28 @@ test_no_boot_device() {
 	expect message "$(jqv .message)" "no boot device: the guest called INT 19h"
 }
 
-test_smp_init_sipi() {
+test_smp_tables_and_init_sipi() {
 	local n k
 	for n in 1 2 4 8; do
-		bs --raw "$FW/smp.bin" --smp "$n" --timeout 60
-		expect_status 37
+		bs --raw "$FW/smp.bin" --smp "$n" --timeout 120
+		expect_status 39
 		text >"$TMP/text"
-		expect_line "$TMP/text" "smp: BSP sees $n CPUs"
-		for ((k = 1; k < n; k++)); do expect_line "$TMP/text" "smp: AP $k up"; done
-		expect "AP lines" "$(grep -c '^smp: AP' "$TMP/text")" $((n - 1))
-		expect_line "$TMP/text" "smp: $n CPUs up"
+		expect_line "$TMP/text" "fwcfg: QEMU cpus $n ram 268435456"
+		expect_line "$TMP/text" "mp: cpu 0 bsp"
+		for ((k = 1; k < n; k++)); do
+			expect_line "$TMP/text" "mp: cpu $k"
+			expect_line "$TMP/text" "AP $k up"
+		done
+		for ((k = 0; k < n; k++)); do expect_line "$TMP/text" "madt: cpu $k"; done
+		expect "MP processors" "$(grep -c '^mp: cpu' "$TMP/text")" "$n"
+		expect "MADT processors" "$(grep -c '^madt: cpu' "$TMP/text")" "$n"
+		expect "APs up" "$(grep -c '^AP [0-9]* up$' "$TMP/text")" $((n - 1))
+		expect_line "$TMP/text" "mp: ioapic $n at fec00000"
+		expect_line "$TMP/text" "madt: ioapic $n at fec00000"
+		expect_line "$TMP/text" "ioapic: id register $n"
+		expect_line "$TMP/text" "mp: irq 0 -> pin 2"
+		expect_line "$TMP/text" "madt: irq 0 -> gsi 2"
+		expect_line "$TMP/text" "mp: all $n cpus up"
 		expect smp "$(jqv .smp)" "$n"
 		expect "per-vcpu" "$(jqv '.exits.per_vcpu | length')" "$n"
 	done
@@ -164,7 +176,7 @@ test_smp_init_sipi() {
 
 TESTS=(test_realmode_firmware_services test_memory_sizes test_multiboot_demo test_until_and_marks
 	test_until_not_reached_is_failure test_aout_kludge_kernel test_halted test_triple_fault
-	test_no_boot_device test_smp_init_sipi)
+	test_no_boot_device test_smp_tables_and_init_sipi)
 if kvm_usable; then
 	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
 else

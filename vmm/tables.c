@@ -1,0 +1,54 @@
+/*
+ * tables.c - put the MP and ACPI tables into the firmware ROM's table area
+ * and make the in-kernel I/O APIC carry the ID they give it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "cpuid.h"
+#include "firmware.h"
+#include "tables.h"
+#include "vm.h"
+
+int tables__install(struct vm *vm, char *err, size_t errlen)
+{
+	struct cpuid_leaf leaves[MAX_LEAVES * 4];
+	uint32_t missing[FEAT_NR], sig = 0, features = 0;
+	uint8_t *area = vm->rom + FW_TABLES_OFFSET;
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	int n, mp, acpi;
+
+	n = cpu_model__leaves(vm->cpu, cpuid__supported(), vm->cfg.smp, 0, leaves,
+			      (int)ARRAY_SIZE(leaves), missing);
+	for (int i = 0; i < n; i++)
+		if (leaves[i].function == 1) {
+			sig = leaves[i].eax;
+			features = leaves[i].edx;
+		}
+	mp = mptable__write(area, FW_TABLES_SIZE, (uint32_t)(ROM_BASE + FW_TABLES_OFFSET), vm->cfg.smp,
+			    sig, features);
+	if (mp < 0) {
+		snprintf(err, errlen, "the MP table does not fit in the firmware's table area");
+		return mp;
+	}
+	mp = (int)ALIGN_UP((uint64_t)mp, 16);
+	acpi = acpi__write(area + mp, FW_TABLES_SIZE - (size_t)mp,
+			   (uint32_t)(ROM_BASE + FW_TABLES_OFFSET + (uint32_t)mp), vm->cfg.smp);
+	if (acpi < 0) {
+		snprintf(err, errlen, "the ACPI tables do not fit in the firmware's table area");
+		return acpi;
+	}
+	/* KVM's I/O APIC comes out of reset with ID 0; the tables say N. */
+	if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0) {
+		snprintf(err, errlen, "KVM_GET_IRQCHIP (I/O APIC) failed: %s", strerror(errno));
+		return -errno;
+	}
+	chip.chip.ioapic.id = (uint8_t)vm->cfg.smp;
+	if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0) {
+		snprintf(err, errlen, "KVM_SET_IRQCHIP (I/O APIC) failed: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
