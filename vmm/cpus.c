@@ -229,11 +229,15 @@ static void print_model(const cJSON *m)
 {
 	const cJSON *l, *x;
 
-	printf("%s: %s (%s family %d model %d stepping %d)\n", cJSON_GetObjectItem(m, "name")->valuestring,
-	       cJSON_GetObjectItem(m, "description")->valuestring,
-	       cJSON_GetObjectItem(m, "vendor")->valuestring,
-	       cJSON_GetObjectItem(m, "family")->valueint, cJSON_GetObjectItem(m, "model")->valueint,
-	       cJSON_GetObjectItem(m, "stepping")->valueint);
+	if (!strcmp(cJSON_GetObjectItem(m, "vendor")->valuestring, "host"))
+		printf("%s: %s\n", cJSON_GetObjectItem(m, "name")->valuestring,
+		       cJSON_GetObjectItem(m, "description")->valuestring);
+	else
+		printf("%s: %s (%s family %d model %d stepping %d)\n", cJSON_GetObjectItem(m, "name")->valuestring,
+		       cJSON_GetObjectItem(m, "description")->valuestring,
+		       cJSON_GetObjectItem(m, "vendor")->valuestring,
+		       cJSON_GetObjectItem(m, "family")->valueint, cJSON_GetObjectItem(m, "model")->valueint,
+		       cJSON_GetObjectItem(m, "stepping")->valueint);
 	printf("  %-8s %-8s %-8s %-8s %-8s\n", "leaf", "eax", "ebx", "ecx", "edx");
 	cJSON_ArrayForEach(l, cJSON_GetObjectItem(m, "leaves"))
 		printf("  %s %s %s %s %s\n", cJSON_GetObjectItem(l, "leaf")->valuestring,
