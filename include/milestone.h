@@ -33,6 +33,7 @@ struct milestone {
 	bool hit;
 	uint64_t t;		/* clock__now() at the hit */
 	int vcpu;
+	uint64_t exits_at;	/* exits of all vCPUs so far, when it was hit (on_hit fills it) */
 };
 
 enum text_source { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402, TEXT_NR };
@@ -58,7 +59,8 @@ struct milestones {
 	uint64_t lines;
 	char last_line[TEXT_LINE_MAX];	/* last complete guest line, for error reports */
 
-	/* Called (with lock held) when the --until pattern matches. */
+	/* Called with the lock held: at every first hit, and when the --until pattern matches. */
+	void (*on_hit)(void *opaque, struct milestone *ms, int id);
 	void (*on_until)(void *opaque, uint64_t t, int vcpu);
 	void *opaque;
 };

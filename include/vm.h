@@ -22,6 +22,7 @@
 #include "events.h"
 #include "memmap.h"
 #include "milestone.h"
+#include "trace.h"
 #include "util.h"
 
 #define VERSION "0.1.0"
@@ -61,6 +62,7 @@ struct vm_config {
 	double timeout_s;
 	const char *serial_path;
 	const char *json_path;
+	const char *trace_path;
 	bool quiet;
 };
 
@@ -76,11 +78,12 @@ enum outcome {
 	OUTCOME_ERROR,
 };
 
+/* Time the VMM spent handling exits of one reason, in clock ticks. */
 struct exit_stat {
 	uint64_t count;
-	uint64_t total_ns;
-	uint64_t min_ns;
-	uint64_t max_ns;
+	uint64_t total;
+	uint64_t min;
+	uint64_t max;
 };
 
 /* What the idle check found when it kicked a vCPU that had stopped exiting. */
@@ -108,7 +111,10 @@ struct kvm_cpu {
 
 	/* Written by this vCPU's thread only; read after it is joined. */
 	struct exit_stat exits[NR_EXIT_REASONS];
-	uint64_t guest_ns;	/* time spent inside KVM_RUN */
+	struct exit_stat *pio_stats;	/* per port, 65536 entries */
+	struct exit_stat mmio_stats[BUS_MAX_DEVICES + 1];	/* per MMIO device; the last: no device */
+	struct trace_ring *trace;	/* NULL unless --trace */
+	uint64_t guest_ticks;	/* time spent inside KVM_RUN */
 	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
 	struct event_log events;
 
@@ -175,6 +181,9 @@ int kvm__irq_line(struct vm *vm, int gsi, int level);
 int kvm__map_rom(struct vm *vm, char *err, size_t errlen);
 
 /* kvm_cpu.c */
+/* Something worth a line in the summary (and the trace) happened on this vCPU. */
+void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint64_t b, uint8_t size,
+		    uint8_t write);
 int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen);
 int kvm_cpu__start(struct kvm_cpu *cpu);
 void kvm_cpu__kick(struct kvm_cpu *cpu);

@@ -61,7 +61,7 @@ int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bo
 		memset(data, 0xff, len);
 	if (vm->unhandled_pio)
 		atomic_fetch_add_explicit(&vm->unhandled_pio[port][is_write], 1, memory_order_relaxed);
-	event__record(&cpu->events, cpu->t_exit, EV_UNHANDLED_PIO, port,
+	kvm_cpu__event(cpu, EV_UNHANDLED_PIO, port,
 		      is_write ? load_value(data, len) : 0, (uint8_t)len, is_write);
 	return 0;
 }
@@ -78,7 +78,7 @@ int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, b
 	}
 	if (!is_write)
 		memset(data, 0xff, len);
-	event__record(&cpu->events, cpu->t_exit, EV_UNHANDLED_MMIO, addr,
+	kvm_cpu__event(cpu, EV_UNHANDLED_MMIO, addr,
 		      is_write ? load_value(data, len) : 0, (uint8_t)len, is_write);
 	return 0;
 }

@@ -77,7 +77,7 @@ static int fw_port_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *da
 		milestones__hit(&vm->ms, vm->ms.id_entry, cpu->t_exit, cpu->id);
 		break;
 	case FW_EV_UNSUPPORTED:
-		event__record(&cpu->events, cpu->t_exit, EV_FW_UNSUPPORTED, (v >> 16) & 0xff,
+		kvm_cpu__event(cpu, EV_FW_UNSUPPORTED, (v >> 16) & 0xff,
 			      v & 0xffff, 0, 0);
 		break;
 	case FW_EV_NO_BOOT:
@@ -85,11 +85,11 @@ static int fw_port_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *da
 			 "no boot device: the guest called INT %02xh", (v >> 16) & 0xff);
 		break;
 	case FW_EV_KEY_WAIT:
-		event__record(&cpu->events, cpu->t_exit, EV_FW_KEY_WAIT, 0, v & 0xffff, 0, 0);
+		kvm_cpu__event(cpu, EV_FW_KEY_WAIT, 0, v & 0xffff, 0, 0);
 		break;
 	default:
 		/* Not the firmware talking: treat like any unclaimed port. */
-		event__record(&cpu->events, cpu->t_exit, EV_UNHANDLED_PIO, FW_PORT, v, (uint8_t)len, 1);
+		kvm_cpu__event(cpu, EV_UNHANDLED_PIO, FW_PORT, v, (uint8_t)len, 1);
 		break;
 	}
 	return 0;

@@ -224,6 +224,8 @@ void kvm__exit(struct vm *vm)
 
 		if (cpu->run)
 			munmap(cpu->run, cpu->run_size);
+		if (cpu->pio_stats)
+			munmap(cpu->pio_stats, 65536 * sizeof(struct exit_stat));
 		if (cpu->fd >= 0)
 			close(cpu->fd);
 		free(cpu);

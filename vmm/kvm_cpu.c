@@ -140,8 +140,7 @@ static int handle_msr(struct kvm_cpu *cpu)
 	struct kvm_run *run = cpu->run;
 	bool write = run->exit_reason == KVM_EXIT_X86_WRMSR;
 
-	event__record(&cpu->events, cpu->t_exit, EV_MSR_DENIED, run->msr.index, write ? run->msr.data : 0,
-		      8, write);
+	kvm_cpu__event(cpu, EV_MSR_DENIED, run->msr.index, write ? run->msr.data : 0, 8, write);
 	run->msr.error = 1;
 	return 0;
 }
@@ -185,6 +184,68 @@ const char *kvm_cpu__exit_name(unsigned reason)
 	return names[reason] ? names[reason] : "other";
 }
 
+void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint64_t b, uint8_t size,
+		    uint8_t write)
+{
+	event__record(&cpu->events, cpu->t_exit, kind, a, b, size, write);
+	if (cpu->trace)
+		trace__point(TR_EVENT, (uint8_t)kind, (uint16_t)cpu->id, cpu->t_exit, a, b, size,
+			     write ? TRF_WRITE : 0);
+}
+
+static void stat_add(struct exit_stat *s, uint64_t d)
+{
+	s->count++;
+	s->total += d;
+	if (s->count == 1 || d < s->min)
+		s->min = d;
+	if (d > s->max)
+		s->max = d;
+}
+
+/* Per-port and per-device time, and the trace record, of the exit just handled. */
+static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_t t_done)
+{
+	struct kvm_run *run = cpu->run;
+	struct trace_rec rec = { .t_enter = t_in, .t_exit = cpu->t_exit, .t_done = t_done,
+				 .vcpu = (uint16_t)cpu->id, .kind = TR_EXIT, .reason = (uint8_t)reason };
+	uint64_t d = t_done - cpu->t_exit;
+	struct trace_rec *slot;
+
+	if (reason == KVM_EXIT_IO) {
+		stat_add(&cpu->pio_stats[run->io.port], d);
+		rec.addr = run->io.port;
+		rec.size = run->io.size;
+		rec.count = (uint16_t)MIN(run->io.count, 0xffffu);
+		rec.flags = (uint8_t)((run->io.direction == KVM_EXIT_IO_OUT ? TRF_WRITE : 0) |
+				      (run->io.count > 1 ? TRF_STRING : 0));
+		if (run->io.data_offset + run->io.size <= cpu->run_size)
+			memcpy(&rec.value, (uint8_t *)run + run->io.data_offset, MIN(run->io.size, 8u));
+	} else if (reason == KVM_EXIT_MMIO) {
+		const struct bus *bus = &cpu->vm->bus;
+		int dev = BUS_MAX_DEVICES;
+
+		for (int i = 0; i < bus->nr_mmio; i++)
+			if (run->mmio.phys_addr - bus->mmio[i].base < bus->mmio[i].len)
+				dev = i;
+		stat_add(&cpu->mmio_stats[dev], d);
+		rec.addr = run->mmio.phys_addr;
+		rec.size = (uint8_t)run->mmio.len;
+		rec.flags = run->mmio.is_write ? TRF_WRITE : 0;
+		memcpy(&rec.value, run->mmio.data, MIN(run->mmio.len, 8u));
+	} else if (reason == KVM_EXIT_X86_RDMSR || reason == KVM_EXIT_X86_WRMSR) {
+		rec.addr = run->msr.index;
+		rec.value = run->msr.data;
+		rec.flags = reason == KVM_EXIT_X86_WRMSR ? TRF_WRITE : 0;
+	} else if (reason == KVM_EXIT_INTERNAL_ERROR) {
+		rec.addr = run->internal.suberror;
+	}
+	if (cpu->trace && (slot = trace__begin(cpu->trace))) {
+		*slot = rec;
+		trace__commit(cpu->trace);
+	}
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig;
@@ -202,8 +263,14 @@ int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen)
 	cpu->vm = vm;
 	cpu->id = id;
 	vm->cpus[vm->nr_cpus++] = cpu;
-	for (int r = 0; r < NR_EXIT_REASONS; r++)
-		cpu->exits[r].min_ns = UINT64_MAX;
+	/* 2 MiB of address space; only the pages of ports the guest uses get memory. */
+	cpu->pio_stats = mmap(NULL, 65536 * sizeof(struct exit_stat), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (cpu->pio_stats == MAP_FAILED) {
+		cpu->pio_stats = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (cpu->fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VCPU %d failed: %s", id, strerror(errno));
@@ -264,6 +331,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	trace_ring_self = cpu->trace;
 
 	t_in = clock__now();
 	if (cpu->id == 0) {
@@ -277,7 +345,7 @@ static void *vcpu_thread(void *arg)
 		uint64_t t_done;
 
 		cpu->t_exit = clock__now();
-		cpu->guest_ns += cpu->t_exit - t_in;
+		cpu->guest_ticks += cpu->t_exit - t_in;
 		if (r < 0) {
 			int e = errno;
 
@@ -301,17 +369,8 @@ static void *vcpu_thread(void *arg)
 		fn = exit_handlers[reason];
 		r = fn ? fn(cpu) : -ENOSYS;
 		t_done = clock__now();
-		{
-			struct exit_stat *s = &cpu->exits[reason];
-			uint64_t d = t_done - cpu->t_exit;
-
-			s->count++;
-			s->total_ns += d;
-			if (d < s->min_ns)
-				s->min_ns = d;
-			if (d > s->max_ns)
-				s->max_ns = d;
-		}
+		stat_add(&cpu->exits[reason], t_done - cpu->t_exit);
+		account(cpu, reason, t_in, t_done);
 		atomic_store_explicit(&cpu->nr_exits, atomic_load_explicit(&cpu->nr_exits, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
 		if (r) {

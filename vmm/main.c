@@ -16,8 +16,10 @@
 #include "loader.h"
 #include "msr.h"
 #include "options.h"
+#include "report.h"
 #include "summary.h"
 #include "tables.h"
+#include "trace.h"
 #include "uart.h"
 #include "vm.h"
 
@@ -201,6 +203,7 @@ static int cmd_run(int argc, char **argv)
 	FILE *out = stdout;
 	int rc, status;
 
+	clock__init();
 	vm->t_setup = clock__now();
 	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
 	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
@@ -222,6 +225,8 @@ static int cmd_run(int argc, char **argv)
 	vm->ms.out = out;
 	if (!rc)
 		rc = build_machine(vm, &files, err, sizeof(err));
+	if (!rc && vm->cfg.trace_path)
+		rc = trace__open(vm, vm->cfg.trace_path, err, sizeof(err));
 	guest_files__free(&files);
 
 	if (rc) {
@@ -230,6 +235,10 @@ static int cmd_run(int argc, char **argv)
 		status = fail_run(vm, err);
 	} else {
 		run__wait(vm);	/* power on: until the run ends */
+		if ((rc = trace__finish(vm)) < 0) {
+			fprintf(stderr, "%s: --trace %s: %s\n", progname, vm->cfg.trace_path, strerror(-rc));
+			vm->run.exit_status = EXIT_ERROR;
+		}
 		report(vm);
 		status = vm->run.exit_status;
 	}
@@ -265,6 +274,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cpus"))
 		return cpus__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return report__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

@@ -100,6 +100,8 @@ static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
 	ms->hit = true;
 	ms->t = t;
 	ms->vcpu = vcpu;
+	if (m->on_hit)
+		m->on_hit(m->opaque, ms, id);
 	if (ms->kind == MS_UNTIL && m->on_until)
 		m->on_until(m->opaque, t, vcpu);
 }

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
-	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON,
+	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE,
 };
 
 static const struct option run_options[] = {
@@ -30,6 +30,7 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "json", required_argument, NULL, OPT_JSON },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -43,6 +44,8 @@ void options__usage(FILE *f)
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
 	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
 	      "                       --verify boots a probe under each and compares what it sees\n"
+	      "  report TRACE [--format text|json|csv|chrome|svg] [-o FILE]\n"
+	      "                       read a trace: per exit reason, port and phase; or convert it\n"
 	      "  version              print the version\n"
 	      "  help                 print this help\n"
 	      "\n"
@@ -60,6 +63,7 @@ void options__usage(FILE *f)
 	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
 	      "  --serial FILE          write guest text to FILE instead of stdout\n"
 	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
+	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
 	      "  -q, --quiet            no summary table on stderr\n"
 	      "\n"
 	      "Exit status: 0 --until matched or the guest halted cleanly; 1 error; 2 usage;\n"
@@ -166,6 +170,9 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			break;
 		case OPT_JSON:
 			cfg->json_path = optarg;
+			break;
+		case OPT_TRACE:
+			cfg->trace_path = optarg;
 			break;
 		case 'q':
 			cfg->quiet = true;

@@ -20,7 +20,7 @@ static int post_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data,
 		return 0;
 	}
 	memcpy(&v, data, MIN(len, sizeof(v)));
-	event__record(&cpu->events, cpu->t_exit, EV_POST_CODE, v, 0, (uint8_t)len, 1);
+	kvm_cpu__event(cpu, EV_POST_CODE, v, 0, (uint8_t)len, 1);
 	return 0;
 }
 

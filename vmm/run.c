@@ -62,6 +62,18 @@ bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, c
 	return true;
 }
 
+/* Each milestone notes how many exits came before it, for the per-phase table, and is a trace record. */
+static void on_hit(void *opaque, struct milestone *ms, int id)
+{
+	struct vm *vm = opaque;
+
+	ms->exits_at = 0;
+	for (int i = 0; i < vm->nr_cpus; i++)
+		ms->exits_at += atomic_load_explicit(&vm->cpus[i]->nr_exits, memory_order_relaxed);
+	trace__point(TR_MILESTONE, 0, ms->vcpu < 0 ? TRACE_MAIN_THREAD : (uint16_t)ms->vcpu, ms->t,
+		     (uint64_t)id, 0, 0, 0);
+}
+
 static void on_until(void *opaque, uint64_t t, int vcpu)
 {
 	struct vm *vm = opaque;
@@ -72,6 +84,7 @@ static void on_until(void *opaque, uint64_t t, int vcpu)
 int run__start(struct vm *vm, char *err, size_t errlen)
 {
 	sigset_t set;
+	int rc;
 
 	vm->run.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->run.wake_fd < 0) {
@@ -79,7 +92,10 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 		return -errno;
 	}
 	vm->ms.on_until = on_until;
+	vm->ms.on_hit = on_hit;
 	vm->ms.opaque = vm;
+	if ((rc = trace__start(vm, err, errlen)))
+		return rc;
 
 	/* Threads inherit this mask: only the main thread takes SIGINT/SIGTERM (via signalfd). */
 	sigemptyset(&set);
@@ -89,8 +105,7 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	for (int i = 0; i < vm->nr_cpus; i++) {
-		int rc = kvm_cpu__start(vm->cpus[i]);
-
+		rc = kvm_cpu__start(vm->cpus[i]);
 		if (rc) {
 			snprintf(err, errlen, "cannot start vCPU %d thread: %s", i, strerror(-rc));
 			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, clock__now(), "%s", err);
@@ -132,7 +147,7 @@ static void check_idle(struct vm *vm, uint64_t *last_exits, uint64_t *exits_at_c
 			t = MAX(t, atomic_load(&vm->cpus[i]->t_last_exit));
 		run__end(vm, OUTCOME_HALTED, vm->cfg.until ? EXIT_GUEST_FAILED : EXIT_OK, -1, t,
 			 "every vCPU halted with interrupts disabled or never started (seen %.0f ms later)",
-			 (double)(now - t) / 1e6);
+			 clock__ns(now - t) / 1e6);
 		return;
 	}
 	for (int i = 0; i < vm->nr_cpus; i++) {
@@ -180,7 +195,7 @@ static void stop_vcpus(struct vm *vm)
 void run__wait(struct vm *vm)
 {
 	uint64_t last_exits[MAX_VCPUS] = { 0 }, exits_at_check[MAX_VCPUS] = { 0 };
-	uint64_t start = clock__now(), timeout = (uint64_t)(vm->cfg.timeout_s * 1e9), deadline;
+	uint64_t start = clock__now(), timeout = clock__ticks(vm->cfg.timeout_s), deadline;
 	sigset_t set;
 	int sfd;
 
@@ -197,8 +212,8 @@ void run__wait(struct vm *vm)
 
 		/* The timeout counts from the time origin, vCPU 0's first KVM_RUN, once there is one. */
 		deadline = (atomic_load(&vm->started) ? vm->t0 : start) + timeout;
-		if (now < deadline && (deadline - now) / 1000000 < TICK_MS)
-			ms = (int)((deadline - now) / 1000000) + 1;
+		if (now < deadline && clock__ns(deadline - now) / 1e6 < TICK_MS)
+			ms = (int)(clock__ns(deadline - now) / 1e6) + 1;
 		poll(pfd, sfd >= 0 ? 2 : 1, ms);
 		now = clock__now();
 		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
@@ -211,11 +226,13 @@ void run__wait(struct vm *vm)
 		if (now >= deadline)
 			run__end(vm, OUTCOME_TIMEOUT, EXIT_TIMEOUT, -1, now,
 				 "no end after %g s (--timeout)", vm->cfg.timeout_s);
+		clock__sample();
 		milestones__flush(&vm->ms, false);
 		if (!run__ended(vm))
 			check_idle(vm, last_exits, exits_at_check);
 	}
 	stop_vcpus(vm);
+	clock__sample();
 	milestones__flush(&vm->ms, true);
 	if (sfd >= 0)
 		close(sfd);

@@ -1,22 +1,40 @@
 /*
  * summary.c - the JSON summary and the table on stderr.
  *
- * All times in the output are nanoseconds relative to vm->t0, the first
- * KVM_RUN of vCPU 0.
+ * Everything is recorded in clock ticks; here it becomes nanoseconds, times
+ * relative to vm->t0 (the first KVM_RUN of vCPU 0), with the calibration
+ * clock.c fitted over the run.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "summary.h"
+#include "trace.h"
 #include "vm.h"
 
 static double rel(const struct vm *vm, uint64_t t)
 {
-	return t > vm->t0 ? (double)(t - vm->t0) : 0.0;
+	return t > vm->t0 ? round(clock__ns(t - vm->t0)) : 0.0;
+}
+
+static double ns(uint64_t ticks)
+{
+	return round(clock__ns(ticks));
+}
+
+static void stat_merge(struct exit_stat *to, const struct exit_stat *s)
+{
+	if (!s->count)
+		return;
+	to->min = to->count ? MIN(to->min, s->min) : s->min;
+	to->max = MAX(to->max, s->max);
+	to->count += s->count;
+	to->total += s->total;
 }
 
 static int cmp_ms(const void *a, const void *b)
@@ -50,26 +68,18 @@ static int sorted_milestones(const struct vm *vm, const struct milestone **out)
 }
 
 static void exit_totals(const struct vm *vm, struct exit_stat *tot, uint64_t *all,
-			uint64_t *vmm_ns, uint64_t *guest_ns)
+			uint64_t *vmm, uint64_t *guest)
 {
-	*all = *vmm_ns = *guest_ns = 0;
-	for (int r = 0; r < NR_EXIT_REASONS; r++)
-		tot[r] = (struct exit_stat){ .min_ns = UINT64_MAX };
+	*all = *vmm = *guest = 0;
+	memset(tot, 0, sizeof(*tot) * NR_EXIT_REASONS);
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		const struct kvm_cpu *cpu = vm->cpus[i];
 
-		*guest_ns += cpu->guest_ns;
+		*guest += cpu->guest_ticks;
 		for (int r = 0; r < NR_EXIT_REASONS; r++) {
-			const struct exit_stat *s = &cpu->exits[r];
-
-			if (!s->count)
-				continue;
-			tot[r].count += s->count;
-			tot[r].total_ns += s->total_ns;
-			tot[r].min_ns = MIN(tot[r].min_ns, s->min_ns);
-			tot[r].max_ns = MAX(tot[r].max_ns, s->max_ns);
-			*all += s->count;
-			*vmm_ns += s->total_ns;
+			stat_merge(&tot[r], &cpu->exits[r]);
+			*all += cpu->exits[r].count;
+			*vmm += cpu->exits[r].total;
 		}
 	}
 }
@@ -142,17 +152,92 @@ static cJSON *stat_json(const struct exit_stat *s)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, "count", (double)s->count);
-	cJSON_AddNumberToObject(o, "total_ns", (double)s->total_ns);
-	cJSON_AddNumberToObject(o, "min_ns", (double)(s->count ? s->min_ns : 0));
-	cJSON_AddNumberToObject(o, "max_ns", (double)s->max_ns);
+	cJSON_AddNumberToObject(o, "total_ns", ns(s->total));
+	cJSON_AddNumberToObject(o, "min_ns", ns(s->min));
+	cJSON_AddNumberToObject(o, "max_ns", ns(s->max));
 	return o;
+}
+
+/* Per port (I/O) and per device (MMIO), merged over vCPUs, busiest first by count. */
+static cJSON *ports_json(const struct vm *vm)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int p = 0; p < 65536; p++) {
+		struct exit_stat st = { 0 };
+		const struct bus_device *d;
+		cJSON *o;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			if (vm->cpus[i]->pio_stats)
+				stat_merge(&st, &vm->cpus[i]->pio_stats[p]);
+		if (!st.count)
+			continue;
+		o = stat_json(&st);
+		cJSON_AddNumberToObject(o, "port", p);
+		d = bus__find_pio(&vm->bus, (uint16_t)p);
+		cJSON_AddStringToObject(o, "device", d ? d->name : (p == 0x20 || p == 0x21 || p == 0xa0 ||
+								    p == 0xa1 || (p >= 0x40 && p <= 0x43) || p == 0x61) ?
+								   "in-kernel" : "none");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *mmio_json(const struct vm *vm)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int d = 0; d <= BUS_MAX_DEVICES; d++) {
+		struct exit_stat st = { 0 };
+		cJSON *o;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			stat_merge(&st, &vm->cpus[i]->mmio_stats[d]);
+		if (!st.count)
+			continue;
+		o = stat_json(&st);
+		cJSON_AddStringToObject(o, "device", d < vm->bus.nr_mmio ? vm->bus.mmio[d].name : "none");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The intervals between consecutive milestones, from the start to the end of the run. */
+static cJSON *phases_json(const struct vm *vm, const struct milestone **ms, int n, uint64_t all_exits)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const char *from = "start";
+	uint64_t t_from = vm->t0, ex_from = 0;
+
+	for (int i = 0; i <= n; i++) {
+		bool last = i == n || !ms[i]->hit;
+		const char *to = last ? "end" : ms[i]->name;
+		uint64_t t_to = last ? MAX(vm->run.t_end, t_from) : ms[i]->t;
+		uint64_t ex_to = last ? all_exits : ms[i]->exits_at;
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "from", from);
+		cJSON_AddStringToObject(o, "to", to);
+		cJSON_AddNumberToObject(o, "start_ns", rel(vm, t_from));
+		cJSON_AddNumberToObject(o, "duration_ns", rel(vm, t_to) - rel(vm, t_from));
+		cJSON_AddNumberToObject(o, "exits", (double)(ex_to >= ex_from ? ex_to - ex_from : 0));
+		cJSON_AddItemToArray(arr, o);
+		if (last)
+			break;
+		from = to;
+		t_from = t_to;
+		ex_from = ex_to;
+	}
+	return arr;
 }
 
 cJSON *summary__json(const struct vm *vm)
 {
 	const struct milestone *ms[MAX_MILESTONES];
 	struct exit_stat tot[NR_EXIT_REASONS];
-	uint64_t all, vmm_ns, guest_ns, ev_total, ev_dropped;
+	uint64_t all, vmm, guest, ev_total, ev_dropped;
+	struct clock_info ci;
 	cJSON *root = cJSON_CreateObject(), *o, *arr;
 	int n;
 
@@ -194,12 +279,18 @@ cJSON *summary__json(const struct vm *vm)
 	else
 		cJSON_AddNullToObject(root, "guest_exit_code");
 	cJSON_AddNumberToObject(root, "wall_ns", rel(vm, vm->run.t_end));
-	cJSON_AddNumberToObject(root, "setup_ns", vm->t0 > vm->t_setup ? (double)(vm->t0 - vm->t_setup) : 0);
+	cJSON_AddNumberToObject(root, "setup_ns", vm->t0 > vm->t_setup ? ns(vm->t0 - vm->t_setup) : 0);
 
+	clock__info(&ci);
 	o = cJSON_AddObjectToObject(root, "clock");
-	cJSON_AddStringToObject(o, "source", CLOCK_SOURCE_NAME);
-	cJSON_AddStringToObject(o, "host_clocksource", clock__host_source());
-	cJSON_AddNumberToObject(o, "resolution_ns", (double)clock__resolution_ns());
+	cJSON_AddStringToObject(o, "source", ci.source);
+	cJSON_AddStringToObject(o, "host_clocksource", ci.host_clocksource);
+	cJSON_AddNumberToObject(o, "ticks_per_second", round(ci.ticks_per_sec));
+	cJSON_AddNumberToObject(o, "resolution_ns", ci.resolution_ns);
+	cJSON_AddStringToObject(o, "calibration", clock_use_tsc ?
+				"least squares over (CLOCK_MONOTONIC_RAW, TSC) pairs" : "none: nanosecond ticks");
+	cJSON_AddNumberToObject(o, "calibration_samples", ci.samples);
+	cJSON_AddNumberToObject(o, "calibration_error_ns", round(ci.error_ns));
 	cJSON_AddStringToObject(o, "origin", "first KVM_RUN of vCPU 0");
 
 	arr = cJSON_AddArrayToObject(root, "milestones");
@@ -218,11 +309,11 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddItemToArray(arr, m);
 	}
 
-	exit_totals(vm, tot, &all, &vmm_ns, &guest_ns);
+	exit_totals(vm, tot, &all, &vmm, &guest);
 	o = cJSON_AddObjectToObject(root, "exits");
 	cJSON_AddNumberToObject(o, "total", (double)all);
-	cJSON_AddNumberToObject(o, "vmm_ns", (double)vmm_ns);
-	cJSON_AddNumberToObject(o, "guest_ns", (double)guest_ns);
+	cJSON_AddNumberToObject(o, "vmm_ns", ns(vmm));
+	cJSON_AddNumberToObject(o, "guest_ns", ns(guest));
 	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
 
@@ -240,9 +331,27 @@ cJSON *summary__json(const struct vm *vm)
 			cnt += cpu->exits[r].count;
 		cJSON_AddNumberToObject(c, "vcpu", i);
 		cJSON_AddNumberToObject(c, "exits", (double)cnt);
-		cJSON_AddNumberToObject(c, "guest_ns", (double)cpu->guest_ns);
+		cJSON_AddNumberToObject(c, "guest_ns", ns(cpu->guest_ticks));
 		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
 		cJSON_AddItemToArray(arr, c);
+	}
+
+	cJSON_AddItemToObject(o, "ports", ports_json(vm));
+	cJSON_AddItemToObject(o, "mmio", mmio_json(vm));
+	cJSON_AddItemToObject(root, "phases", phases_json(vm, ms, n, all));
+
+	if (vm->cfg.trace_path) {
+		uint64_t recs, dropped, bytes;
+		int error;
+
+		trace__stats(&recs, &dropped, &bytes, &error);
+		o = cJSON_AddObjectToObject(root, "trace");
+		cJSON_AddStringToObject(o, "file", vm->cfg.trace_path);
+		cJSON_AddNumberToObject(o, "records", (double)recs);
+		cJSON_AddNumberToObject(o, "dropped", (double)dropped);
+		cJSON_AddNumberToObject(o, "bytes", (double)bytes);
+		if (error)
+			cJSON_AddStringToObject(o, "error", strerror(error));
 	}
 
 	o = cJSON_AddObjectToObject(root, "events");
@@ -307,7 +416,7 @@ void summary__print(const struct vm *vm, FILE *f)
 {
 	const struct milestone *ms[MAX_MILESTONES];
 	struct exit_stat tot[NR_EXIT_REASONS];
-	uint64_t all, vmm_ns, guest_ns;
+	uint64_t all, vmm, guest;
 	int n = sorted_milestones(vm, ms);
 
 	fprintf(f, "bootscope: %s after %.3f ms: %s (exit status %d)\n", outcome__name(vm->run.outcome),
@@ -322,7 +431,7 @@ void summary__print(const struct vm *vm, FILE *f)
 			fprintf(f, "%15s\n", "not reached");
 		}
 	}
-	exit_totals(vm, tot, &all, &vmm_ns, &guest_ns);
+	exit_totals(vm, tot, &all, &vmm, &guest);
 	fprintf(f, "  exits: %llu (", (unsigned long long)all);
 	for (int r = 0, first = 1; r < NR_EXIT_REASONS; r++) {
 		if (!tot[r].count)
@@ -331,6 +440,6 @@ void summary__print(const struct vm *vm, FILE *f)
 			(unsigned long long)tot[r].count);
 		first = 0;
 	}
-	fprintf(f, "); in the VMM %.3f ms, in the guest %.3f ms\n", (double)vmm_ns / 1e6,
-		(double)guest_ns / 1e6);
+	fprintf(f, "); in the VMM %.3f ms, in the guest %.3f ms\n", clock__ns(vmm) / 1e6,
+		clock__ns(guest) / 1e6);
 }

@@ -1,9 +1,11 @@
 build/vmm/kvm.o: vmm/kvm.c include/vm.h include/bus.h include/cpu_model.h \
- include/events.h include/memmap.h include/milestone.h include/util.h
+ include/events.h include/memmap.h include/milestone.h include/trace.h \
+ include/util.h
 include/vm.h:
 include/bus.h:
 include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
+include/trace.h:
 include/util.h:

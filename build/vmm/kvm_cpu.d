@@ -1,6 +1,6 @@
 build/vmm/kvm_cpu.o: vmm/kvm_cpu.c include/clock.h include/cpuid.h \
  include/vm.h include/bus.h include/cpu_model.h include/events.h \
- include/memmap.h include/milestone.h include/util.h
+ include/memmap.h include/milestone.h include/trace.h include/util.h
 include/clock.h:
 include/cpuid.h:
 include/vm.h:
@@ -9,4 +9,5 @@ include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
+include/trace.h:
 include/util.h:

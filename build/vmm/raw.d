@@ -1,6 +1,6 @@
 build/vmm/raw.o: vmm/raw.c include/firmware.h include/loader.h \
  include/util.h include/vm.h include/bus.h include/cpu_model.h \
- include/events.h include/memmap.h include/milestone.h
+ include/events.h include/memmap.h include/milestone.h include/trace.h
 include/firmware.h:
 include/loader.h:
 include/util.h:
@@ -10,3 +10,4 @@ include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
+include/trace.h:

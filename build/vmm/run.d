@@ -1,6 +1,6 @@
 build/vmm/run.o: vmm/run.c include/clock.h include/vm.h include/bus.h \
  include/cpu_model.h include/events.h include/memmap.h \
- include/milestone.h include/util.h
+ include/milestone.h include/trace.h include/util.h
 include/clock.h:
 include/vm.h:
 include/bus.h:
@@ -8,4 +8,5 @@ include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
+include/trace.h:
 include/util.h:

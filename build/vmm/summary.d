@@ -1,12 +1,15 @@
 build/vmm/summary.o: vmm/summary.c include/clock.h include/summary.h \
- include/vm.h include/bus.h include/cpu_model.h include/events.h \
- include/memmap.h include/milestone.h include/util.h
+ include/trace.h include/vm.h include/bus.h include/cpu_model.h \
+ include/events.h include/memmap.h include/milestone.h include/trace.h \
+ include/util.h
 include/clock.h:
 include/summary.h:
+include/trace.h:
 include/vm.h:
 include/bus.h:
 include/cpu_model.h:
 include/events.h:
 include/memmap.h:
 include/milestone.h:
+include/trace.h:
 include/util.h:
