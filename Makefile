@@ -68,7 +68,7 @@ $(BUILD)/firmware/%.elf: $(BUILD)/firmware/%.o firmware/kernel.ld
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a $(FLAGS_STAMP) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbootscope.a $(LDLIBS) -lcmocka
 
-$(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests:
+$(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # The demo: a Multiboot kernel with two modules, timed to its last line.
@@ -77,6 +77,14 @@ demo: deps
 	$(BUILD)/bootscope run --kernel $(BUILD)/firmware/demo.elf --append "console=ttyS0 demo" \
 		--module $(BUILD)/firmware/realmode.bin,first --module firmware/demo.asm,second \
 		--mark memory='^memory:' --mark modules='^module 2' --until '^demo: done'
+
+# Exit costs: a bare KVM_RUN loop, bootscope, bootscope --trace (JSON on stdout).
+$(BUILD)/bench/floor: tests/bench/floor.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@tools/bench
 
 check: deps
 	@$(MAKE) --no-print-directory all

@@ -2,10 +2,11 @@
  * kvm_cpu.c - one thread per vCPU: KVM_RUN, then the handler for the exit
  * reason, from a table.
  *
- * Per exit the loop reads the clock twice (leaving KVM_RUN, and after the
- * handler, which doubles as the next entry time), bumps this vCPU's own
- * counters and touches nothing shared unless the device does. Time inside
- * KVM_RUN is the guest's; time between is the VMM's.
+ * Per exit the loop reads the clock three times: entering KVM_RUN, leaving
+ * it, and after the handler. Time inside KVM_RUN is the guest's; the
+ * handler's is the VMM's; the bookkeeping after it (this vCPU's counters,
+ * the trace record) belongs to neither. Nothing shared is touched unless
+ * the device does.
  */
 #include <errno.h>
 #include <signal.h>
@@ -333,23 +334,24 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	trace_ring_self = cpu->trace;
 
-	t_in = clock__now();
-	if (cpu->id == 0) {
-		vm->t0 = t_in;
-		atomic_store(&vm->started, true);
-	}
 	while (!run__ended(vm)) {
 		unsigned reason;
 		exit_fn fn;
-		int r = ioctl(cpu->fd, KVM_RUN, 0);
 		uint64_t t_done;
+		int r;
+
+		t_in = clock__now();
+		if (cpu->id == 0 && !atomic_load_explicit(&vm->started, memory_order_relaxed)) {
+			vm->t0 = t_in;
+			atomic_store(&vm->started, true);
+		}
+		r = ioctl(cpu->fd, KVM_RUN, 0);
 
 		cpu->t_exit = clock__now();
 		cpu->guest_ticks += cpu->t_exit - t_in;
 		if (r < 0) {
 			int e = errno;
 
-			t_in = cpu->t_exit;
 			/* EINTR: our kick. EAGAIN: an AP woken from wait-for-SIPI. */
 			if (e == EINTR || e == EAGAIN) {
 				cpu->run->immediate_exit = 0;
@@ -379,7 +381,6 @@ static void *vcpu_thread(void *arg)
 						"vCPU %d: exit %u could not be handled", cpu->id, cpu->run->exit_reason);
 			break;
 		}
-		t_in = t_done;
 	}
 	return NULL;
 }

@@ -406,7 +406,7 @@ static int write_chrome(const struct trace_file *t, FILE *o)
 
 static int write_svg(const struct trace_file *t, FILE *o)
 {
-	const int W = 1000, left = 70, right = 20, top = 50, lane = 110, bottom = 60;
+	const int W = 1000, left = 70, right = 20, top = 90, lane = 110, bottom = 60;
 	const int plot_w = W - left - right, H = top + lane * (int)t->nr_vcpus + bottom;
 	double total_ms = MAX(rel_ns(t, t->t_end) / 1e6, 1e-3);
 	int bins = MIN(plot_w, MAX(1, (int)ceil(total_ms)));	/* one bin per millisecond where it fits */
@@ -428,12 +428,12 @@ static int write_svg(const struct trace_file *t, FILE *o)
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "font-family=\"sans-serif\" font-size=\"11\">\n"
 		   "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
-		   "<text x=\"%d\" y=\"20\" font-size=\"14\">VM exits per %.3g ms over boot time (outcome %s, %.3f ms)</text>\n",
+		   "<text x=\"%d\" y=\"20\" font-size=\"14\">VM exits over boot time, in bins of %.3g ms (outcome %s after %.3f ms)</text>\n",
 		W, H, W, H, W, H, left, bin_ms, t->outcome, total_ms);
 	for (uint32_t v = 0; v < t->nr_vcpus; v++) {
 		int y0 = top + lane * (int)v, base = y0 + lane - 20;
 
-		fprintf(o, "<text x=\"8\" y=\"%d\">vCPU %u</text>\n", y0 + lane / 2, v);
+		fprintf(o, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">vCPU %u</text>\n", left + 6, y0 + 14, v);
 		fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, y0 + 5, left, base);
 		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%llu</text>\n", left - 4, y0 + 12,
 			(unsigned long long)peak);
@@ -460,17 +460,22 @@ static int write_svg(const struct trace_file *t, FILE *o)
 	fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">boot time (ms)</text>\n", left + plot_w / 2, H - 15);
 	fprintf(o, "<text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">exits per bin</text>\n",
 		top + lane / 2, top + lane / 2);
-	for (size_t i = 0; i < t->nr; i++) {
+	/* Milestones: dashed lines, labels on three staggered rows so close ones stay legible. */
+	for (size_t i = 0, k = 0; i < t->nr; i++) {
 		const struct trace_rec *r = &t->recs[i];
 		double x;
+		int y;
 
 		if (r->kind != TR_MILESTONE)
 			continue;
 		x = left + rel_ns(t, r->t_exit) / 1e6 / total_ms * plot_w;
+		y = top - 10 - (int)(k++ % 3) * 14;
 		fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c0392b\" stroke-dasharray=\"4 2\"/>\n",
-			x, top - 5, x, H - bottom);
-		fprintf(o, "<text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" transform=\"rotate(-30 %.1f %d)\">%s</text>\n",
-			x + 2, top - 8, x + 2, top - 8, t->ms_names[r->addr]);
+			x, y + 3, x, H - bottom);
+		/* Near the right edge the label goes to the left of its line. */
+		fprintf(o, "<text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" text-anchor=\"%s\">%s %.3f ms</text>\n",
+			x > W - 180 ? x - 3 : x + 3, y, x > W - 180 ? "end" : "start", t->ms_names[r->addr],
+			rel_ns(t, r->t_exit) / 1e6);
 	}
 	fprintf(o, "</svg>\n");
 	free(count);

@@ -94,15 +94,19 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 	vm->ms.on_until = on_until;
 	vm->ms.on_hit = on_hit;
 	vm->ms.opaque = vm;
-	if ((rc = trace__start(vm, err, errlen)))
-		return rc;
 
-	/* Threads inherit this mask: only the main thread takes SIGINT/SIGTERM (via signalfd). */
+	/*
+	 * Every thread from here on (trace writer, vCPUs) inherits this mask: only
+	 * the main thread takes SIGINT/SIGTERM, through its signalfd, so a signal
+	 * ends the run cleanly instead of killing the process.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((rc = trace__start(vm, err, errlen)))
+		return rc;
 
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		rc = kvm_cpu__start(vm->cpus[i]);

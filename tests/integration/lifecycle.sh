@@ -4,8 +4,10 @@
 source "$(dirname "$0")/../lib.sh"
 
 test_timeout() {
-	bs --raw "$FW/spin.bin" --timeout 1
+	bs --raw "$FW/spin.bin" --timeout 1 --trace "$TMP/t.bin"
 	expect_status 124
+	# The trace of a timed-out run is complete.
+	expect "trace outcome" "$("$BOOTSCOPE" report "$TMP/t.bin" --format json | jq -r .outcome)" timeout
 	expect outcome "$(jqv .outcome)" timeout
 	expect message "$(jqv .message)" "no end after 1 s (--timeout)"
 	[ "$(jqv .wall_ns)" -ge 1000000000 ]
