@@ -15,6 +15,7 @@
 
 #define EVENT_CAP 512
 
+/* The numbers are part of the trace file format (docs/trace-format.md): only append. */
 enum event_kind {
 	EV_POST_CODE,		/* a: value written to port 0x80 */
 	EV_UNHANDLED_PIO,	/* a: port, b: value, size, dir */

@@ -115,6 +115,7 @@ struct kvm_cpu {
 	struct exit_stat mmio_stats[BUS_MAX_DEVICES + 1];	/* per MMIO device; the last: no device */
 	struct trace_ring *trace;	/* NULL unless --trace */
 	uint64_t guest_ticks;	/* time spent inside KVM_RUN */
+	uint64_t book_ticks;	/* after handling, before the next KVM_RUN: counters, trace record */
 	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
 	struct event_log events;
 

@@ -327,7 +327,7 @@ static void *vcpu_thread(void *arg)
 	struct kvm_cpu *cpu = arg;
 	struct vm *vm = cpu->vm;
 	sigset_t set;
-	uint64_t t_in;
+	uint64_t t_in, t_prev_done = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, KICK_SIGNAL);
@@ -341,6 +341,9 @@ static void *vcpu_thread(void *arg)
 		int r;
 
 		t_in = clock__now();
+		if (t_prev_done)
+			cpu->book_ticks += t_in - t_prev_done;
+		t_prev_done = 0;
 		if (cpu->id == 0 && !atomic_load_explicit(&vm->started, memory_order_relaxed)) {
 			vm->t0 = t_in;
 			atomic_store(&vm->started, true);
@@ -381,6 +384,7 @@ static void *vcpu_thread(void *arg)
 						"vCPU %d: exit %u could not be handled", cpu->id, cpu->run->exit_reason);
 			break;
 		}
+		t_prev_done = t_done;
 	}
 	return NULL;
 }

@@ -315,6 +315,13 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "vmm_ns", ns(vmm));
 	cJSON_AddNumberToObject(o, "guest_ns", ns(guest));
 	{
+		uint64_t book = 0;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			book += vm->cpus[i]->book_ticks;
+		cJSON_AddNumberToObject(o, "bookkeeping_ns", ns(book));
+	}
+	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
 
 		for (int r = 0; r < NR_EXIT_REASONS; r++)
