@@ -51,17 +51,15 @@ static int set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, v
  */
 static int set_gsi_routing(struct vm *vm)
 {
-	struct {
-		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[40];
-	} t;
+	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + 40 * sizeof(struct kvm_irq_routing_entry));
 	int n = 0, rc;
 
-	memset(&t, 0, sizeof(t));
+	if (!r)
+		return -ENOMEM;
 	for (uint32_t gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
 			continue;
-		t.e[n++] = (struct kvm_irq_routing_entry){
+		r->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
 				       .pin = gsi % 8 } };
@@ -69,13 +67,14 @@ static int set_gsi_routing(struct vm *vm)
 	for (uint32_t gsi = 0; gsi < 24; gsi++) {
 		if (gsi == 2)
 			continue;
-		t.e[n++] = (struct kvm_irq_routing_entry){
+		r->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi } };
 	}
-	t.r.nr = (uint32_t)n;
-	rc = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &t.r);
-	return rc < 0 ? -errno : 0;
+	r->nr = (uint32_t)n;
+	rc = ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r) < 0 ? -errno : 0;
+	free(r);
+	return rc;
 }
 
 int kvm__irq_line(struct vm *vm, int gsi, int level)

@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "cpuid.h"
+#include "msr.h"
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -292,12 +293,13 @@ int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen)
 	 * CPUID shows no APIC, as QEMU leaves it; SMP needs the APICs and keeps them.
 	 */
 	if (!(vm->cpu->features[FEAT_1_EDX] & (1u << 9)) && vm->cpu->vendor[0] && vm->cfg.smp == 1) {
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} msrs = { .hdr = { .nmsrs = 1 }, .e = { .index = 0x1b, .data = 0 } };
+		/* struct kvm_msrs ends in a flexible array: one entry after it, in 8-byte words. */
+		uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8] = { 0 };
+		struct kvm_msrs *msrs = (struct kvm_msrs *)buf;
 
-		if (ioctl(cpu->fd, KVM_SET_MSRS, &msrs) != 1) {
+		msrs->nmsrs = 1;
+		msrs->entries[0] = (struct kvm_msr_entry){ .index = MSR_IA32_APICBASE, .data = 0 };
+		if (ioctl(cpu->fd, KVM_SET_MSRS, msrs) != 1) {
 			snprintf(err, errlen, "cannot switch off vCPU %d's local APIC: %s", id, strerror(errno));
 			return -EIO;
 		}
