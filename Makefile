@@ -55,11 +55,11 @@ $(BIOS): firmware/bios.asm | $(BUILD)/firmware
 	$(NASM) -Werror -f bin -MD $@.d -o $@ $<
 
 # Flat real-mode test guests, loaded with --raw.
-$(BUILD)/firmware/%.bin: firmware/test/%.asm firmware/lib/com1.inc firmware/lib/com1.mac | $(BUILD)/firmware
+$(BUILD)/firmware/%.bin: firmware/test/%.asm $(wildcard firmware/lib/*) | $(BUILD)/firmware
 	$(NASM) -Werror -f bin -I firmware/lib/ -o $@ $<
 
 # Multiboot ELF kernels: nasm objects linked at 1 MiB.
-$(BUILD)/firmware/%.o: firmware/%.asm firmware/lib/com1.inc firmware/lib/com1.mac | $(BUILD)/firmware
+$(BUILD)/firmware/%.o: firmware/%.asm $(wildcard firmware/lib/*) | $(BUILD)/firmware
 	$(NASM) -Werror -f elf32 -I firmware/lib/ -o $@ $<
 
 $(BUILD)/firmware/%.elf: $(BUILD)/firmware/%.o firmware/kernel.ld

@@ -127,14 +127,7 @@ _start:
 
     ; The same kind of line on the debug console.
     mov esi, on_e9
-    mov dx, 0xe9
-.e9:
-    lodsb
-    test al, al
-    jz .e9_done
-    out dx, al
-    jmp .e9
-.e9_done:
+    call puts_e9
     mov al, 0x12
     out 0x80, al
     print "demo: done", 13, 10

@@ -49,4 +49,20 @@ int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bo
 int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
 const struct bus_device *bus__find_pio(const struct bus *bus, uint16_t port);
 
+/*
+ * For devices that only take writes: a read is answered with all ones and
+ * returns false; a write returns true with its value (up to 4 bytes).
+ */
+static inline bool bus__written_value(uint8_t *data, uint32_t len, bool is_write, uint32_t *value)
+{
+	*value = 0;
+	for (uint32_t i = 0; i < len; i++) {
+		if (!is_write)
+			data[i] = 0xff;
+		else if (i < 4)
+			*value |= (uint32_t)data[i] << (8 * i);
+	}
+	return is_write;
+}
+
 #endif

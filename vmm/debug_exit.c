@@ -11,15 +11,12 @@
 static int debug_exit_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data,
 			 uint32_t len, bool is_write)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
 	(void)dev;
 	(void)port;
-	if (!is_write) {
-		memset(data, 0xff, len);
+	if (!bus__written_value(data, len, is_write, &v))
 		return 0;
-	}
-	memcpy(&v, data, MIN(len, sizeof(v)));
 	if (run__end(cpu->vm, OUTCOME_EXIT, (int)((v << 1) | 1) & 0xff, cpu->id, cpu->t_exit,
 		     "guest wrote 0x%x to isa-debug-exit", v))
 		cpu->vm->run.guest_exit_code = v;

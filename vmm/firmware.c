@@ -63,15 +63,12 @@ static int fw_port_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *da
 		      bool is_write)
 {
 	struct vm *vm = cpu->vm;
-	uint32_t v = 0;
+	uint32_t v;
 
 	(void)dev;
 	(void)port;
-	if (!is_write) {
-		memset(data, 0xff, len);
+	if (!bus__written_value(data, len, is_write, &v))
 		return 0;
-	}
-	memcpy(&v, data, MIN(len, sizeof(v)));
 	switch (v >> 24) {
 	case FW_EV_ENTRY:
 		milestones__hit(&vm->ms, vm->ms.id_entry, cpu->t_exit, cpu->id);

@@ -11,15 +11,12 @@
 static int post_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
 		   bool is_write)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
 	(void)dev;
 	(void)port;
-	if (!is_write) {
-		memset(data, 0xff, len);
+	if (!bus__written_value(data, len, is_write, &v))
 		return 0;
-	}
-	memcpy(&v, data, MIN(len, sizeof(v)));
 	kvm_cpu__event(cpu, EV_POST_CODE, v, 0, (uint8_t)len, 1);
 	return 0;
 }

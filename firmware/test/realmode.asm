@@ -10,6 +10,7 @@
 bits 16
 org 0x7c00
 %include "com1.mac"
+%include "pm.mac"
 
 start:
     xor ax, ax
@@ -126,23 +127,11 @@ start:
     out 0x80, al
 
     ; debugcon: a line on port 0xe9.
-    mov si, on_e9
-    mov dx, 0xe9
-.e9:
-    lodsb
-    test al, al
-    jz .e9_done
-    out dx, al
-    jmp .e9
-.e9_done:
+    mov esi, on_e9
+    call puts_e9
 
     ; Protected mode, flat, paging off.
-    cli
-    lgdt [gdt_desc]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword 0x08:pm
+    enter_pm32 pm
 
 bits 32
 pm:
@@ -166,12 +155,5 @@ pm_line_len equ $ - pm_line
 hello: db "realmode: hello through INT 10h", 13, 10, 0
 on_e9: db "realmode: hello on debugcon", 10, 0
 boot_drive: db 0
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff
-    dq 0x00cf92000000ffff
-gdt_desc:
-    dw 23
-    dd gdt
+flat_gdt
 e820_buf: times 24 db 0

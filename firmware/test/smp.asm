@@ -12,6 +12,7 @@
 bits 16
 org 0x7c00
 %include "com1.mac"
+%include "pm.mac"
 
 %define LAPIC 0xfee00000
 %define MAX_CPUS 16
@@ -23,11 +24,7 @@ start:
     mov es, ax
     mov ss, ax
     mov sp, 0x7c00
-    lgdt [gdt_desc]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword 0x08:bsp32
+    enter_pm32 bsp32
 
 bits 32
 bsp32:
@@ -276,14 +273,7 @@ ap32:
 
 %include "com1.inc"
 
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff
-    dq 0x00cf92000000ffff
-gdt_desc:
-    dw 23
-    dd gdt
+flat_gdt
 align 4
 ncpus: dd 0
 aps_up: dd 0
@@ -301,8 +291,4 @@ ap_entry:
 ap16:
     xor ax, ax
     mov ds, ax
-    lgdt [gdt_desc]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword 0x08:ap32
+    enter_pm32 ap32

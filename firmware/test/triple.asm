@@ -5,14 +5,11 @@
 bits 16
 org 0x7c00
 %include "com1.mac"
+%include "pm.mac"
     print "triple: faulting", 13, 10
     cli
-    lgdt [gdt_desc]
     lidt [empty_idt]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword 0x08:pm
+    enter_pm32 pm
 bits 32
 pm:
     mov ax, 0x10
@@ -21,14 +18,7 @@ pm:
     ud2
     jmp $
 bits 16
-align 8
-gdt:
-    dq 0
-    dq 0x00cf9a000000ffff
-    dq 0x00cf92000000ffff
-gdt_desc:
-    dw 23
-    dd gdt
+flat_gdt
 empty_idt:
     dw 0
     dd 0
