@@ -30,22 +30,29 @@ org 0
 %define ROM_LINEAR       0xf0000
 %define COM1             0x3f8
 %define SMAP             0x534d4150
+%define EBDA_SCRATCH     0x9fc10         ; 6 bytes in the EBDA for a far pointer
 
 ; ---- hand-off block (offsets match include/firmware.h) ----
 ho_magic:    dd 0x57465342          ; "BSFW"
-ho_version:  dd 1
+ho_version:  dd 2
 ho_mode:     dd 0
 ho_entry:    dd 0
 ho_eax:      dd 0
 ho_ebx:      dd 0
+ho_ecx:      dd 0
 ho_edx:      dd 0
+ho_esi:      dd 0
+ho_edi:      dd 0
+ho_ebp:      dd 0
 ho_esp:      dd 0
+ho_cs:       dd 0
+ho_ds:       dd 0
 ho_e820_nr:  dd 0
 ho_ext_kb:   dd 0
 ho_e801_ax:  dd 0
 ho_e801_bx:  dd 0
 ho_base_kb:  dd 0
-             times 0x40-($-$$) db 0
+             times 0x50-($-$$) db 0
 ho_e820:     times 8*20 db 0
              times 0x100-($-$$) db 0
 
@@ -53,8 +60,9 @@ ho_e820:     times 8*20 db 0
 align 8
 gdt:
     dq 0
-    dq 0x00cf9b000000ffff           ; 0x08: code, base 0, limit 4 GiB, 32-bit
-    dq 0x00cf93000000ffff           ; 0x10: data, base 0, limit 4 GiB
+    dq 0x00cf9b000000ffff           ; 0x08: code, base 0, limit 4 GiB, 32-bit (Multiboot)
+    dq 0x00cf9b000000ffff           ; 0x10: the same, Linux's __BOOT_CS
+    dq 0x00cf93000000ffff           ; 0x18: data, base 0, limit 4 GiB (__BOOT_DS)
 gdt_end:
 gdt_desc:
     dw gdt_end - gdt - 1
@@ -168,12 +176,12 @@ post:
     mov dx, FW_PORT
     mov eax, FW_EV_ENTRY << 24
     out dx, eax
-    xor eax, eax
-    xor ebx, ebx
-    xor ecx, ecx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
+    mov eax, [cs:ho_eax]
+    mov ebx, [cs:ho_ebx]
+    mov ecx, [cs:ho_ecx]
+    mov esi, [cs:ho_esi]
+    mov edi, [cs:ho_edi]
+    mov ebp, [cs:ho_ebp]
     mov edx, [cs:ho_edx]
     sti
     retf
@@ -187,23 +195,31 @@ enter_pm:
 
 bits 32
 pm32:
-    mov ax, 0x10
+    mov ax, [cs:ROM_LINEAR + ho_ds]      ; DS still has its real-mode 64 KiB limit
     mov ds, ax
     mov es, ax
     mov fs, ax
     mov gs, ax
     mov ss, ax
+    ; The code selector the hand-off names, through a far pointer in the EBDA
+    ; (a far RET here is beyond what some KVMs can emulate).
+    mov eax, ROM_LINEAR + pm32_cs
+    mov [EBDA_SCRATCH], eax
+    mov ax, [ROM_LINEAR + ho_cs]
+    mov [EBDA_SCRATCH + 4], ax
+    jmp far [EBDA_SCRATCH]
+pm32_cs:
     mov esp, [ROM_LINEAR + ho_esp]
     mov dx, FW_PORT
     mov eax, FW_EV_ENTRY << 24
     out dx, eax
     mov eax, [ROM_LINEAR + ho_eax]
     mov ebx, [ROM_LINEAR + ho_ebx]
+    mov ecx, [ROM_LINEAR + ho_ecx]
     mov edx, [ROM_LINEAR + ho_edx]
-    xor ecx, ecx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
+    mov esi, [ROM_LINEAR + ho_esi]
+    mov edi, [ROM_LINEAR + ho_edi]
+    mov ebp, [ROM_LINEAR + ho_ebp]
     jmp dword [ROM_LINEAR + ho_entry]
 bits 16
 

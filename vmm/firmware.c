@@ -54,8 +54,14 @@ void firmware__set_entry(struct vm *vm, const struct fw_entry *e)
 	put_le32(ho + FW_HO_ENTRY, e->entry);
 	put_le32(ho + FW_HO_EAX, e->eax);
 	put_le32(ho + FW_HO_EBX, e->ebx);
+	put_le32(ho + FW_HO_ECX, e->ecx);
 	put_le32(ho + FW_HO_EDX, e->edx);
+	put_le32(ho + FW_HO_ESI, e->esi);
+	put_le32(ho + FW_HO_EDI, e->edi);
+	put_le32(ho + FW_HO_EBP, e->ebp);
 	put_le32(ho + FW_HO_ESP, e->esp);
+	put_le32(ho + FW_HO_CS, e->cs ? e->cs : FW_SEL_CODE);
+	put_le32(ho + FW_HO_DS, e->ds ? e->ds : FW_SEL_DATA);
 	vm->boot_entry = e->entry;
 }
 

@@ -55,12 +55,6 @@ static int handle_mmio(struct kvm_cpu *cpu)
 			 run->mmio.is_write);
 }
 
-static int handle_shutdown(struct kvm_cpu *cpu)
-{
-	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
-		 "vCPU %d shut down (triple fault)", cpu->id);
-	return 0;
-}
 
 static int handle_system_event(struct kvm_cpu *cpu)
 {
@@ -89,6 +83,16 @@ static void describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
 		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip),
 		 !(sregs.cr0 & 1) ? "real" : (sregs.efer & 0x400) ? "long" :
 		 (sregs.cr0 & 0x80000000u) ? "paged protected" : "protected");
+}
+
+static int handle_shutdown(struct kvm_cpu *cpu)
+{
+	char where[128];
+
+	describe_pc(cpu, where, sizeof(where));
+	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+		 "vCPU %d shut down (triple fault) at %s", cpu->id, where);
+	return 0;
 }
 
 static int handle_internal_error(struct kvm_cpu *cpu)

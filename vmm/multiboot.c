@@ -329,7 +329,8 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const char *cm
 	memcpy(vm->ram + mbi_addr, b.buf, b.len);
 
 	e = (struct fw_entry){ .mode = FW_MODE_PM32, .entry = k.entry, .eax = MB_BOOTLOADER_MAGIC,
-			       .ebx = base + info_off, .esp = BOOT_STACK };
+			       .ebx = base + info_off, .esp = BOOT_STACK, .cs = FW_SEL_CODE,
+			       .ds = FW_SEL_DATA };
 	firmware__set_entry(vm, &e);
 	vm->boot_kind = "multiboot";
 	vm->boot_file = kernel->path;

@@ -115,7 +115,7 @@ test_aout_kludge_kernel() {
 	text >"$TMP/text"
 	expect_line "$TMP/text" "aout: magic 2badb002"
 	expect_line "$TMP/text" "aout: mem_upper $((31 * 1024))"
-	expect_line "$TMP/text" "aout: cs 00000008 ds 00000010"
+	expect_line "$TMP/text" "aout: cs 00000008 ds 00000018"
 	expect_line "$TMP/text" "aout: bss 0"
 	expect entry "$(jqv .boot.entry)" "$((0x200020))"
 	expect "post codes" "$(jqv '[.events.list[] | select(.kind=="post_code") | .value] | join(",")')" "33"
@@ -136,8 +136,11 @@ test_triple_fault() {
 	bs --raw "$FW/triple.bin"
 	expect_status 3
 	expect outcome "$(jqv .outcome)" shutdown
-	expect message "$(jqv .message)" "vCPU 0 shut down (triple fault)"
-	expect_line "$ERR" "bootscope: vCPU 0 shut down (triple fault)"
+	# It names the faulting instruction: the guest's ud2 (0f 0b), loaded at 0x7c00.
+	local ud2
+	ud2=$(printf '%08x' $((0x7c00 + $(LC_ALL=C grep -obUaP '\x0f\x0b' "$FW/triple.bin" | head -1 | cut -d: -f1))))
+	expect message "$(jqv .message)" "vCPU 0 shut down (triple fault) at CS:EIP 0008:$ud2 (linear 0x$(printf %x $((16#$ud2))), protected mode)"
+	expect_line "$ERR" "bootscope: $(jqv .message)"
 }
 
 test_no_boot_device() {
