@@ -63,6 +63,7 @@ struct vm_config {
 	const char *serial_path;
 	const char *json_path;
 	const char *trace_path;
+	bool stop_at_entry;
 	bool quiet;
 };
 
@@ -75,6 +76,7 @@ enum outcome {
 	OUTCOME_NO_BOOT,	/* firmware INT 18h/19h: nothing to boot */
 	OUTCOME_TIMEOUT,
 	OUTCOME_INTERRUPTED,	/* SIGINT / SIGTERM */
+	OUTCOME_ENTRY,		/* --stop-at-entry: stopped at the kernel's first instruction */
 	OUTCOME_ERROR,
 };
 
@@ -167,6 +169,12 @@ struct vm {
 	const char *boot_kind;	/* "multiboot" or "raw" */
 	const char *boot_file;
 	uint32_t boot_entry;
+	uint32_t boot_info;	/* guest address of the boot information (Multiboot info, boot_params) */
+
+	/* --stop-at-entry: vCPU 0's state at the loaded guest's first instruction. */
+	bool entry_captured;
+	struct kvm_regs entry_regs;
+	struct kvm_sregs entry_sregs;
 
 	/* Unclaimed port accesses per port, [port][0=read,1=write]. */
 	_Atomic uint32_t (*unhandled_pio)[2];

@@ -151,6 +151,37 @@ static int handle_msr(struct kvm_cpu *cpu)
 	return 0;
 }
 
+/*
+ * --stop-at-entry: a hardware breakpoint on the guest's entry point, set
+ * before vCPU 0 first runs. It fires after the firmware, at the first
+ * instruction of the loaded kernel, which has not executed yet.
+ */
+static int arm_entry_breakpoint(struct kvm_cpu *cpu)
+{
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP };
+
+	dbg.arch.debugreg[0] = cpu->vm->boot_entry;
+	dbg.arch.debugreg[7] = 0x1;	/* L0: execute breakpoint, 1 byte */
+	return ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0 ? -errno : 0;
+}
+
+static int handle_debug(struct kvm_cpu *cpu)
+{
+	struct vm *vm = cpu->vm;
+	struct kvm_guest_debug off = { .control = 0 };
+
+	if (!vm->cfg.stop_at_entry || cpu->run->debug.arch.pc != vm->boot_entry)
+		return 0;
+	if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 ||
+	    ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
+		return -errno;
+	ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &off);
+	vm->entry_captured = true;
+	run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
+		 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", vm->boot_entry);
+	return 0;
+}
+
 static int handle_nothing(struct kvm_cpu *cpu)
 {
 	(void)cpu;
@@ -165,6 +196,7 @@ static const exit_fn exit_handlers[NR_EXIT_REASONS] = {
 	[KVM_EXIT_HLT] = handle_hlt,
 	[KVM_EXIT_INTERNAL_ERROR] = handle_internal_error,
 	[KVM_EXIT_FAIL_ENTRY] = handle_fail_entry,
+	[KVM_EXIT_DEBUG] = handle_debug,
 	[KVM_EXIT_X86_RDMSR] = handle_msr,
 	[KVM_EXIT_X86_WRMSR] = handle_msr,
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = handle_nothing,
@@ -339,6 +371,16 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	trace_ring_self = cpu->trace;
+	if (cpu->id == 0 && vm->cfg.stop_at_entry) {
+		int rc = arm_entry_breakpoint(cpu);
+
+		if (rc) {
+			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, clock__now(),
+				 "--stop-at-entry: this host's KVM cannot set a breakpoint (KVM_SET_GUEST_DEBUG: %s)",
+				 strerror(-rc));
+			return NULL;
+		}
+	}
 
 	while (!run__ended(vm)) {
 		unsigned reason;

@@ -333,6 +333,7 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const char *cm
 			       .ds = FW_SEL_DATA };
 	firmware__set_entry(vm, &e);
 	vm->boot_kind = "multiboot";
+	vm->boot_info = base + info_off;
 	vm->boot_file = kernel->path;
 	return 0;
 }

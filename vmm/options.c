@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
-	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE,
+	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY,
 };
 
 static const struct option run_options[] = {
@@ -31,6 +31,7 @@ static const struct option run_options[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "stop-at-entry", no_argument, NULL, OPT_STOP_AT_ENTRY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -64,9 +65,12 @@ void options__usage(FILE *f)
 	      "  --serial FILE          write guest text to FILE instead of stdout\n"
 	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
 	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
+	      "  --stop-at-entry        stop at the loaded guest's first instruction; the JSON summary's\n"
+	      "                         `entry` shows the registers and the boot information it was handed\n"
 	      "  -q, --quiet            no summary table on stderr\n"
 	      "\n"
-	      "Exit status: 0 --until matched or the guest halted cleanly; 1 error; 2 usage;\n"
+	      "Exit status: 0 --until matched, --stop-at-entry stopped, or the guest halted cleanly;\n"
+	      "1 error; 2 usage;\n"
 	      "3 the guest stopped without reaching --until (halt, shutdown, no boot device);\n"
 	      "(v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4); 124 timeout;\n"
 	      "128+N killed by signal N (SIGINT, SIGTERM).\n", f);
@@ -173,6 +177,9 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			break;
 		case OPT_TRACE:
 			cfg->trace_path = optarg;
+			break;
+		case OPT_STOP_AT_ENTRY:
+			cfg->stop_at_entry = true;
 			break;
 		case 'q':
 			cfg->quiet = true;

@@ -32,7 +32,7 @@ const char *outcome__name(enum outcome o)
 		[OUTCOME_NONE] = "none", [OUTCOME_UNTIL] = "until", [OUTCOME_EXIT] = "exit",
 		[OUTCOME_SHUTDOWN] = "shutdown", [OUTCOME_HALTED] = "halted",
 		[OUTCOME_NO_BOOT] = "no-boot-device", [OUTCOME_TIMEOUT] = "timeout",
-		[OUTCOME_INTERRUPTED] = "interrupted", [OUTCOME_ERROR] = "error",
+		[OUTCOME_INTERRUPTED] = "interrupted", [OUTCOME_ENTRY] = "entry", [OUTCOME_ERROR] = "error",
 	};
 
 	return (unsigned)o < ARRAY_SIZE(names) ? names[o] : "none";

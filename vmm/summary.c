@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "entry.h"
 #include "summary.h"
 #include "trace.h"
 #include "vm.h"
@@ -346,6 +347,9 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddItemToObject(o, "ports", ports_json(vm));
 	cJSON_AddItemToObject(o, "mmio", mmio_json(vm));
 	cJSON_AddItemToObject(root, "phases", phases_json(vm, ms, n, all));
+
+	if (vm->entry_captured)
+		cJSON_AddItemToObject(root, "entry", entry__json(vm));
 
 	if (vm->cfg.trace_path) {
 		uint64_t recs, dropped, bytes;

@@ -1,8 +1,9 @@
-build/vmm/summary.o: vmm/summary.c include/clock.h include/summary.h \
- include/trace.h include/vm.h include/bus.h include/cpu_model.h \
- include/events.h include/memmap.h include/milestone.h include/trace.h \
- include/util.h
+build/vmm/summary.o: vmm/summary.c include/clock.h include/entry.h \
+ include/summary.h include/trace.h include/vm.h include/bus.h \
+ include/cpu_model.h include/events.h include/memmap.h \
+ include/milestone.h include/trace.h include/util.h
 include/clock.h:
+include/entry.h:
 include/summary.h:
 include/trace.h:
 include/vm.h:
