@@ -18,6 +18,7 @@ struct vm;
 
 #define RAW_DEFAULT_ADDR 0x7c00u
 #define RAW_MIN_ADDR 0x500u		/* above the IVT and BIOS data area */
+#define RAW_STACK_BOTTOM 0x7b00u	/* 0x7b00-0x7bff: the boot stack, kept free */
 #define KERNEL_MAX_SIZE (256 * MiB)	/* larger files are refused before reading */
 
 /* A flat real-mode image at addr, entered at addr with DL=0x80. */
@@ -35,5 +36,11 @@ struct mb_module {
 };
 int multiboot__load(struct vm *vm, const struct file_buf *kernel, const char *cmdline,
 		    struct mb_module *mods, int nr_mods, char *err, size_t errlen);
+
+/* Is this a Linux bzImage (setup header "HdrS")? */
+bool linux__detect(const struct file_buf *f);
+/* Load a bzImage (boot protocol 2.06+), its command line and optional initrd. */
+int linux__load(struct vm *vm, const struct file_buf *kernel, const char *cmdline,
+		const struct file_buf *initrd, char *err, size_t errlen);
 
 #endif

@@ -57,7 +57,7 @@ struct milestones {
 	FILE *out;		/* stdout or --serial FILE */
 	uint64_t text_bytes;
 	uint64_t lines;
-	char last_line[TEXT_LINE_MAX];	/* last complete guest line, for error reports */
+	char last_line[TEXT_LINE_MAX + 1];	/* last complete guest line, for error reports */
 
 	/* Called with the lock held: at every first hit, and when the --until pattern matches. */
 	void (*on_hit)(void *opaque, struct milestone *ms, int id);

@@ -52,6 +52,7 @@ struct vm_config {
 	int smp;
 	const char *kernel;
 	const char *append;
+	const char *initrd;	/* Linux: one file; Multiboot: "a,b,c" modules, as QEMU's -initrd */
 	const char *raw;
 	uint32_t raw_addr;
 	struct module_arg modules[MAX_MODULES];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "linux_boot.h"
 #include "multiboot.h"
 #include "sha256.h"
 #include "vm.h"
@@ -127,6 +128,53 @@ static cJSON *multiboot_json(const struct vm *vm, uint32_t info)
 	return o;
 }
 
+/* boot_params as the kernel will read it: the setup header fields and the e820 map. */
+static cJSON *linux_json(const struct vm *vm, uint32_t bp_addr)
+{
+	const uint8_t *bp = guest_ptr((struct vm *)vm, bp_addr, LX_BP_SIZE);
+	cJSON *o = cJSON_CreateObject(), *arr;
+	uint32_t rd, rd_size;
+
+	hex32(o, "boot_params_address", bp_addr);
+	if (!bp) {
+		cJSON_AddStringToObject(o, "error", "boot_params is not in guest RAM");
+		return o;
+	}
+	hex32(o, "header", get_le32(bp + LX_HEADER));
+	hex32(o, "version", get_le16(bp + LX_VERSION));
+	hex32(o, "boot_flag", get_le16(bp + LX_BOOT_FLAG));
+	cJSON_AddNumberToObject(o, "setup_sects", bp[LX_SETUP_SECTS]);
+	hex32(o, "type_of_loader", bp[LX_TYPE_OF_LOADER]);
+	hex32(o, "loadflags", bp[LX_LOADFLAGS]);
+	hex32(o, "code32_start", get_le32(bp + LX_CODE32_START));
+	hex32(o, "heap_end_ptr", get_le16(bp + LX_HEAP_END_PTR));
+	hex32(o, "cmd_line_ptr", get_le32(bp + LX_CMD_LINE_PTR));
+	cJSON_AddItemToObject(o, "cmdline", guest_string(vm, get_le32(bp + LX_CMD_LINE_PTR)));
+	hex32(o, "cmdline_size", get_le32(bp + LX_CMDLINE_SIZE));
+	rd = get_le32(bp + LX_RAMDISK_IMAGE);
+	rd_size = get_le32(bp + LX_RAMDISK_SIZE);
+	hex32(o, "ramdisk_image", rd);
+	cJSON_AddNumberToObject(o, "ramdisk_size", rd_size);
+	if (rd_size)
+		cJSON_AddItemToObject(o, "initrd_sha256", guest_sha256(vm, rd, (uint64_t)rd + rd_size));
+	hex32(o, "initrd_addr_max", get_le32(bp + LX_INITRD_ADDR_MAX));
+	hex32(o, "kernel_alignment", get_le32(bp + LX_KERNEL_ALIGNMENT));
+	cJSON_AddNumberToObject(o, "relocatable_kernel", bp[LX_RELOCATABLE]);
+	hex32(o, "init_size", get_le32(bp + LX_INIT_SIZE));
+	cJSON_AddNumberToObject(o, "alt_mem_k", get_le32(bp + LX_BP_ALT_MEM_K));
+	arr = cJSON_AddArrayToObject(o, "e820");
+	for (unsigned i = 0; i < bp[LX_BP_E820_ENTRIES] && i < LX_BP_E820_MAX; i++) {
+		const uint8_t *e = bp + LX_BP_E820_TABLE + 20 * i;
+		cJSON *x = cJSON_CreateObject();
+
+		hex32(x, "base", get_le32(e) | (uint64_t)get_le32(e + 4) << 32);
+		hex32(x, "length", get_le32(e + 8) | (uint64_t)get_le32(e + 12) << 32);
+		cJSON_AddNumberToObject(x, "type", get_le32(e + 16));
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
+}
+
 cJSON *entry__json(const struct vm *vm)
 {
 	const struct kvm_regs *r = &vm->entry_regs;
@@ -158,5 +206,7 @@ cJSON *entry__json(const struct vm *vm)
 	hex32(x, "limit", s->gdt.limit);
 	if (vm->boot_kind && !strcmp(vm->boot_kind, "multiboot"))
 		cJSON_AddItemToObject(o, "multiboot", multiboot_json(vm, vm->boot_info));
+	else if (vm->boot_kind && !strcmp(vm->boot_kind, "linux"))
+		cJSON_AddItemToObject(o, "linux", linux_json(vm, vm->boot_info));
 	return o;
 }

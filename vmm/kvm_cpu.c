@@ -300,6 +300,7 @@ int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen)
 	}
 	cpu->vm = vm;
 	cpu->id = id;
+	cpu->fd = -1;
 	vm->cpus[vm->nr_cpus++] = cpu;
 	/* 2 MiB of address space; only the pages of ports the guest uses get memory. */
 	cpu->pio_stats = mmap(NULL, 65536 * sizeof(struct exit_stat), PROT_READ | PROT_WRITE,

@@ -43,9 +43,12 @@ static int fail_run(struct vm *vm, const char *msg)
  */
 struct guest_files {
 	struct file_buf image;
+	bool linux;
+	struct file_buf initrd;		/* Linux */
 	struct mb_module mods[MAX_MODULES];
 	int nr_mods;
 	char *cmdline;
+	char *initrd_list;		/* Multiboot --initrd, split in place */
 };
 
 static char *joined(const char *a, const char *b)
@@ -65,7 +68,72 @@ static void guest_files__free(struct guest_files *g)
 		free((char *)g->mods[i].cmdline);
 	}
 	file__free(&g->image);
+	file__free(&g->initrd);
 	free(g->cmdline);
+	free(g->initrd_list);
+}
+
+static int add_module(struct guest_files *g, const char *path, const char *args, uint64_t max,
+		      char *err, size_t errlen)
+{
+	struct mb_module *mod;
+
+	if (g->nr_mods == MAX_MODULES) {
+		snprintf(err, errlen, "too many modules (at most %d)", MAX_MODULES);
+		return -E2BIG;
+	}
+	mod = &g->mods[g->nr_mods++];
+	/* Multiboot strings are "FILE ARGS", as QEMU passes them. */
+	mod->cmdline = joined(path, args);
+	if (!mod->cmdline) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return file__read(&mod->file, path, max, err, errlen);
+}
+
+/*
+ * QEMU's Multiboot -initrd: "FILE[ ARGS],FILE[ ARGS],...", where ",," is a
+ * comma inside an item. Each item is a module whose string is the item.
+ */
+static int add_initrd_modules(struct guest_files *g, const char *list, uint64_t max, char *err, size_t errlen)
+{
+	char *item, *w;
+	int rc;
+
+	g->initrd_list = malloc(strlen(list) + 2);
+	if (!g->initrd_list) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	item = w = g->initrd_list;
+	for (const char *r = list;; r++) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = ',';
+			r++;
+			continue;
+		}
+		if (*r && *r != ',') {
+			*w++ = *r;
+			continue;
+		}
+		*w++ = '\0';
+		{
+			char *space = strchr(item, ' ');
+
+			if (space)
+				*space = '\0';
+			if (!*item) {
+				snprintf(err, errlen, "--initrd '%s': an empty module name", list);
+				return -EINVAL;
+			}
+			if ((rc = add_module(g, item, space ? space + 1 : NULL, max, err, errlen)))
+				return rc;
+		}
+		if (!*r)
+			return 0;
+		item = w;
+	}
 }
 
 static int guest_files__read(struct guest_files *g, const struct vm_config *cfg, char *err, size_t errlen)
@@ -77,35 +145,42 @@ static int guest_files__read(struct guest_files *g, const struct vm_config *cfg,
 		return file__read(&g->image, cfg->raw, EBDA_BASE, err, errlen);
 	if ((rc = file__read(&g->image, cfg->kernel, KERNEL_MAX_SIZE, err, errlen)))
 		return rc;
-	if (!multiboot__detect(&g->image)) {
-		snprintf(err, errlen, "%s: not a Multiboot kernel (no valid header in the first 8 KiB)", cfg->kernel);
-		return -EINVAL;
-	}
-	/* Multiboot strings are "FILE ARGS", as QEMU passes them. */
-	g->cmdline = joined(cfg->kernel, cfg->append);
-	for (; g->nr_mods < cfg->nr_modules; g->nr_mods++) {
-		const struct module_arg *m = &cfg->modules[g->nr_mods];
-		struct mb_module *mod = &g->mods[g->nr_mods];
-
-		mod->cmdline = joined(m->path, m->cmdline);
-		if (!mod->cmdline || !g->cmdline) {
+	if (linux__detect(&g->image)) {
+		g->linux = true;
+		if (cfg->nr_modules) {
+			snprintf(err, errlen, "%s: --module is for Multiboot kernels; give a Linux kernel one --initrd", cfg->kernel);
+			return -EINVAL;
+		}
+		/* Linux gets the command line alone, as from QEMU's -append. */
+		g->cmdline = strdup(cfg->append ? cfg->append : "");
+		if (!g->cmdline) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
-		if ((rc = file__read(&mod->file, m->path, cfg->ram_size, err, errlen)))
-			return rc;
+		return cfg->initrd ? file__read(&g->initrd, cfg->initrd, cfg->ram_size, err, errlen) : 0;
 	}
+	if (!multiboot__detect(&g->image)) {
+		snprintf(err, errlen, "%s: neither a Linux bzImage nor a Multiboot kernel (no HdrS header, no Multiboot header in the first 8 KiB)",
+			 cfg->kernel);
+		return -EINVAL;
+	}
+	g->cmdline = joined(cfg->kernel, cfg->append);
 	if (!g->cmdline) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	return 0;
+	for (int i = 0; i < cfg->nr_modules; i++)
+		if ((rc = add_module(g, cfg->modules[i].path, cfg->modules[i].cmdline, cfg->ram_size, err, errlen)))
+			return rc;
+	return cfg->initrd ? add_initrd_modules(g, cfg->initrd, cfg->ram_size, err, errlen) : 0;
 }
 
 static int guest_files__load(struct vm *vm, struct guest_files *g, char *err, size_t errlen)
 {
 	if (vm->cfg.raw)
 		return raw__load(vm, &g->image, vm->cfg.raw_addr, err, errlen);
+	if (g->linux)
+		return linux__load(vm, &g->image, g->cmdline, vm->cfg.initrd ? &g->initrd : NULL, err, errlen);
 	return multiboot__load(vm, &g->image, g->cmdline, g->mods, g->nr_mods, err, errlen);
 }
 
@@ -232,6 +307,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc) {
 		status = fail_run(vm, err);
 	} else if ((rc = run__start(vm, err, sizeof(err)))) {
+		trace__finish(vm);	/* the trace still gets its trailer */
 		status = fail_run(vm, err);
 	} else {
 		run__wait(vm);	/* power on: until the run ends */

@@ -246,6 +246,10 @@ int multiboot__load(struct vm *vm, const struct file_buf *kernel, const char *cm
 			 kernel->path, h.flags & 0xffff & ~MB_HF_KNOWN_REQUIRED);
 		return -EINVAL;
 	}
+	/* As QEMU does: there is no display, so a video mode request is ignored, with a word. */
+	if (h.flags & MB_HF_VIDEO_MODE)
+		fprintf(stderr, "bootscope: warning: %s asks for a video mode; there is no display, the request is ignored\n",
+			kernel->path);
 	if (nr_mods > MAX_MODULES) {
 		snprintf(err, errlen, "too many modules (%d, at most %d)", nr_mods, MAX_MODULES);
 		return -EINVAL;

@@ -14,7 +14,7 @@
 
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
-	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY,
+	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
 };
 
 static const struct option run_options[] = {
@@ -32,6 +32,7 @@ static const struct option run_options[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "stop-at-entry", no_argument, NULL, OPT_STOP_AT_ENTRY },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -51,8 +52,11 @@ void options__usage(FILE *f)
 	      "  help                 print this help\n"
 	      "\n"
 	      "Options of run (one of --kernel or --raw is required):\n"
-	      "  --kernel FILE          Multiboot (v1) kernel: ELF32 or a.out-kludge\n"
-	      "  --append STRING        kernel command line (after the file name, as QEMU passes it)\n"
+	      "  --kernel FILE          Linux bzImage (boot protocol 2.06+), or Multiboot (v1) kernel:\n"
+	      "                         ELF32 or a.out-kludge\n"
+	      "  --append STRING        kernel command line (Multiboot: after the file name, as QEMU passes it)\n"
+	      "  --initrd FILE          Linux: the initrd; Multiboot: \"FILE[ ARGS],FILE...\" modules, as QEMU's\n"
+	      "                         -initrd (\",,\" for a comma in a name)\n"
 	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
 	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
 	      "  --cpu MODEL            486, pentium, pentium2, pentium3, athlon (QEMU's models) or host\n"
@@ -178,6 +182,9 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		case OPT_TRACE:
 			cfg->trace_path = optarg;
 			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
+			break;
 		case OPT_STOP_AT_ENTRY:
 			cfg->stop_at_entry = true;
 			break;
@@ -197,7 +204,7 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (!!cfg->kernel + !!cfg->raw != 1)
 		return fail(err, errlen, "give exactly one of --kernel or --raw%s", "");
-	if (cfg->raw && (cfg->append || cfg->nr_modules))
-		return fail(err, errlen, "--append and --module go with --kernel, not --raw%s", "");
+	if (cfg->raw && (cfg->append || cfg->nr_modules || cfg->initrd))
+		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not --raw%s", "");
 	return 0;
 }

@@ -28,6 +28,11 @@ int raw__load(struct vm *vm, const struct file_buf *f, uint32_t addr, char *err,
 			 f->path, f->size, addr, RAW_MIN_ADDR, EBDA_BASE - 1);
 		return -EINVAL;
 	}
+	/* The firmware enters with SS:SP = 0:7c00 and takes timer interrupts on that stack. */
+	rc = memmap__claim(&vm->map, RAW_STACK_BOTTOM, 0x7c00 - RAW_STACK_BOTTOM, "the boot stack below 0x7c00",
+			   err, errlen);
+	if (rc)
+		return rc;
 	snprintf(what, sizeof(what), "raw image %s", f->path);
 	rc = memmap__claim(&vm->map, addr, f->size, what, err, errlen);
 	if (rc)

@@ -417,11 +417,14 @@ static int write_svg(const struct trace_file *t, FILE *o)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct trace_rec *r = &t->recs[i];
+		double x;
 		int b;
 
 		if (r->kind != TR_EXIT || r->vcpu >= t->nr_vcpus)
 			continue;
-		b = MIN(bins - 1, (int)(rel_ns(t, r->t_exit) / 1e6 / bin_ms));
+		/* Clamp as a double: a record far past the end must not become a wild index. */
+		x = rel_ns(t, r->t_exit) / 1e6 / bin_ms;
+		b = x >= bins - 1 ? bins - 1 : x < 0 ? 0 : (int)x;
 		peak = MAX(peak, ++count[(size_t)r->vcpu * bins + (size_t)b]);
 	}
 	fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -40,7 +40,7 @@ test_usage_errors() {
 	fails 2 "bootscope: --timeout 'soon': give seconds greater than 0" run --raw x --timeout soon
 	fails 2 "bootscope: bad regular expression '(' for until: $(regex_error)" run --raw x --until '('
 	fails 2 "bootscope: milestone name 'entry' is used twice (or is built in)" run --raw x --mark entry=x
-	fails 2 "bootscope: --append and --module go with --kernel, not --raw" run --raw x --module y
+	fails 2 "bootscope: --append, --initrd and --module go with --kernel, not --raw" run --raw x --module y
 	expect_grep "$ERR" "^Try 'bootscope help' for more information.$"
 }
 
@@ -51,7 +51,7 @@ test_file_errors() {
 	fails 1 "bootscope: $TMP/empty.bin: empty file" run --raw "$TMP/empty.bin"
 	head -c 700000 /dev/zero >"$TMP/big.bin"
 	fails 1 "bootscope: $TMP/big.bin: too large (700000 bytes, at most 654336)" run --raw "$TMP/big.bin"
-	fails 1 "bootscope: $FW/halt.bin: not a Multiboot kernel (no valid header in the first 8 KiB)" run --kernel "$FW/halt.bin"
+	fails 1 "bootscope: $FW/halt.bin: neither a Linux bzImage nor a Multiboot kernel (no HdrS header, no Multiboot header in the first 8 KiB)" run --kernel "$FW/halt.bin"
 	fails 1 "bootscope: /nonexistent.mod: No such file or directory" run --kernel "$FW/demo.elf" --module /nonexistent.mod
 	# Cut inside the loaded segment: the header is still found, the segment is not whole.
 	head -c 4200 "$FW/demo.elf" >"$TMP/cut.elf"

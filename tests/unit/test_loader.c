@@ -341,6 +341,17 @@ static void test_raw_errors(void **state)
 	assert_int_equal(raw__load(&vm, &edge, 0x9f800, err, sizeof(err)), 0);	/* ends at the EBDA */
 }
 
+/* The firmware's stack below 0x7c00 is not the image's to overwrite. */
+static void test_raw_keeps_boot_stack_free(void **state)
+{
+	static uint8_t img7k[0x7000];
+	struct file_buf f = { .path = "low.bin", .data = img7k, .size = sizeof(img7k) };
+
+	(void)state;
+	expect_error(raw__load(&vm, &f, 0x1000, err, sizeof(err)),
+		     "raw image low.bin at 0x1000-0x7fff overlaps the boot stack below 0x7c00 at 0x7b00-0x7bff");
+}
+
 static void test_memmap(void **state)
 {
 	struct memmap m;
@@ -400,6 +411,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aout_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_keeps_boot_stack_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap, setup, teardown),
 		cmocka_unit_test(test_parse),
 	};

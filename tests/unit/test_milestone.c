@@ -155,6 +155,37 @@ static void test_long_line_split(void **state)
 	free(line);
 }
 
+static int hits;
+
+static void count_hit(void *opaque, struct milestone *m, int id)
+{
+	(void)opaque;
+	(void)m;
+	(void)id;
+	hits++;
+}
+
+/* A line of exactly TEXT_LINE_MAX bytes, then a match: the callbacks next to the buffers survive. */
+static void test_full_line_then_hit(void **state)
+{
+	char line[TEXT_LINE_MAX + 1];
+
+	(void)state;
+	hits = 0;
+	ms.on_hit = count_hit;
+	add("until", "^done$", MS_UNTIL);
+	memset(line, '\r', TEXT_LINE_MAX);
+	line[TEXT_LINE_MAX] = '\0';
+	feed(TEXT_UART, line, 1, 0);
+	assert_int_equal(strlen(ms.last_line), 0);	/* only CRs: trimmed to nothing */
+	memset(line, '#', TEXT_LINE_MAX);
+	feed(TEXT_UART, line, 2, 0);
+	assert_int_equal(strlen(ms.last_line), TEXT_LINE_MAX);
+	feed(TEXT_UART, "done\n", 3, 0);
+	assert_int_equal(hits, 2);			/* first-output, until */
+	assert_int_equal(until_calls, 1);
+}
+
 static void test_nul_bytes_do_not_hide_text(void **state)
 {
 	int id;
@@ -213,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sources_do_not_mix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_bytes_do_not_hide_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_line_then_hit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_final_flush_matches_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_hit, setup, teardown),

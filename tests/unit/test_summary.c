@@ -216,7 +216,7 @@ static void test_options(void **state)
 	assert_string_equal(err, "give exactly one of --kernel or --raw");
 	assert_int_equal(parse(err, sizeof(err), "--kernel", "a", "--raw", "b", NULL), -22);
 	assert_int_equal(parse(err, sizeof(err), "--raw", "b", "--append", "x", NULL), -22);
-	assert_string_equal(err, "--append and --module go with --kernel, not --raw");
+	assert_string_equal(err, "--append, --initrd and --module go with --kernel, not --raw");
 	assert_int_equal(parse(err, sizeof(err), "--kernel", "k", "--smp", "9", NULL), -22);
 	assert_string_equal(err, "--smp '9': give a number of vCPUs from 1 to 8");
 	assert_int_equal(parse(err, sizeof(err), "--kernel", "k", "-m", "4G", NULL), -22);
