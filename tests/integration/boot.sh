@@ -177,9 +177,59 @@ test_smp_tables_and_init_sipi() {
 	done
 }
 
+# MINIX-style: twelve modules of different sizes through QEMU's -initrd shorthand,
+# checked from inside the guest and, with --stop-at-entry, from outside.
+test_twelve_modules() {
+	local i=0 size f list="" names=()
+	mkdir -p "$TMP/mods"
+	for size in 1 100 4095 4096 4097 10000 65536 3 777 8192 12345 50000; do
+		i=$((i + 1))
+		f="$TMP/mods/mod$i"
+		[ $i -eq 12 ] && f="$TMP/mods/mod,12"	# a comma in a name is written ",,"
+		head -c "$size" /dev/urandom >"$f"
+		names+=("$f")
+		list+="${list:+,}${f//,/,,} arg=$i"
+	done
+	bs --kernel "$FW/modules.bin" --initrd "$list" -m 64M
+	expect_status 97
+	text >"$TMP/text"
+	expect_line "$TMP/text" "memory: mem_lower and mem_upper agree with the map"
+	expect_line "$TMP/text" "modules: 12 checked, 0 bad"
+	for i in $(seq 1 12); do
+		f=${names[$((i - 1))]}
+		expect_grep "$TMP/text" "^module $i [0-9a-f]{5}000-[0-9a-f]{8} sum $(od -An -v -tu1 "$f" | tr -s ' ' '\n' | awk '{s += $1} END {printf "%08x", s}') string $f arg=$i\$"
+	done
+	bs --kernel "$FW/modules.bin" --initrd "$list" -m 64M --stop-at-entry
+	expect_status 0
+	expect outcome "$(jqv .outcome)" entry
+	expect "module count" "$(jqv '.entry.multiboot.modules | length')" 12
+	for i in $(seq 1 12); do
+		f=${names[$((i - 1))]}
+		expect "module $i sha256" "$(jqv ".entry.multiboot.modules[$((i - 1))].sha256")" "$(sha256sum "$f" | cut -d' ' -f1)"
+		expect "module $i size" "$(jqv ".entry.multiboot.modules[$((i - 1))].size")" "$(stat -c %s "$f")"
+		expect "module $i string" "$(jqv ".entry.multiboot.modules[$((i - 1))].cmdline")" "$f arg=$i"
+		expect "module $i alignment" $(( $(jqv ".entry.multiboot.modules[$((i - 1))].start") % 4096 )) 0
+	done
+	expect "mem_lower" "$(jqv .entry.multiboot.mem_lower)" 639
+	expect "mem_upper" "$(jqv .entry.multiboot.mem_upper)" $((63 * 1024))
+	expect "mmap" "$(jqv '[.entry.multiboot.mmap[] | "\(.base)+\(.length):\(.type)"] | join(" ")')" \
+		"0x0+0x9fc00:1 0x9fc00+0x400:2 0xf0000+0x10000:2 0x100000+0x3f00000:1 0xfeffc000+0x4000:2 0xffff0000+0x10000:2"
+	# The entry state the Multiboot specification states.
+	expect eax "$(jqv .entry.eax)" 0x2badb002
+	expect ebx "$(jqv .entry.ebx)" "$(jqv .entry.multiboot.info_address)"
+	expect "IF" $(( $(jqv .entry.eflags) & 0x200 )) 0
+	expect "CR0 PE, PG" $(( $(jqv .entry.cr0) & 0x80000001 )) 1
+	expect cs "$(jqv '.entry.cs | "\(.base) \(.limit) \(.db)"')" "0x0 0xffffffff true"
+	expect ds "$(jqv '.entry.ds | "\(.base) \(.limit) \(.db)"')" "0x0 0xffffffff true"
+	RC=0
+	"$BOOTSCOPE" run --kernel "$FW/modules.bin" --initrd "$TMP/mods/mod1,,$TMP/mods/none" -q 2>"$ERR" >/dev/null || RC=$?
+	expect_status 1
+	expect_line "$ERR" "bootscope: $TMP/mods/mod1,$TMP/mods/none: No such file or directory"
+}
+
 TESTS=(test_realmode_firmware_services test_memory_sizes test_multiboot_demo test_until_and_marks
 	test_until_not_reached_is_failure test_aout_kludge_kernel test_halted test_triple_fault
-	test_no_boot_device test_smp_tables_and_init_sipi)
+	test_no_boot_device test_smp_tables_and_init_sipi test_twelve_modules)
 if kvm_usable; then
 	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
 else

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "firmware.h"
+#include "linux_boot.h"
 #include "loader.h"
 #include "multiboot.h"
 #include "vm.h"
@@ -352,6 +353,117 @@ static void test_raw_keeps_boot_stack_free(void **state)
 		     "raw image low.bin at 0x1000-0x7fff overlaps the boot stack below 0x7c00 at 0x7b00-0x7bff");
 }
 
+/* A bzImage: setup header, SETUP_SECTS sectors of setup, then 8 KiB of "kernel". */
+static size_t make_bzimage(uint16_t version, uint8_t loadflags, uint32_t init_size, uint32_t initrd_max)
+{
+	const uint32_t setup_sects = 2, kernel = 8192;
+
+	memset(img, 0, sizeof(img));
+	img[LX_SETUP_SECTS] = setup_sects;
+	put_le16(img + LX_BOOT_FLAG, 0xaa55);
+	img[LX_JUMP] = 0xeb;
+	img[LX_JUMP + 1] = 0x6a;			/* the header ends at 0x26c */
+	put_le32(img + LX_HEADER, LX_HDR_MAGIC);
+	put_le16(img + LX_VERSION, version);
+	img[LX_LOADFLAGS] = loadflags;
+	put_le32(img + LX_CODE32_START, 0x100000);
+	put_le32(img + LX_INITRD_ADDR_MAX, initrd_max);
+	put_le32(img + LX_KERNEL_ALIGNMENT, 0x200000);
+	put_le32(img + LX_CMDLINE_SIZE, 255);
+	put_le32(img + LX_INIT_SIZE, init_size);
+	for (uint32_t i = 0; i < kernel; i++)
+		img[(setup_sects + 1) * 512 + i] = (uint8_t)(i * 13 + 7);
+	return (setup_sects + 1) * 512 + kernel;
+}
+
+static void test_linux(void **state)
+{
+	size_t size = make_bzimage(0x020f, LX_LOADED_HIGH, 0x40000, 0x7fffffff);
+	static uint8_t rd[10000];
+	struct file_buf k = { .path = "bzImage", .data = img, .size = size };
+	struct file_buf initrd = { .path = "initrd", .data = rd, .size = sizeof(rd) };
+	uint32_t bp, rd_at;
+	const uint8_t *p;
+
+	(void)state;
+	memset(rd, 0x3c, sizeof(rd));
+	assert_true(linux__detect(&k));
+	assert_int_equal(linux__load(&vm, &k, "console=ttyS0 quiet", &initrd, err, sizeof(err)), 0);
+	/* The protected-mode part at 1 MiB, zeroed up to init_size. */
+	assert_memory_equal(vm.ram + 0x100000, img + 3 * 512, 8192);
+	assert_int_equal(vm.ram[0x100000 + 8192], 0);
+	assert_int_equal(vm.ram[0x100000 + 0x40000 - 1], 0);
+	/* The protocol's 32-bit entry. */
+	assert_int_equal(get_le32(vm.rom + FW_HO_MODE), FW_MODE_PM32);
+	assert_int_equal(get_le32(vm.rom + FW_HO_ENTRY), 0x100000);
+	assert_int_equal(get_le32(vm.rom + FW_HO_CS), FW_SEL_LINUX_CS);
+	assert_int_equal(get_le32(vm.rom + FW_HO_DS), FW_SEL_DATA);
+	assert_int_equal(get_le32(vm.rom + FW_HO_EBX) | get_le32(vm.rom + FW_HO_EDI) | get_le32(vm.rom + FW_HO_EBP), 0);
+	bp = get_le32(vm.rom + FW_HO_ESI);
+	assert_true(bp >= 0x10000 && bp + LX_BP_SIZE <= EBDA_BASE && bp % 4096 == 0);
+	p = vm.ram + bp;
+	/* The setup header copied, then filled in. */
+	assert_int_equal(get_le32(p + LX_HEADER), LX_HDR_MAGIC);
+	assert_int_equal(get_le16(p + LX_VERSION), 0x020f);
+	assert_int_equal(p[LX_SETUP_SECTS], 2);
+	assert_int_equal(get_le32(p + LX_KERNEL_ALIGNMENT), 0x200000);
+	assert_int_equal(p[LX_TYPE_OF_LOADER], 0xff);
+	assert_int_equal(p[LX_LOADFLAGS], LX_LOADED_HIGH | LX_CAN_USE_HEAP);
+	assert_int_equal(get_le16(p + LX_HEAP_END_PTR), 0xfe00);
+	assert_string_equal((char *)vm.ram + get_le32(p + LX_CMD_LINE_PTR), "console=ttyS0 quiet");
+	/* The initrd: as high as RAM allows, page aligned, intact. */
+	rd_at = get_le32(p + LX_RAMDISK_IMAGE);
+	assert_int_equal(rd_at, (RAM - sizeof(rd)) & ~0xfffu);
+	assert_int_equal(get_le32(p + LX_RAMDISK_SIZE), sizeof(rd));
+	assert_memory_equal(vm.ram + rd_at, rd, sizeof(rd));
+	/* e820 and the old memory size field. */
+	assert_int_equal(p[LX_BP_E820_ENTRIES], vm.map.nr_e820);
+	assert_int_equal(get_le32(p + LX_BP_E820_TABLE + 3 * 20), 0x100000);
+	assert_int_equal(get_le32(p + LX_BP_E820_TABLE + 3 * 20 + 8), RAM - MiB);
+	assert_int_equal(get_le32(p + LX_BP_ALT_MEM_K), (RAM - MiB) / KiB);
+	assert_string_equal(vm.boot_kind, "linux");
+}
+
+static void test_linux_initrd_below_max(void **state)
+{
+	size_t size = make_bzimage(0x0206, LX_LOADED_HIGH, 0, 0x7fffff);
+	static uint8_t rd[5000];
+	struct file_buf k = { .path = "bzImage", .data = img, .size = size };
+	struct file_buf initrd = { .path = "initrd", .data = rd, .size = sizeof(rd) };
+	uint32_t bp;
+
+	(void)state;
+	assert_int_equal(linux__load(&vm, &k, "", &initrd, err, sizeof(err)), 0);
+	bp = get_le32(vm.rom + FW_HO_ESI);
+	assert_int_equal(get_le32(vm.ram + bp + LX_RAMDISK_IMAGE), (0x800000 - sizeof(rd)) & ~0xfffu);
+}
+
+static void test_linux_errors(void **state)
+{
+	static uint8_t big[15 * 1024 * 1024];
+	struct file_buf k = { .path = "bzImage", .data = img, .size = 0 };
+	struct file_buf initrd = { .path = "huge", .data = big, .size = sizeof(big) };
+	char cmd[300];
+
+	(void)state;
+	k.size = make_bzimage(0x0205, LX_LOADED_HIGH, 0, 0x7fffffff);
+	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: Linux boot protocol 2.05 is older than 2.06");
+	k.size = make_bzimage(0x020f, 0, 0, 0x7fffffff);
+	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: a zImage (loaded below 1 MiB)");
+	make_bzimage(0x020f, LX_LOADED_HIGH, 0, 0x7fffffff);
+	k.size = 3 * 512;
+	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: truncated: the setup code needs 1536 bytes, the file has 1536");
+	k.size = make_bzimage(0x020f, LX_LOADED_HIGH, 0, 0x7fffffff);
+	memset(cmd, 'x', sizeof(cmd) - 1);
+	cmd[sizeof(cmd) - 1] = '\0';
+	expect_error(linux__load(&vm, &k, cmd, NULL, err, sizeof(err)), "bzImage: the command line is 299 bytes; this kernel takes at most 255");
+	expect_error(linux__load(&vm, &k, "", &initrd, err, sizeof(err)),
+		     "huge: initrd of 15728640 bytes does not fit in guest RAM below the kernel's initrd_addr_max 0x7fffffff (-m 16M)");
+	img[LX_HEADER] = 'X';
+	assert_false(linux__detect(&k));
+	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: not a Linux bzImage (no HdrS setup header)");
+}
+
 static void test_memmap(void **state)
 {
 	struct memmap m;
@@ -412,6 +524,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_keeps_boot_stack_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux_initrd_below_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap, setup, teardown),
 		cmocka_unit_test(test_parse),
 	};
