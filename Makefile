@@ -6,7 +6,7 @@ LD      ?= ld
 BUILD   := build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread -MMD -MP
-LDLIBS  := -lcjson -lm -pthread
+LDLIBS  := -lcjson -lm -pthread -lrt
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer

@@ -91,7 +91,8 @@ static int handle_shutdown(struct kvm_cpu *cpu)
 
 	describe_pc(cpu, where, sizeof(where));
 	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
-		 "vCPU %d shut down (triple fault) at %s", cpu->id, where);
+		 "vCPU %d shut down (triple fault) at %s%s", cpu->id, where,
+		 strstr(where, "paged protected") ? "; if this host's KVM cannot run 32-bit paging, see bootscope doctor" : "");
 	return 0;
 }
 

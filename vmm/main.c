@@ -12,6 +12,7 @@
 #include "cpuid.h"
 #include "cpus.h"
 #include "devices.h"
+#include "doctor.h"
 #include "firmware.h"
 #include "loader.h"
 #include "msr.h"
@@ -230,10 +231,15 @@ static void warn_missing_features(const struct vm *vm)
 /* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
 static int build_machine(struct vm *vm, struct guest_files *files, char *err, size_t errlen)
 {
+	char why[128];
 	int rc;
 
 	if ((rc = kvm__init(vm, err, errlen)))
 		return rc;
+	/* Every i386 Linux kernel turns paging on; say so now if this host's KVM cannot run it. */
+	if (files->linux && !vm->cfg.stop_at_entry && !doctor__paging_works(vm->kvm_fd, why, sizeof(why)))
+		fprintf(stderr, "%s: warning: this host's KVM cannot run 32-bit paging (%s; see bootscope doctor): "
+			"this Linux kernel will stop when it turns paging on\n", progname, why);
 	memmap__init(&vm->map, vm->ram_size);
 	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
 				err, errlen)) ||
@@ -352,6 +358,8 @@ int main(int argc, char **argv)
 		return cpus__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return report__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "doctor"))
+		return doctor__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

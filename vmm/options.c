@@ -44,6 +44,7 @@ void options__usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
+	      "  doctor [--json]      what this host's KVM can run (paging, IRET, CPUID, SMM, exit cost)\n"
 	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
 	      "                       --verify boots a probe under each and compares what it sees\n"
 	      "  report TRACE [--format text|json|csv|chrome|svg] [-o FILE]\n"

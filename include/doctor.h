@@ -1,0 +1,21 @@
+/*
+ * doctor.h - what this host's KVM can run, probed with tiny throwaway VMs.
+ *
+ * Each probe builds a bare VM (4 MiB of RAM, one vCPU, no devices), puts a
+ * few bytes of machine code and the tables it needs in memory, sets the
+ * registers for the mode under test and runs until the code writes 0x2a to
+ * port 0xf4 (it works), the vCPU shuts down, KVM fails to emulate, or a
+ * second passes. `bootscope doctor` prints the table; `run` uses the paging
+ * probe to warn before booting a kernel that needs paging.
+ */
+#ifndef BOOTSCOPE_DOCTOR_H
+#define BOOTSCOPE_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Does 32-bit paging (PSE) work? detail says what happened. */
+bool doctor__paging_works(int kvm_fd, char *detail, size_t len);
+int doctor__main(int argc, char **argv);
+
+#endif

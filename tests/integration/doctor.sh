@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `bootscope doctor`: every check reports, the modes every KVM runs pass, and
+# what it concludes follows from what it found.
+source "$(dirname "$0")/../lib.sh"
+
+test_doctor_json() {
+	"$BOOTSCOPE" doctor --json >"$J"
+	local c
+	for c in "/dev/kvm" "in-kernel irqchip and PIT" "read-only memory (ROM)" "real mode" "32-bit protected mode" \
+		"32-bit paging (PSE)" "PAE paging" "long mode, 4-level paging" "INT n and IRET in protected mode" \
+		"CPUID as programmed" "MSR filter (CPU models' MSRs)" "SMM" "hardware breakpoints (--stop-at-entry)" \
+		"port-I/O exit to user space"; do
+		expect "check '$c'" "$(jqv "[.checks[] | select(.check == \"$c\")] | length")" 1
+	done
+	# bootscope's own guests run in these modes: if they failed, every other test would too.
+	expect "real mode" "$(jqv '.checks[] | select(.check == "real mode") | .result')" ok
+	expect "protected mode" "$(jqv '.checks[] | select(.check == "32-bit protected mode") | .result')" ok
+	expect_grep <(jqv '.checks[] | select(.check == "port-I/O exit to user space") | .detail') '^[0-9]+\.[0-9] us per exit'
+	# Conclusions follow from the checks.
+	local paging linux_listed
+	paging=$(jqv '.checks[] | select(.check == "32-bit paging (PSE)") | .result')
+	linux_listed=$(jqv '[.will_not_boot[] | select(startswith("Linux"))] | length')
+	expect "Linux listed as not booting" "$linux_listed" "$([ "$paging" = ok ] && [ "$(jqv '.checks[] | select(.check == "PAE paging") | .result')" = ok ] && echo 0 || echo 1)"
+	# The CPUID check agrees with `cpus --verify` about leaf 1.
+	"$BOOTSCOPE" cpus --verify --json pentium2 >"$TMP/verify.json"
+	expect "CPUID verdict" "$(jqv '.checks[] | select(.check == "CPUID as programmed") | .result')" \
+		"$([ "$(jq '[.[0].verify.differences[] | select(.leaf == "00000001")] | length' "$TMP/verify.json")" -eq 0 ] && echo ok || echo differs)"
+}
+
+test_doctor_text() {
+	RC=0
+	"$BOOTSCOPE" doctor >"$OUT" || RC=$?
+	expect_status 0
+	expect_line "$OUT" "bootscope doctor: what this host's KVM can run"
+	expect_grep "$OUT" '^  real mode +ok +ran$'
+	expect_grep "$OUT" '^guests that will not boot on this host:'
+	RC=0
+	"$BOOTSCOPE" doctor --bogus 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: doctor: the only option is --json"
+}
+
+TESTS=(test_doctor_json test_doctor_text)
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi

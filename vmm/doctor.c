@@ -1,0 +1,481 @@
+/*
+ * doctor.c - `bootscope doctor [--json]`: a table of what this host's KVM
+ * runs, and which kinds of guests will therefore not boot here.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cpu_model.h"
+#include "cpuid.h"
+#include "doctor.h"
+#include "util.h"
+#include "vm.h"
+
+#define PROBE_RAM (4 * MiB)
+#define CODE 0x1000
+#define MAGIC 0x2a
+
+/* Guest code: "mov al, 0x2a; out 0xf4, al; hlt", the same bytes in 16- and 32-bit mode. */
+static const uint8_t done_code[] = { 0xb0, MAGIC, 0xe6, 0xf4, 0xf4 };
+
+struct probe_vm {
+	int vm, cpu;
+	uint8_t *mem;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+static void probe_vm__destroy(struct probe_vm *p)
+{
+	if (p->run)
+		munmap(p->run, p->run_size);
+	if (p->mem)
+		munmap(p->mem, PROBE_RAM);
+	if (p->cpu >= 0)
+		close(p->cpu);
+	if (p->vm >= 0)
+		close(p->vm);
+}
+
+/* msr_filter: deny every MSR to user space; KVM wants that set before the vCPU exists. */
+static int probe_vm__create_with(int kvm, struct probe_vm *p, bool msr_filter)
+{
+	struct kvm_userspace_memory_region r = { .memory_size = PROBE_RAM };
+
+	*p = (struct probe_vm){ .vm = -1, .cpu = -1 };
+	p->vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	p->mem = mmap(NULL, PROBE_RAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->vm < 0 || p->mem == MAP_FAILED) {
+		p->mem = NULL;
+		return -errno;
+	}
+	r.userspace_addr = (uintptr_t)p->mem;
+	ioctl(p->vm, KVM_SET_TSS_ADDR, KVM_TSS_BASE);
+	if (msr_filter) {
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+					      .args = { KVM_MSR_EXIT_REASON_FILTER } };
+		/* KVM refuses a filter that allows nothing: allow one MSR no probe uses. */
+		static uint8_t one = 1;
+		struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_DENY,
+			.ranges = { { .flags = KVM_MSR_FILTER_READ, .nmsrs = 1, .base = 0x1000, .bitmap = &one } } };
+
+		if (ioctl(p->vm, KVM_ENABLE_CAP, &cap) < 0 || ioctl(p->vm, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+			return -errno;
+	}
+	if (ioctl(p->vm, KVM_SET_USER_MEMORY_REGION, &r) < 0 || (p->cpu = ioctl(p->vm, KVM_CREATE_VCPU, 0)) < 0)
+		return -errno;
+	p->run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	p->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->cpu, 0);
+	if (p->run == MAP_FAILED) {
+		p->run = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static int probe_vm__create(int kvm, struct probe_vm *p)
+{
+	return probe_vm__create_with(kvm, p, false);
+}
+
+static struct kvm_segment flat(uint16_t sel, uint8_t type)
+{
+	return (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
+				     .present = 1, .s = 1, .db = 1, .g = 1 };
+}
+
+/* Flat 32-bit protected mode with the GDT at 0x4000; cr0/cr3/cr4 extra bits as given. */
+static int set_pm32(struct probe_vm *p, uint64_t cr0, uint64_t cr3, uint64_t cr4)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r = { .rip = CODE, .rflags = 2, .rsp = 0x8000 };
+	static const uint64_t gdt[] = { 0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL };
+
+	memcpy(p->mem + 0x4000, gdt, sizeof(gdt));
+	if (ioctl(p->cpu, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	s.cs = flat(0x08, 11);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat(0x10, 3);
+	s.gdt.base = 0x4000;
+	s.gdt.limit = sizeof(gdt) - 1;
+	s.cr0 = 0x11 | cr0;	/* PE, ET */
+	s.cr3 = cr3;
+	s.cr4 = cr4;
+	if (ioctl(p->cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p->cpu, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Run until the code reports, or something else ends it. Returns true if
+ * 0x2a reached port 0xf4; exits counts every exit on the way.
+ */
+static bool probe_vm__run(struct probe_vm *p, char *detail, size_t len, uint64_t *exits)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	timer_t timer;
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+	struct itimerspec its = { .it_value = { .tv_sec = 2 }, .it_interval = { .tv_sec = 1 } };
+	bool ok = false;
+
+	*exits = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	timer_create(CLOCK_MONOTONIC, &ev, &timer);
+	timer_settime(timer, 0, &its, NULL);
+	for (;;) {
+		if (ioctl(p->cpu, KVM_RUN, 0) < 0) {
+			snprintf(detail, len, errno == EINTR ? "no answer within 2 s" : "KVM_RUN: %s", strerror(errno));
+			break;
+		}
+		(*exits)++;
+		if (p->run->exit_reason == KVM_EXIT_IO) {
+			if (p->run->io.port != 0xf4)
+				continue;
+			ok = *((uint8_t *)p->run + p->run->io.data_offset) == MAGIC;
+			snprintf(detail, len, ok ? "ran" : "wrong value at port 0xf4");
+		} else if (p->run->exit_reason == KVM_EXIT_SHUTDOWN) {
+			snprintf(detail, len, "triple fault (KVM_EXIT_SHUTDOWN)");
+		} else if (p->run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+			snprintf(detail, len, "KVM could not emulate it (internal error, suberror %u)",
+				 p->run->internal.suberror);
+		} else if (p->run->exit_reason == KVM_EXIT_HLT) {
+			snprintf(detail, len, "halted before reporting");
+		} else {
+			snprintf(detail, len, "unexpected exit %u", p->run->exit_reason);
+		}
+		break;
+	}
+	timer_delete(timer);
+	sigaction(SIGALRM, &old, NULL);
+	return ok;
+}
+
+enum probe_kind { PR_REAL, PR_PM32, PR_PSE, PR_PAE, PR_IRET, PR_LONG };
+
+static bool probe(int kvm, enum probe_kind k, char *detail, size_t len)
+{
+	struct probe_vm p;
+	uint64_t exits;
+	bool ok = false;
+	int rc = probe_vm__create(kvm, &p);
+
+	if (rc) {
+		snprintf(detail, len, "cannot create a VM: %s", strerror(-rc));
+		probe_vm__destroy(&p);
+		return false;
+	}
+	memcpy(p.mem + CODE, done_code, sizeof(done_code));
+	switch (k) {
+	case PR_REAL: {
+		struct kvm_sregs s;
+		struct kvm_regs r = { .rip = CODE, .rflags = 2 };
+
+		rc = ioctl(p.cpu, KVM_GET_SREGS, &s);
+		s.cs.base = 0;
+		s.cs.selector = 0;
+		if (!rc && (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p.cpu, KVM_SET_REGS, &r) < 0))
+			rc = -errno;
+		break;
+	}
+	case PR_PM32:
+		rc = set_pm32(&p, 0, 0, 0);
+		break;
+	case PR_PSE:	/* one 4 MiB page, identity */
+		put_le32(p.mem + 0x200000, 0x00000083);
+		rc = set_pm32(&p, 0x80000000, 0x200000, 0x10);
+		break;
+	case PR_PAE:	/* PDPT -> page directory of 2 MiB pages, identity */
+		put_le64(p.mem + 0x200000, 0x201001);
+		put_le64(p.mem + 0x201000, 0x000083);
+		put_le64(p.mem + 0x201008, 0x200083);
+		rc = set_pm32(&p, 0x80000000, 0x200000, 0x20);
+		break;
+	case PR_IRET: {	/* int 0x30 to a handler that only returns */
+		static const uint8_t code[] = { 0xcd, 0x30 };
+		uint8_t *gate = p.mem + 0x3000 + 0x30 * 8;
+
+		memcpy(p.mem + CODE, code, sizeof(code));
+		memcpy(p.mem + CODE + sizeof(code), done_code, sizeof(done_code));
+		p.mem[0x2000] = 0xcf;	/* iret */
+		put_le16(gate, 0x2000);
+		put_le16(gate + 2, 0x08);
+		gate[5] = 0x8e;		/* present 32-bit interrupt gate */
+		rc = set_pm32(&p, 0, 0, 0);
+		if (!rc) {
+			struct kvm_sregs s;
+
+			ioctl(p.cpu, KVM_GET_SREGS, &s);
+			s.idt.base = 0x3000;
+			s.idt.limit = 0x31 * 8 - 1;
+			if (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0)
+				rc = -errno;
+		}
+		break;
+	}
+	case PR_LONG: {	/* 4-level paging, 2 MiB pages, a 64-bit code segment */
+		struct kvm_sregs s;
+		char err[128];
+
+		/* KVM takes EFER.LME only from a vCPU whose CPUID has long mode. */
+		if (cpuid__read_supported(kvm, err, sizeof(err)) ||
+		    ioctl(p.cpu, KVM_SET_CPUID2, cpuid__supported()) < 0) {
+			rc = -ENOTSUP;
+			break;
+		}
+
+		put_le64(p.mem + 0x200000, 0x201003);
+		put_le64(p.mem + 0x201000, 0x202003);
+		put_le64(p.mem + 0x202000, 0x000083);
+		/* Paging, PAE and long mode in one step: PML4 entries are not valid PDPTEs. */
+		rc = set_pm32(&p, 0, 0, 0);
+		if (!rc && !ioctl(p.cpu, KVM_GET_SREGS, &s)) {
+			s.cr0 |= 0x80000000;
+			s.cr3 = 0x200000;
+			s.cr4 = 0x20;
+			s.efer = 0x500;	/* LME, LMA */
+			s.cs.l = 1;
+			s.cs.db = 0;
+			if (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0)
+				rc = -errno;
+		}
+		break;
+	}
+	}
+	if (rc)
+		snprintf(detail, len, "cannot set the vCPU up: %s", strerror(-rc));
+	else
+		ok = probe_vm__run(&p, detail, len, &exits);
+	probe_vm__destroy(&p);
+	return ok;
+}
+
+bool doctor__paging_works(int kvm_fd, char *detail, size_t len)
+{
+	return probe(kvm_fd, PR_PSE, detail, len);
+}
+
+/* The cost of a port-I/O exit with nothing done for it: 20000 of them in real mode. */
+static double exit_cost_ns(int kvm)
+{
+	/* mov cx, 20000; 1: out 0x70, al; dec cx; jnz 1b; then report. */
+	static const uint8_t loop[] = { 0xb9, 0x20, 0x4e, 0xe6, 0x70, 0x49, 0x75, 0xfb };
+	struct probe_vm p;
+	struct kvm_sregs s;
+	struct kvm_regs r = { .rip = CODE, .rflags = 2 };
+	char detail[128];
+	uint64_t exits, t0, t1;
+	double ns = -1;
+
+	if (probe_vm__create(kvm, &p) == 0 && ioctl(p.cpu, KVM_GET_SREGS, &s) == 0) {
+		memcpy(p.mem + CODE, loop, sizeof(loop));
+		memcpy(p.mem + CODE + sizeof(loop), done_code, sizeof(done_code));
+		s.cs.base = 0;
+		s.cs.selector = 0;
+		if (ioctl(p.cpu, KVM_SET_SREGS, &s) == 0 && ioctl(p.cpu, KVM_SET_REGS, &r) == 0) {
+			t0 = clock__mono_ns();
+			if (probe_vm__run(&p, detail, sizeof(detail), &exits) && exits > 1) {
+				t1 = clock__mono_ns();
+				ns = (double)(t1 - t0) / (double)exits;
+			}
+		}
+	}
+	probe_vm__destroy(&p);
+	return ns;
+}
+
+/* CPUID leaf 1 as a guest sees it after programming pentium2's: the bits the host changes. */
+static void cpuid_check(int kvm, char *detail, size_t len, bool *same)
+{
+	static const uint8_t code[] = { 0xb8, 0x01, 0, 0, 0, 0x0f, 0xa2, 0xf4 };	/* mov eax,1; cpuid; hlt */
+	struct cpuid_leaf leaves[MAX_LEAVES];
+	uint32_t missing[FEAT_NR], want_c = 0, want_d = 0;
+	struct probe_vm p;
+	struct kvm_regs r;
+	struct kvm_cpuid2 *c = NULL;
+	int n;
+	char err[128];
+
+	*same = false;
+	snprintf(detail, len, "could not be checked");
+	if (cpuid__read_supported(kvm, err, sizeof(err)) || probe_vm__create(kvm, &p)) {
+		probe_vm__destroy(&p);
+		return;
+	}
+	n = cpu_model__leaves(cpu_model__find("pentium2"), cpuid__supported(), 1, 0, leaves, MAX_LEAVES, missing);
+	c = n > 0 ? calloc(1, sizeof(*c) + (size_t)n * sizeof(c->entries[0])) : NULL;
+	if (c) {
+		c->nent = (uint32_t)n;
+		for (int i = 0; i < n; i++) {
+			c->entries[i] = (struct kvm_cpuid_entry2){ .function = leaves[i].function,
+				.eax = leaves[i].eax, .ebx = leaves[i].ebx, .ecx = leaves[i].ecx, .edx = leaves[i].edx };
+			if (leaves[i].function == 1) {
+				want_c = leaves[i].ecx;
+				want_d = leaves[i].edx;
+			}
+		}
+		memcpy(p.mem + CODE, code, sizeof(code));
+		if (!ioctl(p.cpu, KVM_SET_CPUID2, c) && !set_pm32(&p, 0, 0, 0) && !ioctl(p.cpu, KVM_RUN, 0) &&
+		    p.run->exit_reason == KVM_EXIT_HLT && !ioctl(p.cpu, KVM_GET_REGS, &r)) {
+			char on_c[120], on_d[120];
+			uint32_t gc = (uint32_t)r.rcx, gd = (uint32_t)r.rdx;
+
+			/* The APIC bit follows the (absent) local APIC here; it is not the host's doing. */
+			gd = (gd & ~(1u << 9)) | (want_d & (1u << 9));
+			cpu_model__feature_names(FEAT_1_ECX, gc & ~want_c, on_c, sizeof(on_c));
+			cpu_model__feature_names(FEAT_1_EDX, gd & ~want_d, on_d, sizeof(on_d));
+			*same = gc == want_c && gd == want_d;
+			if (*same)
+				snprintf(detail, len, "leaf 1 comes back as programmed");
+			else
+				snprintf(detail, len, "leaf 1 ECX/EDX differ from what is programmed; host sets: %s%s%s%s",
+					 on_c, *on_c && *on_d ? " " : "", on_d,
+					 (want_c & ~gc) || (want_d & ~gd) ? " (and clears some)" : "");
+		}
+		free(c);
+	}
+	probe_vm__destroy(&p);
+}
+
+/* Does a denied MSR come to user space? RDMSR of the TSC under a deny-everything filter. */
+static bool msr_filter_works(int kvm, char *detail, size_t len)
+{
+	static const uint8_t code[] = { 0xb9, 0x10, 0, 0, 0, 0x0f, 0x32, 0xf4 };	/* mov ecx,0x10; rdmsr; hlt */
+	struct probe_vm p;
+	bool ok = false;
+	int rc = probe_vm__create_with(kvm, &p, true);
+
+	snprintf(detail, len, "cannot set a filter up: %s", strerror(-rc));
+	if (rc == 0 && set_pm32(&p, 0, 0, 0) == 0) {
+		memcpy(p.mem + CODE, code, sizeof(code));
+		if (ioctl(p.cpu, KVM_RUN, 0) == 0) {
+			ok = p.run->exit_reason == KVM_EXIT_X86_RDMSR && p.run->msr.index == 0x10;
+			snprintf(detail, len, ok ? "a denied RDMSR reaches bootscope, which answers #GP" :
+						   "a denied RDMSR did not reach user space (exit %u)", p.run->exit_reason);
+		}
+	}
+	probe_vm__destroy(&p);
+	return ok;
+}
+
+static const char *kvm_module(void)
+{
+	static const char *const mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (access(path, F_OK) == 0)
+			return mods[i];
+	}
+	return "unknown";
+}
+
+struct row {
+	const char *check;
+	const char *result;	/* "ok", "FAILS", "missing", "differs", or a measurement */
+	char detail[512];
+};
+
+int doctor__main(int argc, char **argv)
+{
+	static struct row rows[24];
+	char err[256], buf[400];
+	bool json = argc > 1 && !strcmp(argv[1], "--json"), paging, pae, iret, same;
+	int n = 0, kvm;
+	double cost;
+
+	if (argc > 2 || (argc == 2 && !json))
+		die_usage("doctor: the only option is --json");
+	clock__init();
+	kvm = kvm__open(err, sizeof(err));
+	if (kvm < 0)
+		die("%s", err);
+
+#define ROW(c, r, ...) do { rows[n].check = (c); rows[n].result = (r); snprintf(rows[n].detail, sizeof(rows[n].detail), __VA_ARGS__); n++; } while (0)
+#define CAP(x) ioctl(kvm, KVM_CHECK_EXTENSION, (x))
+	ROW("/dev/kvm", "ok", "API version %d, module %s, up to %d vCPUs", ioctl(kvm, KVM_GET_API_VERSION, 0),
+	    kvm_module(), CAP(KVM_CAP_MAX_VCPUS));
+	ROW("in-kernel irqchip and PIT", CAP(KVM_CAP_IRQCHIP) > 0 && CAP(KVM_CAP_PIT2) > 0 ? "ok" : "missing",
+	    "KVM_CAP_IRQCHIP %d, KVM_CAP_PIT2 %d", CAP(KVM_CAP_IRQCHIP), CAP(KVM_CAP_PIT2));
+	ROW("read-only memory (ROM)", CAP(KVM_CAP_READONLY_MEM) > 0 ? "ok" : "missing", "KVM_CAP_READONLY_MEM %d",
+	    CAP(KVM_CAP_READONLY_MEM));
+	ROW("real mode", probe(kvm, PR_REAL, buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
+	ROW("32-bit protected mode", probe(kvm, PR_PM32, buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
+	paging = probe(kvm, PR_PSE, buf, sizeof(buf));
+	ROW("32-bit paging (PSE)", paging ? "ok" : "FAILS", "%s", buf);
+	pae = probe(kvm, PR_PAE, buf, sizeof(buf));
+	ROW("PAE paging", pae ? "ok" : "FAILS", "%s", buf);
+	ROW("long mode, 4-level paging", probe(kvm, PR_LONG, buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
+	iret = probe(kvm, PR_IRET, buf, sizeof(buf));
+	ROW("INT n and IRET in protected mode", iret ? "ok" : "FAILS", "%s", buf);
+	cpuid_check(kvm, buf, sizeof(buf), &same);
+	ROW("CPUID as programmed", same ? "ok" : "differs", "%s", buf);
+	ROW("MSR filter (CPU models' MSRs)", msr_filter_works(kvm, buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
+	ROW("SMM", CAP(KVM_CAP_X86_SMM) > 0 ? "ok" : "missing", "KVM_CAP_X86_SMM %d", CAP(KVM_CAP_X86_SMM));
+	ROW("hardware breakpoints (--stop-at-entry)", CAP(KVM_CAP_SET_GUEST_DEBUG) > 0 ? "ok" : "missing",
+	    "KVM_CAP_SET_GUEST_DEBUG %d", CAP(KVM_CAP_SET_GUEST_DEBUG));
+	cost = exit_cost_ns(kvm);
+	snprintf(buf, 32, "%.1f us", cost / 1e3);
+	ROW("port-I/O exit to user space", cost > 0 ? "measured" : "FAILS", "%s per exit, nothing handled (20000 exits)",
+	    cost > 0 ? buf : "?");
+#undef ROW
+#undef CAP
+
+	{
+		const char *cannot[4];
+		int nc = 0;
+		cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "checks");
+
+		if (!paging || !pae)
+			cannot[nc++] = "Linux (every i386 kernel turns on paging) and MINIX 3, whatever the boot path";
+		if (!iret)
+			cannot[nc++] = "boot loaders and kernels that take interrupts in protected mode (isolinux, iPXE, ...)";
+		if (json) {
+			for (int i = 0; i < n; i++) {
+				cJSON *o = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(o, "check", rows[i].check);
+				cJSON_AddStringToObject(o, "result", rows[i].result);
+				cJSON_AddStringToObject(o, "detail", rows[i].detail);
+				cJSON_AddItemToArray(arr, o);
+			}
+			arr = cJSON_AddArrayToObject(root, "will_not_boot");
+			for (int i = 0; i < nc; i++)
+				cJSON_AddItemToArray(arr, cJSON_CreateString(cannot[i]));
+			{
+				char *s = cJSON_Print(root);
+
+				puts(s);
+				free(s);
+			}
+		} else {
+			printf("bootscope doctor: what this host's KVM can run\n");
+			printf("  %-40s %-9s %s\n", "check", "result", "detail");
+			for (int i = 0; i < n; i++)
+				printf("  %-40s %-9s %s\n", rows[i].check, rows[i].result, rows[i].detail);
+			printf("guests that will not boot on this host:%s\n", nc ? "" : " none found");
+			for (int i = 0; i < nc; i++)
+				printf("  - %s\n", cannot[i]);
+		}
+		cJSON_Delete(root);
+	}
+	cpuid__exit();
+	close(kvm);
+	return EXIT_OK;
+}
