@@ -201,8 +201,8 @@ pm32:
     mov fs, ax
     mov gs, ax
     mov ss, ax
-    ; The code selector the hand-off names, through a far pointer in the EBDA
-    ; (a far RET here is beyond what some KVMs can emulate).
+    ; The code selector the hand-off names: known only at run time, so the
+    ; far jump goes through a pointer built in the EBDA.
     mov eax, ROM_LINEAR + pm32_cs
     mov [EBDA_SCRATCH], eax
     mov ax, [ROM_LINEAR + ho_cs]
