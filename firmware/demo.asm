@@ -84,38 +84,7 @@ _start:
     cmp edx, ecx
     jae .modules_done
     inc edx
-    print "module "
-    mov eax, edx
-    call putdec
-    print " "
-    mov eax, [edi]
-    call puthex
-    print "-"
-    mov eax, [edi + 4]
-    call puthex
-    print " sum "
-    ; Byte sum of the module as it lies in memory.
-    push ecx
-    push edx
-    mov esi, [edi]
-    mov ecx, [edi + 4]
-    xor eax, eax
-    xor edx, edx
-.sum:
-    cmp esi, ecx
-    jae .sum_done
-    mov dl, [esi]
-    add eax, edx
-    inc esi
-    jmp .sum
-.sum_done:
-    call puthex
-    pop edx
-    pop ecx
-    print " string "
-    mov esi, [edi + 8]
-    call puts
-    print 13, 10
+    call print_module
     add edi, 16
     jmp .module
 .modules_done:
@@ -137,6 +106,7 @@ _start:
     jmp .halt
 
 %include "com1.inc"
+%include "multiboot.inc"
 
 on_e9: db "demo: hello on debugcon", 10, 0
 

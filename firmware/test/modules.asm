@@ -29,32 +29,7 @@ entry:
     cmp edx, [count]
     jae .memory
     inc edx
-    print "module "
-    mov eax, edx
-    call putdec
-    print " "
-    mov eax, [edi]
-    call puthex
-    print "-"
-    mov eax, [edi + 4]
-    call puthex
-    print " sum "
-    mov esi, [edi]
-    xor eax, eax
-    xor ecx, ecx
-.sum:
-    cmp esi, [edi + 4]
-    jae .sum_done
-    mov cl, [esi]
-    add eax, ecx
-    inc esi
-    jmp .sum
-.sum_done:
-    call puthex
-    print " string "
-    mov esi, [edi + 8]
-    call puts
-    print 13, 10
+    call print_module
     ; Page aligned, not before the previous module's end, not ending before it starts.
     test dword [edi], 0xfff
     jnz .bad
@@ -180,6 +155,7 @@ ram_from:
     ret
 
 %include "com1.inc"
+%include "multiboot.inc"
 info: dd 0
 count: dd 0
 bad: dd 0
