@@ -27,6 +27,7 @@
 #define LX_KERNEL_ALIGNMENT	0x230
 #define LX_RELOCATABLE		0x234
 #define LX_CMDLINE_SIZE		0x238
+#define LX_PREF_ADDRESS		0x258		/* u64, protocol 2.10+ */
 #define LX_INIT_SIZE		0x260
 
 #define LX_LOADED_HIGH		0x01

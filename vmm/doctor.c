@@ -53,10 +53,12 @@ static int probe_vm__create_with(int kvm, struct probe_vm *p, bool msr_filter)
 
 	*p = (struct probe_vm){ .vm = -1, .cpu = -1 };
 	p->vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	p->mem = mmap(NULL, PROBE_RAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->vm < 0 || p->mem == MAP_FAILED) {
-		p->mem = NULL;
+	if (p->vm < 0)
 		return -errno;
+	p->mem = mmap(NULL, PROBE_RAM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->mem == MAP_FAILED) {
+		p->mem = NULL;
+		return -ENOMEM;
 	}
 	r.userspace_addr = (uintptr_t)p->mem;
 	ioctl(p->vm, KVM_SET_TSS_ADDR, KVM_TSS_BASE);
@@ -133,9 +135,13 @@ static bool probe_vm__run(struct probe_vm *p, char *detail, size_t len, uint64_t
 	bool ok = false;
 
 	*exits = 0;
+	/* Probes run before any other thread exists, so a process-wide SIGALRM reaches this one. */
+	if (timer_create(CLOCK_MONOTONIC, &ev, &timer) < 0) {
+		snprintf(detail, len, "cannot create a timer: %s", strerror(errno));
+		return false;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old);
-	timer_create(CLOCK_MONOTONIC, &ev, &timer);
 	timer_settime(timer, 0, &its, NULL);
 	for (;;) {
 		if (ioctl(p->cpu, KVM_RUN, 0) < 0) {
@@ -185,7 +191,7 @@ static bool probe(int kvm, enum probe_kind k, char *detail, size_t len)
 		struct kvm_sregs s;
 		struct kvm_regs r = { .rip = CODE, .rflags = 2 };
 
-		rc = ioctl(p.cpu, KVM_GET_SREGS, &s);
+		rc = ioctl(p.cpu, KVM_GET_SREGS, &s) < 0 ? -errno : 0;
 		s.cs.base = 0;
 		s.cs.selector = 0;
 		if (!rc && (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p.cpu, KVM_SET_REGS, &r) < 0))
@@ -312,6 +318,7 @@ static void cpuid_check(int kvm, char *detail, size_t len, bool *same)
 
 	*same = false;
 	snprintf(detail, len, "could not be checked");
+	p = (struct probe_vm){ .vm = -1, .cpu = -1 };
 	if (cpuid__read_supported(kvm, err, sizeof(err)) || probe_vm__create(kvm, &p)) {
 		probe_vm__destroy(&p);
 		return;
@@ -360,7 +367,9 @@ static bool msr_filter_works(int kvm, char *detail, size_t len)
 	int rc = probe_vm__create_with(kvm, &p, true);
 
 	snprintf(detail, len, "cannot set a filter up: %s", strerror(-rc));
-	if (rc == 0 && set_pm32(&p, 0, 0, 0) == 0) {
+	if (rc == 0 && (rc = set_pm32(&p, 0, 0, 0)) != 0)
+		snprintf(detail, len, "cannot set the vCPU up: %s", strerror(-rc));
+	if (rc == 0) {
 		memcpy(p.mem + CODE, code, sizeof(code));
 		if (ioctl(p.cpu, KVM_RUN, 0) == 0) {
 			ok = p.run->exit_reason == KVM_EXIT_X86_RDMSR && p.run->msr.index == 0x10;
@@ -442,8 +451,10 @@ int doctor__main(int argc, char **argv)
 		int nc = 0;
 		cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "checks");
 
-		if (!paging || !pae)
+		if (!paging)
 			cannot[nc++] = "Linux (every i386 kernel turns on paging) and MINIX 3, whatever the boot path";
+		else if (!pae)
+			cannot[nc++] = "kernels that use PAE paging (Linux built with PAE, such as Debian's 686-pae)";
 		if (!iret)
 			cannot[nc++] = "boot loaders and kernels that take interrupts in protected mode (isolinux, iPXE, ...)";
 		if (json) {

@@ -94,16 +94,18 @@ static cJSON *multiboot_json(const struct vm *vm, uint32_t info)
 		len = get_le32(mbi + MBI_MMAP_LENGTH);
 		arr = cJSON_AddArrayToObject(o, "mmap");
 		m = guest_ptr((struct vm *)vm, addr, len);
-		/* Entries are size-prefixed; size does not count itself. */
-		for (uint32_t off = 0; m && off + 24 <= len; off += get_le32(m + off) + 4) {
+		/* Entries are size-prefixed; size does not count itself. Stop at anything malformed. */
+		for (uint64_t off = 0; m && off <= len && len - off >= 24;) {
+			uint64_t size = get_le32(m + off);
 			cJSON *e = cJSON_CreateObject();
 
 			hex32(e, "base", get_le32(m + off + 4) | (uint64_t)get_le32(m + off + 8) << 32);
 			hex32(e, "length", get_le32(m + off + 12) | (uint64_t)get_le32(m + off + 16) << 32);
 			cJSON_AddNumberToObject(e, "type", get_le32(m + off + 20));
 			cJSON_AddItemToArray(arr, e);
-			if (get_le32(m + off) < 20)
+			if (size < 20)
 				break;
+			off += size + 4;
 		}
 	}
 	if (flags & MB_INFO_MODS) {

@@ -63,7 +63,7 @@ int linux__load(struct vm *vm, const struct file_buf *k, const char *cmdline,
 	const uint8_t *img = k->data;
 	uint16_t version;
 	uint32_t setup_sects, setup_size, hdr_end, kernel_size, init_size, cmdline_size, initrd_at = 0;
-	uint64_t bp, cl, mem_size;
+	uint64_t bp, cl, mem_size, runtime;
 	size_t cmd_len = strlen(cmdline) + 1;
 	uint8_t *p;
 	char what[300];
@@ -71,6 +71,10 @@ int linux__load(struct vm *vm, const struct file_buf *k, const char *cmdline,
 
 	if (!linux__detect(k)) {
 		snprintf(err, errlen, "%s: not a Linux bzImage (no HdrS setup header)", k->path);
+		return -EINVAL;
+	}
+	if (k->size < 1024) {	/* the header fields read below reach 0x268 */
+		snprintf(err, errlen, "%s: truncated: %zu bytes cannot hold a Linux setup header", k->path, k->size);
 		return -EINVAL;
 	}
 	version = get_le16(img + LX_VERSION);
@@ -101,9 +105,42 @@ int linux__load(struct vm *vm, const struct file_buf *k, const char *cmdline,
 		return -EINVAL;
 	}
 
-	/* The kernel, with room to decompress itself in place (init_size). */
+	/*
+	 * The kernel, and the room it decompresses into: init_size bytes from its
+	 * runtime start, which boot.rst defines as pref_address, or for a
+	 * relocatable kernel the load address raised to pref_address and aligned
+	 * to kernel_alignment. Both are claimed, so nothing (an initrd) goes there.
+	 */
+	runtime = LX_LOAD_ADDR;
+	if (version >= 0x020a) {
+		uint64_t pref = get_le32(img + LX_PREF_ADDRESS) | (uint64_t)get_le32(img + LX_PREF_ADDRESS + 4) << 32;
+		uint64_t align = get_le32(img + LX_KERNEL_ALIGNMENT);
+
+		if (!pref)
+			pref = LX_LOAD_ADDR;
+		runtime = img[LX_RELOCATABLE] && align ? ALIGN_UP(MAX((uint64_t)LX_LOAD_ADDR, pref), align) : pref;
+	}
+	/* A RAM that ends inside the area is the kernel's problem to report; keep what there is of it. */
+	if (runtime + init_size > vm->ram_size) {
+		fprintf(stderr, "bootscope: warning: %s decompresses into 0x%llx-0x%llx (init_size), beyond guest RAM (-m %lluM)\n",
+			k->path, (unsigned long long)runtime, (unsigned long long)(runtime + init_size - 1),
+			(unsigned long long)(vm->ram_size / MiB));
+		init_size = runtime < vm->ram_size ? (uint32_t)(vm->ram_size - runtime) : 0;
+	}
 	snprintf(what, sizeof(what), "kernel %s", k->path);
-	if ((rc = memmap__claim(&vm->map, LX_LOAD_ADDR, mem_size, what, err, errlen)))
+	if (runtime < LX_LOAD_ADDR + mem_size && runtime + init_size > LX_LOAD_ADDR) {
+		uint64_t end = MAX(LX_LOAD_ADDR + mem_size, runtime + init_size);
+
+		rc = memmap__claim(&vm->map, LX_LOAD_ADDR, end - LX_LOAD_ADDR, what, err, errlen);
+	} else {
+		rc = memmap__claim(&vm->map, LX_LOAD_ADDR, mem_size, what, err, errlen);
+		if (!rc && init_size) {
+			snprintf(what, sizeof(what), "the decompression area of kernel %s (init_size from 0x%llx)",
+				 k->path, (unsigned long long)runtime);
+			rc = memmap__claim(&vm->map, runtime, init_size, what, err, errlen);
+		}
+	}
+	if (rc)
 		return rc;
 	memcpy(vm->ram + LX_LOAD_ADDR, img + setup_size, kernel_size);
 	memset(vm->ram + LX_LOAD_ADDR + kernel_size, 0, mem_size - kernel_size);
@@ -112,10 +149,12 @@ int linux__load(struct vm *vm, const struct file_buf *k, const char *cmdline,
 		return rc;
 
 	bp = memmap__find_free(&vm->map, BP_MIN_ADDR, LX_BP_SIZE + cmd_len, 4096, EBDA_BASE);
-	if (!bp || memmap__claim(&vm->map, bp, LX_BP_SIZE + cmd_len, "boot_params and command line", err, errlen)) {
+	if (!bp) {
 		snprintf(err, errlen, "%s: no room in conventional memory for boot_params", k->path);
 		return -EINVAL;
 	}
+	if ((rc = memmap__claim(&vm->map, bp, LX_BP_SIZE + cmd_len, "boot_params and command line", err, errlen)))
+		return rc;
 	cl = bp + LX_BP_SIZE;
 	memcpy(vm->ram + cl, cmdline, cmd_len);
 

@@ -93,7 +93,7 @@ fails_with() { # KERNEL MESSAGE [ARGS...]
 	RC=0
 	"$BOOTSCOPE" run --kernel "$k" --stop-at-entry -q "$@" >"$OUT" 2>"$ERR" || RC=$?
 	expect "status" "$RC" 1
-	expect "message" "$(head -1 "$ERR")" "bootscope: $msg"
+	expect "message" "$(tail -1 "$ERR")" "bootscope: $msg"
 }
 
 # On a host that runs paging: the kernel boots to the initramfs's /init, which prints BOOT-OK.

@@ -438,6 +438,38 @@ static void test_linux_initrd_below_max(void **state)
 	assert_int_equal(get_le32(vm.ram + bp + LX_RAMDISK_IMAGE), (0x800000 - sizeof(rd)) & ~0xfffu);
 }
 
+/*
+ * A relocatable kernel decompresses at pref_address (aligned): that room is
+ * not free for the initrd, even when initrd_addr_max would allow it there.
+ */
+static void test_linux_runtime_area(void **state)
+{
+	size_t size = make_bzimage(0x020f, LX_LOADED_HIGH, 0x300000, 0xafffff);
+	static uint8_t rd[10000];
+	struct file_buf k = { .path = "bzImage", .data = img, .size = size };
+	struct file_buf initrd = { .path = "initrd", .data = rd, .size = sizeof(rd) };
+	uint32_t bp, at;
+
+	(void)state;
+	img[LX_RELOCATABLE] = 1;
+	put_le32(img + LX_PREF_ADDRESS, 0x800000);	/* runtime start 8 MiB, 2 MiB aligned */
+	assert_int_equal(linux__load(&vm, &k, "", &initrd, err, sizeof(err)), 0);
+	bp = get_le32(vm.rom + FW_HO_ESI);
+	at = get_le32(vm.ram + bp + LX_RAMDISK_IMAGE);
+	assert_true(at + sizeof(rd) <= 0x800000);	/* below the 8-11 MiB decompression area */
+	assert_true(at >= 0x100000 + 8192);
+	/* A RAM that ends inside that area: what there is of it stays claimed. */
+	teardown(NULL);
+	setup(NULL);
+	k.size = make_bzimage(0x020f, LX_LOADED_HIGH, 0x300000, 0xafffff);
+	img[LX_RELOCATABLE] = 1;
+	put_le32(img + LX_PREF_ADDRESS, 0x800000);
+	vm.ram_size = 10 * MiB;
+	memmap__init(&vm.map, 10 * MiB);
+	assert_int_equal(linux__load(&vm, &k, "", NULL, err, sizeof(err)), 0);
+	assert_int_equal(memmap__find_free(&vm.map, 0x800000, 4096, 4096, 10 * MiB), 0);
+}
+
 static void test_linux_errors(void **state)
 {
 	static uint8_t big[15 * 1024 * 1024];
@@ -459,6 +491,8 @@ static void test_linux_errors(void **state)
 	expect_error(linux__load(&vm, &k, cmd, NULL, err, sizeof(err)), "bzImage: the command line is 299 bytes; this kernel takes at most 255");
 	expect_error(linux__load(&vm, &k, "", &initrd, err, sizeof(err)),
 		     "huge: initrd of 15728640 bytes does not fit in guest RAM below the kernel's initrd_addr_max 0x7fffffff (-m 16M)");
+	k.size = 600;	/* the magic fits, the header does not */
+	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: truncated: 600 bytes cannot hold a Linux setup header");
 	img[LX_HEADER] = 'X';
 	assert_false(linux__detect(&k));
 	expect_error(linux__load(&vm, &k, "", NULL, err, sizeof(err)), "bzImage: not a Linux bzImage (no HdrS setup header)");
@@ -526,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_keeps_boot_stack_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_initrd_below_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linux_runtime_area, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_linux_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memmap, setup, teardown),
 		cmocka_unit_test(test_parse),
