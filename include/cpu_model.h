@@ -29,7 +29,7 @@ struct cpu_model {
 };
 
 #define CPU_MODEL_DEFAULT "pentium2"
-#define MAX_LEAVES 64
+#define MAX_LEAVES 256	/* room for the host model's leaves and subleaves */
 
 struct cpuid_leaf {
 	uint32_t function, index;
@@ -64,5 +64,9 @@ int cpu_model__leaves(const struct cpu_model *m, const struct kvm_cpuid2 *suppor
 void cpu_model__feature_names(enum feat_word w, uint32_t bits, char *buf, size_t len);
 /* A register of a leaf as CPUID returns it. */
 uint32_t cpuid_leaf__reg(const struct cpuid_leaf *l, int reg);
+/* Leaf fn (subleaf 0) in a table, or NULL. */
+const struct cpuid_leaf *cpuid_leaf__find(const struct cpuid_leaf *l, int n, uint32_t fn);
+/* Register reg of leaf fn in a table, 0 when the table has no such leaf. */
+uint32_t cpuid_leaf__get(const struct cpuid_leaf *l, int n, uint32_t fn, int reg);
 
 #endif

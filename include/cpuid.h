@@ -18,6 +18,9 @@ int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen);
 const struct kvm_cpuid2 *cpuid__supported(void);
 /* Read KVM_GET_SUPPORTED_CPUID on an open /dev/kvm. */
 int cpuid__read_supported(int kvm_fd, char *err, size_t errlen);
+/* A table as KVM_SET_CPUID2 takes it (malloc'd; NULL when out of memory). */
+struct cpuid_leaf;
+struct kvm_cpuid2 *cpuid__to_kvm(const struct cpuid_leaf *leaves, int n);
 void cpuid__exit(void);
 
 #endif

@@ -157,6 +157,8 @@ struct vm {
 
 	const struct cpu_model *cpu;
 	uint32_t cpu_missing[FEAT_NR];	/* model features this host's KVM cannot give */
+	struct cpuid_leaf cpu0_leaves[MAX_LEAVES];	/* vCPU 0's CPUID, for the MSR list and the tables */
+	int nr_cpu0_leaves;
 
 	int nr_cpus;
 	struct kvm_cpu *cpus[MAX_VCPUS];

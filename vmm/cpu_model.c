@@ -106,6 +106,21 @@ uint32_t cpuid_leaf__reg(const struct cpuid_leaf *l, int reg)
 	return r[reg & 3];
 }
 
+const struct cpuid_leaf *cpuid_leaf__find(const struct cpuid_leaf *l, int n, uint32_t fn)
+{
+	for (int i = 0; i < n; i++)
+		if (l[i].function == fn && l[i].index == 0)
+			return &l[i];
+	return NULL;
+}
+
+uint32_t cpuid_leaf__get(const struct cpuid_leaf *l, int n, uint32_t fn, int reg)
+{
+	const struct cpuid_leaf *x = cpuid_leaf__find(l, n, fn);
+
+	return x ? cpuid_leaf__reg(x, reg) : 0;
+}
+
 void cpu_model__feature_names(enum feat_word w, uint32_t bits, char *buf, size_t len)
 {
 	size_t off = 0;

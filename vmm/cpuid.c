@@ -40,14 +40,14 @@ const struct kvm_cpuid2 *cpuid__supported(void)
 
 int cpuid__init(struct vm *vm, char *err, size_t errlen)
 {
-	struct cpuid_leaf leaves[MAX_LEAVES * 4];
 	int rc = cpuid__read_supported(vm->kvm_fd, err, errlen);
 
 	if (rc)
 		return rc;
-	/* Once for vCPU 0, to learn what this host cannot give; each vCPU is programmed later. */
-	rc = cpu_model__leaves(vm->cpu, supported, vm->cfg.smp, 0, leaves, (int)ARRAY_SIZE(leaves),
+	/* Once for vCPU 0: what this host cannot give, and what the MSR filter and tables follow. */
+	rc = cpu_model__leaves(vm->cpu, supported, vm->cfg.smp, 0, vm->cpu0_leaves, MAX_LEAVES,
 			       vm->cpu_missing);
+	vm->nr_cpu0_leaves = rc;
 	if (rc < 0) {
 		snprintf(err, errlen, "CPU model %s: too many CPUID leaves", vm->cpu->name);
 		return rc;
@@ -55,9 +55,23 @@ int cpuid__init(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+struct kvm_cpuid2 *cpuid__to_kvm(const struct cpuid_leaf *leaves, int n)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)n * sizeof(struct kvm_cpuid_entry2));
+
+	if (!c)
+		return NULL;
+	c->nent = (uint32_t)n;
+	for (int i = 0; i < n; i++)
+		c->entries[i] = (struct kvm_cpuid_entry2){
+			.function = leaves[i].function, .index = leaves[i].index, .flags = leaves[i].flags,
+			.eax = leaves[i].eax, .ebx = leaves[i].ebx, .ecx = leaves[i].ecx, .edx = leaves[i].edx };
+	return c;
+}
+
 int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen)
 {
-	struct cpuid_leaf leaves[MAX_LEAVES * 4];
+	struct cpuid_leaf leaves[MAX_LEAVES];
 	uint32_t missing[FEAT_NR];
 	struct kvm_cpuid2 *c;
 	int n = cpu_model__leaves(cpu->vm->cpu, supported, cpu->vm->cfg.smp, (uint32_t)cpu->id, leaves,
@@ -68,16 +82,11 @@ int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen)
 		snprintf(err, errlen, "CPU model %s: too many CPUID leaves", cpu->vm->cpu->name);
 		return n;
 	}
-	c = calloc(1, sizeof(*c) + (size_t)n * sizeof(struct kvm_cpuid_entry2));
+	c = cpuid__to_kvm(leaves, n);
 	if (!c) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	c->nent = (uint32_t)n;
-	for (int i = 0; i < n; i++)
-		c->entries[i] = (struct kvm_cpuid_entry2){
-			.function = leaves[i].function, .index = leaves[i].index, .flags = leaves[i].flags,
-			.eax = leaves[i].eax, .ebx = leaves[i].ebx, .ecx = leaves[i].ecx, .edx = leaves[i].edx };
 	if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "KVM_SET_CPUID2 failed on vCPU %d: %s", cpu->id, strerror(errno));

@@ -134,14 +134,6 @@ out:
 	return rc;
 }
 
-static const struct cpuid_leaf *find_leaf(const struct cpuid_leaf *l, int n, uint32_t fn)
-{
-	for (int i = 0; i < n; i++)
-		if (l[i].function == fn && l[i].index == 0)
-			return &l[i];
-	return NULL;
-}
-
 static bool allowed(const uint32_t *list, int n, uint32_t msr)
 {
 	for (int i = 0; i < n; i++)
@@ -184,7 +176,7 @@ static cJSON *compare(const struct cpuid_leaf *prog, int np, const struct cpuid_
 
 	*ndiff = 0;
 	for (int i = 0; i < ns; i++) {
-		const struct cpuid_leaf *p = find_leaf(prog, np, seen[i].function);
+		const struct cpuid_leaf *p = cpuid_leaf__find(prog, np, seen[i].function);
 		struct cpuid_leaf zero = { .function = seen[i].function };
 
 		if (!p)
@@ -294,7 +286,7 @@ static void print_model(const cJSON *m)
 
 static cJSON *model_json(const struct cpu_model *m, const struct kvm_cpuid2 *sup, bool verify, int *failed)
 {
-	struct cpuid_leaf leaves[MAX_LEAVES * 4], seen[MAX_PROBE_LEAVES];
+	struct cpuid_leaf leaves[MAX_LEAVES], seen[MAX_PROBE_LEAVES];
 	struct msr_probe msrs[MAX_PROBE_MSRS];
 	uint32_t missing[FEAT_NR], allow[MAX_ALLOWED_MSRS];
 	cJSON *o = cJSON_CreateObject(), *arr;

@@ -324,17 +324,10 @@ static void cpuid_check(int kvm, char *detail, size_t len, bool *same)
 		return;
 	}
 	n = cpu_model__leaves(cpu_model__find("pentium2"), cpuid__supported(), 1, 0, leaves, MAX_LEAVES, missing);
-	c = n > 0 ? calloc(1, sizeof(*c) + (size_t)n * sizeof(c->entries[0])) : NULL;
+	c = n > 0 ? cpuid__to_kvm(leaves, n) : NULL;
 	if (c) {
-		c->nent = (uint32_t)n;
-		for (int i = 0; i < n; i++) {
-			c->entries[i] = (struct kvm_cpuid_entry2){ .function = leaves[i].function,
-				.eax = leaves[i].eax, .ebx = leaves[i].ebx, .ecx = leaves[i].ecx, .edx = leaves[i].edx };
-			if (leaves[i].function == 1) {
-				want_c = leaves[i].ecx;
-				want_d = leaves[i].edx;
-			}
-		}
+		want_c = cpuid_leaf__get(leaves, n, 1, 2);
+		want_d = cpuid_leaf__get(leaves, n, 1, 3);
 		memcpy(p.mem + CODE, code, sizeof(code));
 		if (!ioctl(p.cpu, KVM_SET_CPUID2, c) && !set_pm32(&p, 0, 0, 0) && !ioctl(p.cpu, KVM_RUN, 0) &&
 		    p.run->exit_reason == KVM_EXIT_HLT && !ioctl(p.cpu, KVM_GET_REGS, &r)) {

@@ -18,14 +18,6 @@
 
 #define WINDOW 1024
 
-static uint32_t reg_of(const struct cpuid_leaf *leaves, int n, uint32_t fn, int reg)
-{
-	for (int i = 0; i < n; i++)
-		if (leaves[i].function == fn && leaves[i].index == 0)
-			return cpuid_leaf__reg(&leaves[i], reg);
-	return 0;
-}
-
 struct list {
 	uint32_t *v;
 	int n, max;
@@ -53,9 +45,9 @@ static int cmp_u32(const void *a, const void *b)
 int msr__allowlist(const struct cpu_model *m, const struct cpuid_leaf *leaves, int n,
 		   bool apic_enabled, uint32_t *out, int max)
 {
-	uint32_t edx = reg_of(leaves, n, 1, 3);
-	uint32_t ext_edx = reg_of(leaves, n, 0x80000001, 3);
-	uint32_t kvm = reg_of(leaves, n, 0x40000001, 0);
+	uint32_t edx = cpuid_leaf__get(leaves, n, 1, 3);
+	uint32_t ext_edx = cpuid_leaf__get(leaves, n, 0x80000001, 3);
+	uint32_t kvm = cpuid_leaf__get(leaves, n, 0x40000001, 0);
 	bool intel = !strcmp(m->vendor, "GenuineIntel"), amd = !strcmp(m->vendor, "AuthenticAMD");
 	struct list l = { out, 0, max, false };
 
@@ -119,8 +111,7 @@ int msr__allowlist(const struct cpu_model *m, const struct cpuid_leaf *leaves, i
 int msr__install_filter(struct vm *vm, char *err, size_t errlen)
 {
 	static uint8_t bitmaps[16][WINDOW / 8];
-	struct cpuid_leaf leaves[MAX_LEAVES];
-	uint32_t missing[FEAT_NR], list[MAX_ALLOWED_MSRS];
+	uint32_t list[MAX_ALLOWED_MSRS];
 	struct kvm_msr_filter f;
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
@@ -135,11 +126,8 @@ int msr__install_filter(struct vm *vm, char *err, size_t errlen)
 			 vm->cpu->name);
 		return -ENOTSUP;
 	}
-	n = cpu_model__leaves(vm->cpu, cpuid__supported(), vm->cfg.smp, 0, leaves, MAX_LEAVES, missing);
-	if (n < 0)
-		return n;
-	apic = (reg_of(leaves, n, 1, 3) & (1u << 9)) || vm->cfg.smp > 1;
-	n = msr__allowlist(vm->cpu, leaves, n, apic, list, MAX_ALLOWED_MSRS);
+	apic = (cpuid_leaf__get(vm->cpu0_leaves, vm->nr_cpu0_leaves, 1, 3) & (1u << 9)) || vm->cfg.smp > 1;
+	n = msr__allowlist(vm->cpu, vm->cpu0_leaves, vm->nr_cpu0_leaves, apic, list, MAX_ALLOWED_MSRS);
 	if (n < 0)
 		return n;
 

@@ -14,19 +14,12 @@
 
 int tables__install(struct vm *vm, char *err, size_t errlen)
 {
-	struct cpuid_leaf leaves[MAX_LEAVES * 4];
-	uint32_t missing[FEAT_NR], sig = 0, features = 0;
+	const struct cpuid_leaf *leaf1 = cpuid_leaf__find(vm->cpu0_leaves, vm->nr_cpu0_leaves, 1);
+	uint32_t sig = leaf1 ? leaf1->eax : 0, features = leaf1 ? leaf1->edx : 0;
 	uint8_t *area = vm->rom + FW_TABLES_OFFSET;
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
-	int n, mp, acpi;
+	int mp, acpi;
 
-	n = cpu_model__leaves(vm->cpu, cpuid__supported(), vm->cfg.smp, 0, leaves,
-			      (int)ARRAY_SIZE(leaves), missing);
-	for (int i = 0; i < n; i++)
-		if (leaves[i].function == 1) {
-			sig = leaves[i].eax;
-			features = leaves[i].edx;
-		}
 	mp = mptable__write(area, FW_TABLES_SIZE, (uint32_t)(ROM_BASE + FW_TABLES_OFFSET), vm->cfg.smp,
 			    sig, features);
 	if (mp < 0) {
