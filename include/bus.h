@@ -48,6 +48,8 @@ int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_
 int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bool is_write);
 int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
 const struct bus_device *bus__find_pio(const struct bus *bus, uint16_t port);
+/* Index of the MMIO device at addr, or BUS_MAX_DEVICES when there is none. */
+int bus__find_mmio(const struct bus *bus, uint64_t addr);
 
 /*
  * For devices that only take writes: a read is answered with all ones and

@@ -116,6 +116,7 @@ struct kvm_cpu {
 	struct exit_stat exits[NR_EXIT_REASONS];
 	struct exit_stat *pio_stats;	/* per port, 65536 entries */
 	struct exit_stat mmio_stats[BUS_MAX_DEVICES + 1];	/* per MMIO device; the last: no device */
+	int mmio_dev;		/* the device bus__mmio found for the current exit */
 	struct trace_ring *trace;	/* NULL unless --trace */
 	uint64_t guest_ticks;	/* time spent inside KVM_RUN */
 	uint64_t book_ticks;	/* after handling, before the next KVM_RUN: counters, trace record */

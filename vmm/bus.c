@@ -66,16 +66,22 @@ int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bo
 	return 0;
 }
 
+int bus__find_mmio(const struct bus *bus, uint64_t addr)
+{
+	for (int i = 0; i < bus->nr_mmio; i++)
+		if (addr >= bus->mmio[i].base && addr - bus->mmio[i].base < bus->mmio[i].len)
+			return i;
+	return BUS_MAX_DEVICES;
+}
+
 int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct bus *bus = &cpu->vm->bus;
+	int i = bus__find_mmio(bus, addr);
 
-	for (int i = 0; i < bus->nr_mmio; i++) {
-		struct bus_device *d = &bus->mmio[i];
-
-		if (addr >= d->base && addr - d->base < d->len)
-			return d->fn(cpu, d->dev, addr, data, len, is_write);
-	}
+	cpu->mmio_dev = i;
+	if (i < BUS_MAX_DEVICES)
+		return bus->mmio[i].fn(cpu, bus->mmio[i].dev, addr, data, len, is_write);
 	if (!is_write)
 		memset(data, 0xff, len);
 	kvm_cpu__event(cpu, EV_UNHANDLED_MMIO, addr,

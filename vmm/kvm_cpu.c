@@ -49,6 +49,7 @@ static int handle_mmio(struct kvm_cpu *cpu)
 {
 	struct kvm_run *run = cpu->run;
 
+	cpu->mmio_dev = BUS_MAX_DEVICES;
 	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
 		return -EFAULT;
 	return bus__mmio(cpu, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
@@ -261,13 +262,7 @@ static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_
 		if (run->io.data_offset + run->io.size <= cpu->run_size)
 			memcpy(&rec.value, (uint8_t *)run + run->io.data_offset, MIN(run->io.size, 8u));
 	} else if (reason == KVM_EXIT_MMIO) {
-		const struct bus *bus = &cpu->vm->bus;
-		int dev = BUS_MAX_DEVICES;
-
-		for (int i = 0; i < bus->nr_mmio; i++)
-			if (run->mmio.phys_addr - bus->mmio[i].base < bus->mmio[i].len)
-				dev = i;
-		stat_add(&cpu->mmio_stats[dev], d);
+		stat_add(&cpu->mmio_stats[cpu->mmio_dev], d);
 		rec.addr = run->mmio.phys_addr;
 		rec.size = (uint8_t)run->mmio.len;
 		rec.flags = run->mmio.is_write ? TRF_WRITE : 0;

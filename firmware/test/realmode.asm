@@ -140,6 +140,8 @@ pm:
     mov es, ax
     mov ss, ax
     mov esp, 0x7c00
+    ; The VGA hole has nothing behind it: one unclaimed MMIO read.
+    mov eax, [0xa0000]
     ; One string I/O exit carries the whole line (rep outsb).
     mov esi, pm_line
     mov ecx, pm_line_len

@@ -41,6 +41,9 @@ test_realmode_firmware_services() {
 	expect "int 13h" "$(jqv '[.events.list[] | select(.kind=="firmware_unsupported_call") | "\(.vector):\(.ax)"] | join(",")')" "19:512"
 	expect "boot kind" "$(jqv .boot.kind)" raw
 	expect "entry" "$(jqv .boot.entry)" 31744
+	# A read of the empty VGA window: an event, and an MMIO exit of no device.
+	expect "mmio event" "$(jqv '[.events.list[] | select(.kind=="unhandled_mmio") | "\(.address):\(.size):\(.write)"] | join(",")')" "655360:4:false"
+	expect "mmio table" "$(jqv '.exits.mmio | map("\(.device):\(.count)") | join(",")')" "none:1"
 	expect "milestone order" "$(jqv '[.milestones[].name] | join(",")')" "entry,first-output"
 	[ "$(jqv '.milestones[0].t_ns')" -gt 0 ]
 	[ "$(jqv '.milestones[0].t_ns')" -lt "$(jqv '.milestones[1].t_ns')" ]
