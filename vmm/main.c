@@ -32,6 +32,7 @@ static int fail_run(struct vm *vm, const char *msg)
 	fprintf(stderr, "%s: %s\n", progname, msg);
 	vm->run.outcome = OUTCOME_ERROR;
 	vm->run.exit_status = EXIT_ERROR;
+	vm->run.vcpu = -1;
 	snprintf(vm->run.message, sizeof(vm->run.message), "%s", msg);
 	if (vm->cfg.json_path)
 		summary__write_json(vm, vm->cfg.json_path);

@@ -275,6 +275,10 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddStringToObject(root, "outcome", outcome__name(vm->run.outcome));
 	cJSON_AddStringToObject(root, "message", vm->run.message);
 	cJSON_AddNumberToObject(root, "exit_status", vm->run.exit_status);
+	if (vm->run.vcpu >= 0)
+		cJSON_AddNumberToObject(root, "ended_by_vcpu", vm->run.vcpu);
+	else
+		cJSON_AddNullToObject(root, "ended_by_vcpu");
 	if (vm->run.outcome == OUTCOME_EXIT)
 		cJSON_AddNumberToObject(root, "guest_exit_code", vm->run.guest_exit_code);
 	else
@@ -341,6 +345,7 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddNumberToObject(c, "exits", (double)cnt);
 		cJSON_AddNumberToObject(c, "guest_ns", ns(cpu->guest_ticks));
 		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
+		cJSON_AddNumberToObject(c, "kicks", (double)cpu->kicks);
 		cJSON_AddItemToArray(arr, c);
 	}
 

@@ -100,6 +100,7 @@ test_until_and_marks() {
 	expect "milestones" "$(jqv '[.milestones[].name] | join(",")')" "entry,first-output,mem,until,never"
 	expect "never" "$(jqv '.milestones[4].t_ns')" null
 	expect "until time is the end" "$(jqv '.milestones[3].t_ns')" "$(jqv .wall_ns)"
+	expect "ended by" "$(jqv .ended_by_vcpu)" 0
 	# The run ends at the match: the halt after it is never seen.
 	expect_line "$OUT" "demo: done"$'\r'
 }
@@ -131,6 +132,9 @@ test_halted() {
 	expect_line "$OUT" "halt: stopping"$'\r'
 	# The halt time is the machine's last exit, not when it was noticed.
 	expect "halt time" "$(jqv .wall_ns)" "$(jqv '[.exits.per_vcpu[].last_exit_ns] | max')"
+	# The main thread saw the halt, by kicking the quiet vCPU out of KVM_RUN.
+	expect "ended by" "$(jqv .ended_by_vcpu)" null
+	[ "$(jqv '.exits.per_vcpu[0].kicks')" -ge 1 ]
 	jqv .message >"$TMP/msg"
 	expect_grep "$TMP/msg" '^every vCPU halted with interrupts disabled or never started \(seen [0-9]+ ms later\)$'
 }

@@ -63,6 +63,7 @@ test_file_errors() {
 	expect_status 1
 	expect outcome "$(jqv .outcome)" error
 	expect message "$(jqv .message)" "$TMP/empty.bin: empty file"
+	expect "ended by" "$(jqv .ended_by_vcpu)" null
 }
 
 test_placement_errors() {
