@@ -23,6 +23,10 @@ struct kvm_cpu;
 typedef int (*bus_fn)(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *data,
 		      uint32_t len, bool is_write);
 
+/* String I/O (rep ins/outs): count items of size bytes at once, for devices that can batch. */
+typedef int (*bus_string_fn)(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data,
+			     uint32_t size, uint32_t count, bool is_write);
+
 #define BUS_MAX_DEVICES 63
 
 struct bus_device {
@@ -30,14 +34,20 @@ struct bus_device {
 	uint64_t base, len;
 	bus_fn fn;
 	void *dev;
+	bus_string_fn string_fn;	/* optional */
 };
 
 struct bus {
-	struct bus_device pio[BUS_MAX_DEVICES + 1];	/* [0] unused: "nobody" */
+	/*
+	 * [0] answers ports nobody registered when its fn is set (a BIOS boot's
+	 * device model); otherwise such accesses are recorded as unhandled.
+	 */
+	struct bus_device pio[BUS_MAX_DEVICES + 1];
 	int nr_pio;
 	uint8_t port_map[65536];
 	struct bus_device mmio[BUS_MAX_DEVICES];
 	int nr_mmio;
+	struct bus_device mmio_default;	/* the same for MMIO */
 };
 
 int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t len,
@@ -47,6 +57,10 @@ int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_
 /* Dispatch one access; unclaimed ones are recorded on cpu and answered with ones. */
 int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bool is_write);
 int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
+/* rep ins/outs: one call to the device's string_fn when it has one, else item by item. */
+int bus__pio_string(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t size, uint32_t count,
+		    bool is_write);
+void bus__set_string_fn(struct bus *bus, uint16_t port, bus_string_fn fn);
 const struct bus_device *bus__find_pio(const struct bus *bus, uint16_t port);
 /* Index of the MMIO device at addr, or BUS_MAX_DEVICES when there is none. */
 int bus__find_mmio(const struct bus *bus, uint64_t addr);

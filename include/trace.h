@@ -26,8 +26,12 @@
 #define TRACE_RING_RECORDS (64 * 1024)	/* per thread; a power of two */
 #define TRACE_MAIN_THREAD 0xffff	/* vcpu field of records the main thread wrote */
 
-enum trace_kind { TR_EXIT = 1, TR_EVENT = 2, TR_MILESTONE = 3 };
-enum trace_flags { TRF_WRITE = 1, TRF_STRING = 2 };
+/*
+ * TR_FORWARD: an access (count items) sent to the QEMU device model within
+ * the exit before it; t_enter..t_exit is the round trip, lock wait included.
+ */
+enum trace_kind { TR_EXIT = 1, TR_EVENT = 2, TR_MILESTONE = 3, TR_FORWARD = 4 };
+enum trace_flags { TRF_WRITE = 1, TRF_STRING = 2, TRF_MMIO = 4 };
 
 /* One record; little-endian on disk, exactly this layout. */
 struct trace_rec {

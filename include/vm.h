@@ -66,7 +66,18 @@ struct vm_config {
 	const char *trace_path;
 	bool stop_at_entry;
 	bool quiet;
+	/* BIOS boots (pc.h): any of these starts the QEMU device-model child. */
+	const char *bios;	/* BIOS image; NULL with cdrom/hda means PC_BIOS_DEFAULT */
+	const char *cdrom;
+	const char *hda;
+	bool hda_writable;
+	const char *boot_order;	/* "c", "d", "dc", ... */
 };
+
+static inline bool vm_config__bios_boot(const struct vm_config *c)
+{
+	return c->bios || c->cdrom || c->hda;
+}
 
 enum outcome {
 	OUTCOME_NONE,
@@ -121,6 +132,10 @@ struct kvm_cpu {
 	uint64_t guest_ticks;	/* time spent inside KVM_RUN */
 	uint64_t book_ticks;	/* after handling, before the next KVM_RUN: counters, trace record */
 	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
+	uint64_t deleg_ticks;	/* waiting for the QEMU device model (part of handling) */
+	uint64_t deleg_accesses;	/* port/MMIO items forwarded */
+	uint64_t deleg_exits;	/* exits that forwarded something */
+	uint32_t bp_armed;	/* bit i: vm->bps[i] is still set in DR7 */
 	struct event_log events;
 
 	/* Idle detection handshake with the main thread. */
@@ -170,10 +185,22 @@ struct vm {
 	struct run_state run;
 
 	/* What was booted, for the summary. */
-	const char *boot_kind;	/* "multiboot" or "raw" */
+	const char *boot_kind;	/* "multiboot", "linux", "raw" or "bios" */
 	const char *boot_file;
 	uint32_t boot_entry;
 	uint32_t boot_info;	/* guest address of the boot information (Multiboot info, boot_params) */
+
+	/* Hardware breakpoints on vCPU 0: milestones, and the --stop-at-entry stop. */
+	struct breakpoint {
+		uint32_t addr;	/* linear */
+		int milestone;	/* -1: none */
+		bool stop;	/* --stop-at-entry */
+		atomic_bool *seen;	/* set when hit; may be NULL */
+	} bps[4];
+	int nr_bps;
+	int t0_milestone;	/* milestone id + 1 hit at t0 (0: none) */
+
+	struct pc *pc;		/* BIOS boots only */
 
 	/* --stop-at-entry: vCPU 0's state at the loaded guest's first instruction. */
 	bool entry_captured;
@@ -184,7 +211,11 @@ struct vm {
 	_Atomic uint32_t (*unhandled_pio)[2];
 };
 
+/* Memory slots; PAM windows use SLOT_PAM .. SLOT_PAM + 12 (pc.h). */
+enum { SLOT_LOW_RAM, SLOT_HIGH_RAM, SLOT_ROM, SLOT_ROM_HIGH, SLOT_VGA_RAM, SLOT_PAM };
+
 /* kvm.c */
+int kvm__set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags);
 /* Open /dev/kvm; on failure a one-line reason in err and -errno. */
 int kvm__open(char *err, size_t errlen);
 int kvm__init(struct vm *vm, char *err, size_t errlen);

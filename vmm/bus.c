@@ -15,7 +15,7 @@ int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t
 	for (uint32_t p = base; p < (uint32_t)base + len; p++)
 		if (bus->port_map[p])
 			return -EBUSY;
-	bus->pio[++bus->nr_pio] = (struct bus_device){ name, base, len, fn, dev };
+	bus->pio[++bus->nr_pio] = (struct bus_device){ name, base, len, fn, dev, NULL };
 	memset(&bus->port_map[base], bus->nr_pio, len);
 	return 0;
 }
@@ -28,15 +28,20 @@ int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_
 	for (int i = 0; i < bus->nr_mmio; i++)
 		if (base < bus->mmio[i].base + bus->mmio[i].len && bus->mmio[i].base < base + len)
 			return -EBUSY;
-	bus->mmio[bus->nr_mmio++] = (struct bus_device){ name, base, len, fn, dev };
+	bus->mmio[bus->nr_mmio++] = (struct bus_device){ name, base, len, fn, dev, NULL };
 	return 0;
+}
+
+void bus__set_string_fn(struct bus *bus, uint16_t port, bus_string_fn fn)
+{
+	bus->pio[bus->port_map[port]].string_fn = fn;
 }
 
 const struct bus_device *bus__find_pio(const struct bus *bus, uint16_t port)
 {
 	uint8_t i = bus->port_map[port];
 
-	return i ? &bus->pio[i] : NULL;
+	return i || bus->pio[0].fn ? &bus->pio[i] : NULL;
 }
 
 static uint64_t load_value(const uint8_t *data, uint32_t len)
@@ -52,7 +57,7 @@ int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bo
 	struct vm *vm = cpu->vm;
 	uint8_t i = vm->bus.port_map[port];
 
-	if (i) {
+	if (i || vm->bus.pio[0].fn) {
 		struct bus_device *d = &vm->bus.pio[i];
 
 		return d->fn(cpu, d->dev, port, data, len, is_write);
@@ -63,6 +68,22 @@ int bus__pio(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t len, bo
 		atomic_fetch_add_explicit(&vm->unhandled_pio[port][is_write], 1, memory_order_relaxed);
 	kvm_cpu__event(cpu, EV_UNHANDLED_PIO, port,
 		      is_write ? load_value(data, len) : 0, (uint8_t)len, is_write);
+	return 0;
+}
+
+int bus__pio_string(struct kvm_cpu *cpu, uint16_t port, uint8_t *data, uint32_t size, uint32_t count,
+		    bool is_write)
+{
+	struct bus_device *d = &cpu->vm->bus.pio[cpu->vm->bus.port_map[port]];
+
+	if (d->string_fn)
+		return d->string_fn(cpu, d->dev, port, data, size, count, is_write);
+	for (uint32_t i = 0; i < count; i++, data += size) {
+		int rc = bus__pio(cpu, port, data, size, is_write);
+
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -82,6 +103,8 @@ int bus__mmio(struct kvm_cpu *cpu, uint64_t addr, uint8_t *data, uint32_t len, b
 	cpu->mmio_dev = i;
 	if (i < BUS_MAX_DEVICES)
 		return bus->mmio[i].fn(cpu, bus->mmio[i].dev, addr, data, len, is_write);
+	if (bus->mmio_default.fn)
+		return bus->mmio_default.fn(cpu, bus->mmio_default.dev, addr, data, len, is_write);
 	if (!is_write)
 		memset(data, 0xff, len);
 	kvm_cpu__event(cpu, EV_UNHANDLED_MMIO, addr,

@@ -17,8 +17,6 @@
 
 #include "vm.h"
 
-enum { SLOT_LOW_RAM, SLOT_HIGH_RAM, SLOT_ROM, SLOT_ROM_HIGH };
-
 static const struct {
 	int cap;
 	const char *name;
@@ -33,8 +31,7 @@ static const struct {
 	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
 };
 
-static int set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
-		    uint32_t flags)
+int kvm__set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
@@ -154,9 +151,12 @@ static int create_memory(struct vm *vm, char *err, size_t errlen)
 	}
 	/* Guest memory holds the guest's secrets, not ours: keep it out of core dumps. */
 	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
-	rc = set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
+	rc = kvm__set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
+	/* A BIOS boot's child has no VGA: QEMU shows RAM at 0xa0000-0xbffff then, so do we. */
+	if (!rc && vm_config__bios_boot(&vm->cfg))
+		rc = kvm__set_slot(vm, SLOT_VGA_RAM, LOW_RAM_END, 0x20000, vm->ram + LOW_RAM_END, 0);
 	if (!rc && vm->ram_size > HIGH_RAM_BASE)
-		rc = set_slot(vm, SLOT_HIGH_RAM, HIGH_RAM_BASE, vm->ram_size - HIGH_RAM_BASE,
+		rc = kvm__set_slot(vm, SLOT_HIGH_RAM, HIGH_RAM_BASE, vm->ram_size - HIGH_RAM_BASE,
 			      vm->ram + HIGH_RAM_BASE, 0);
 	if (rc) {
 		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (RAM) failed: %s", strerror(-rc));
@@ -168,9 +168,9 @@ static int create_memory(struct vm *vm, char *err, size_t errlen)
 /* The ROM slots go in after the firmware image was written. */
 static int map_rom(struct vm *vm)
 {
-	int rc = set_slot(vm, SLOT_ROM, ROM_BASE, ROM_SIZE, vm->rom, KVM_MEM_READONLY);
+	int rc = kvm__set_slot(vm, SLOT_ROM, ROM_BASE, ROM_SIZE, vm->rom, KVM_MEM_READONLY);
 
-	return rc ? rc : set_slot(vm, SLOT_ROM_HIGH, ROM_HIGH_BASE, ROM_SIZE, vm->rom, KVM_MEM_READONLY);
+	return rc ? rc : kvm__set_slot(vm, SLOT_ROM_HIGH, ROM_HIGH_BASE, ROM_SIZE, vm->rom, KVM_MEM_READONLY);
 }
 
 int kvm__init(struct vm *vm, char *err, size_t errlen)

@@ -36,13 +36,9 @@ static int handle_io(struct kvm_cpu *cpu)
 	    (uint64_t)size * count > cpu->run_size - run->io.data_offset)
 		return -EFAULT;
 	/* String I/O (rep ins/outs) arrives as count consecutive items. */
-	for (uint32_t i = 0; i < count; i++, p += size) {
-		int rc = bus__pio(cpu, run->io.port, p, size, run->io.direction == KVM_EXIT_IO_OUT);
-
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (count > 1)
+		return bus__pio_string(cpu, run->io.port, p, size, count, run->io.direction == KVM_EXIT_IO_OUT);
+	return bus__pio(cpu, run->io.port, p, size, run->io.direction == KVM_EXIT_IO_OUT);
 }
 
 static int handle_mmio(struct kvm_cpu *cpu)
@@ -154,33 +150,55 @@ static int handle_msr(struct kvm_cpu *cpu)
 }
 
 /*
- * --stop-at-entry: a hardware breakpoint on the guest's entry point, set
- * before vCPU 0 first runs. It fires after the firmware, at the first
- * instruction of the loaded kernel, which has not executed yet.
+ * Hardware breakpoints on vCPU 0 (vm->bps), set before it first runs:
+ * milestones at fixed addresses (a BIOS's INT 19h entry, the boot sector)
+ * and --stop-at-entry's stop at the loaded guest's first instruction. A
+ * breakpoint fires before its instruction executes; one that only marks a
+ * milestone is then taken out so the guest runs on. KVM reports the linear
+ * address, which is what the breakpoints hold.
  */
-static int arm_entry_breakpoint(struct kvm_cpu *cpu)
+static int arm_breakpoints(struct kvm_cpu *cpu)
 {
-	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP };
+	struct kvm_guest_debug dbg = { .control = 0 };
+	struct vm *vm = cpu->vm;
 
-	dbg.arch.debugreg[0] = cpu->vm->boot_entry;
-	dbg.arch.debugreg[7] = 0x1;	/* L0: execute breakpoint, 1 byte */
+	if (cpu->bp_armed) {
+		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+		for (int i = 0; i < vm->nr_bps; i++) {
+			if (!(cpu->bp_armed & (1u << i)))
+				continue;
+			dbg.arch.debugreg[i] = vm->bps[i].addr;
+			dbg.arch.debugreg[7] |= 1u << (2 * i);	/* Li: execute, 1 byte */
+		}
+	}
 	return ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0 ? -errno : 0;
 }
 
 static int handle_debug(struct kvm_cpu *cpu)
 {
 	struct vm *vm = cpu->vm;
-	struct kvm_guest_debug off = { .control = 0 };
+	uint64_t pc = cpu->run->debug.arch.pc;
 
-	if (!vm->cfg.stop_at_entry || cpu->run->debug.arch.pc != vm->boot_entry)
-		return 0;
-	if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 ||
-	    ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
-		return -errno;
-	ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &off);
-	vm->entry_captured = true;
-	run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
-		 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", vm->boot_entry);
+	for (int i = 0; i < vm->nr_bps; i++) {
+		struct breakpoint *bp = &vm->bps[i];
+
+		if (!(cpu->bp_armed & (1u << i)) || bp->addr != pc)
+			continue;
+		if (bp->milestone >= 0)
+			milestones__hit(&vm->ms, bp->milestone, cpu->t_exit, cpu->id);
+		if (bp->stop) {
+			if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 ||
+			    ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
+				return -errno;
+			vm->entry_captured = true;
+			run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
+				 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", bp->addr);
+		}
+		if (bp->seen)
+			atomic_store(bp->seen, true);
+		cpu->bp_armed &= ~(1u << i);
+		return arm_breakpoints(cpu);
+	}
 	return 0;
 }
 
@@ -368,13 +386,14 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	trace_ring_self = cpu->trace;
-	if (cpu->id == 0 && vm->cfg.stop_at_entry) {
-		int rc = arm_entry_breakpoint(cpu);
+	if (cpu->id == 0 && vm->nr_bps) {
+		int rc;
 
-		if (rc) {
+		cpu->bp_armed = (1u << vm->nr_bps) - 1;
+		if ((rc = arm_breakpoints(cpu))) {
 			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, clock__now(),
-				 "--stop-at-entry: this host's KVM cannot set a breakpoint (KVM_SET_GUEST_DEBUG: %s)",
-				 strerror(-rc));
+				 "this host's KVM cannot set a hardware breakpoint (KVM_SET_GUEST_DEBUG: %s), "
+				 "which --stop-at-entry and BIOS milestones need", strerror(-rc));
 			return NULL;
 		}
 	}
@@ -392,6 +411,8 @@ static void *vcpu_thread(void *arg)
 		if (cpu->id == 0 && !atomic_load_explicit(&vm->started, memory_order_relaxed)) {
 			vm->t0 = t_in;
 			atomic_store(&vm->started, true);
+			if (vm->t0_milestone)
+				milestones__hit(&vm->ms, vm->t0_milestone - 1, t_in, 0);
 		}
 		r = ioctl(cpu->fd, KVM_RUN, 0);
 

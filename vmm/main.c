@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "msr.h"
 #include "options.h"
+#include "pc.h"
 #include "report.h"
 #include "summary.h"
 #include "tables.h"
@@ -255,6 +256,36 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)) ||
 	    (rc = tables__install(vm, err, errlen)) || (rc = kvm__map_rom(vm, err, errlen)))
 		return rc;
+	if (vm->cfg.stop_at_entry)
+		vm->bps[vm->nr_bps++] = (struct breakpoint){ vm->boot_entry, -1, true, NULL };
+	return 0;
+}
+
+/*
+ * A BIOS boot: the BIOS runs from the reset vector on our vCPUs, the PC's
+ * devices are a QEMU child's (pc.h), which builds the ACPI and MP tables.
+ */
+static int build_pc(struct vm *vm, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = kvm__init(vm, err, errlen)))
+		return rc;
+	memmap__init(&vm->map, vm->ram_size);
+	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
+	if (!vm->unhandled_pio) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)))
+		return rc;
+	return pc__init(vm, err, errlen);
+}
+
+static int create_vcpus(struct vm *vm, char *err, size_t errlen)
+{
+	int rc;
+
 	warn_missing_features(vm);
 	for (int i = 0; i < vm->cfg.smp; i++)
 		if ((rc = kvm_cpu__create(vm, i, err, errlen)))
@@ -298,7 +329,9 @@ static int cmd_run(int argc, char **argv)
 	if (setup_milestones(vm, NULL, err, sizeof(err)))
 		die_usage("%s", err);
 
-	if ((rc = guest_files__read(&files, &vm->cfg, err, sizeof(err))) == 0 &&
+	rc = vm_config__bios_boot(&vm->cfg) ? pc__prepare(vm, err, sizeof(err))
+					     : guest_files__read(&files, &vm->cfg, err, sizeof(err));
+	if (rc == 0 &&
 	    vm->cfg.serial_path && !(out = fopen(vm->cfg.serial_path, "we"))) {
 		rc = -errno;
 		out = stdout;
@@ -306,7 +339,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	vm->ms.out = out;
 	if (!rc)
-		rc = build_machine(vm, &files, err, sizeof(err));
+		rc = vm->pc ? build_pc(vm, err, sizeof(err)) : build_machine(vm, &files, err, sizeof(err));
+	if (!rc)
+		rc = create_vcpus(vm, err, sizeof(err));
 	if (!rc && vm->cfg.trace_path)
 		rc = trace__open(vm, vm->cfg.trace_path, err, sizeof(err));
 	guest_files__free(&files);
@@ -330,6 +365,7 @@ static int cmd_run(int argc, char **argv)
 		fclose(out);
 	milestones__destroy(&vm->ms);
 	cpuid__exit();
+	pc__exit(vm);
 	kvm__exit(vm);
 	free(vm->unhandled_pio);
 	if (vm->run.wake_fd >= 0)

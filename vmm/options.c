@@ -10,11 +10,13 @@
 
 #include "loader.h"
 #include "options.h"
+#include "pc.h"
 #include "vm.h"
 
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
+	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT,
 };
 
 static const struct option run_options[] = {
@@ -33,6 +35,11 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "stop-at-entry", no_argument, NULL, OPT_STOP_AT_ENTRY },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "bios", required_argument, NULL, OPT_BIOS },
+	{ "cdrom", required_argument, NULL, OPT_CDROM },
+	{ "hda", required_argument, NULL, OPT_HDA },
+	{ "hda-writable", no_argument, NULL, OPT_HDA_WRITABLE },
+	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -52,7 +59,7 @@ void options__usage(FILE *f)
 	      "  version              print the version\n"
 	      "  help                 print this help\n"
 	      "\n"
-	      "Options of run (one of --kernel or --raw is required):\n"
+	      "Options of run: a direct boot (--kernel or --raw) or a BIOS boot (--cdrom, --hda, --bios):\n"
 	      "  --kernel FILE          Linux bzImage (boot protocol 2.06+), or Multiboot (v1) kernel:\n"
 	      "                         ELF32 or a.out-kludge\n"
 	      "  --append STRING        kernel command line (Multiboot: after the file name, as QEMU passes it)\n"
@@ -60,6 +67,13 @@ void options__usage(FILE *f)
 	      "                         -initrd (\",,\" for a comma in a name)\n"
 	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
 	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
+	      "  --cdrom FILE           boot an ISO 9660 image through the BIOS (El Torito), from the IDE\n"
+	      "                         CD-ROM of a QEMU child process that emulates the PC's devices\n"
+	      "  --hda FILE             IDE disk image (raw, or qcow2); the guest's writes are discarded\n"
+	      "  --hda-writable         ... unless this is given: then they go to FILE\n"
+	      "  --boot ORDER           BIOS boot order: c disk, d CD-ROM (default: d with --cdrom, else c)\n"
+	      "  --bios FILE            BIOS image (default " PC_BIOS_DEFAULT ");\n"
+	      "                         alone, times the BIOS POST to its 'No bootable device'\n"
 	      "  --cpu MODEL            486, pentium, pentium2, pentium3, athlon (QEMU's models) or host\n"
 	      "                         (default pentium2); `bootscope cpus` shows what each presents\n"
 	      "  -m, --memory SIZE      guest RAM: 1M..3.5G, K/M/G suffix, bare number = MiB (default 256M)\n"
@@ -70,8 +84,9 @@ void options__usage(FILE *f)
 	      "  --serial FILE          write guest text to FILE instead of stdout\n"
 	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
 	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
-	      "  --stop-at-entry        stop at the loaded guest's first instruction; the JSON summary's\n"
-	      "                         `entry` shows the registers and the boot information it was handed\n"
+	      "  --stop-at-entry        stop at the loaded guest's first instruction (BIOS boots: the boot\n"
+	      "                         sector at 0x7c00); the JSON summary's `entry` shows the registers\n"
+	      "                         and the boot information it was handed\n"
 	      "  -q, --quiet            no summary table on stderr\n"
 	      "\n"
 	      "Exit status: 0 --until matched, --stop-at-entry stopped, or the guest halted cleanly;\n"
@@ -99,6 +114,32 @@ static void split_raw(struct vm_config *cfg, char *arg)
 		*at = '\0';
 		cfg->raw_addr = (uint32_t)addr;
 	}
+}
+
+/* The QEMU child shares RAM 1:1 only below its 3.5 GiB split, in whole MiB. */
+static int check_bios_boot(struct vm_config *cfg, char *err, size_t errlen)
+{
+	char mem[32];
+
+	if (cfg->kernel || cfg->raw)
+		return fail(err, errlen, "--kernel and --raw boot directly, --cdrom, --hda and --bios through a BIOS: "
+			    "choose one kind%s", "");
+	if (cfg->append || cfg->nr_modules || cfg->initrd)
+		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not a BIOS boot%s", "");
+	snprintf(mem, sizeof(mem), "%lluK", (unsigned long long)(cfg->ram_size / KiB));
+	if (cfg->ram_size % MiB || cfg->ram_size < 16 * MiB || cfg->ram_size >= PC_RAM_MAX)
+		return fail(err, errlen, "--memory %s: a BIOS boot takes whole MiB from 16M to 3583M", mem);
+	if (cfg->hda_writable && !cfg->hda)
+		return fail(err, errlen, "--hda-writable needs --hda%s", "");
+	if (cfg->boot_order) {
+		if (strchr(cfg->boot_order, 'd') && !cfg->cdrom)
+			return fail(err, errlen, "--boot %s: there is no --cdrom to boot from", cfg->boot_order);
+		if (strchr(cfg->boot_order, 'c') && !cfg->hda)
+			return fail(err, errlen, "--boot %s: there is no --hda to boot from", cfg->boot_order);
+	} else if (cfg->cdrom || cfg->hda) {
+		cfg->boot_order = cfg->cdrom ? (cfg->hda ? "dc" : "d") : "c";
+	}
+	return 0;
 }
 
 int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen)
@@ -186,6 +227,23 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		case OPT_INITRD:
 			cfg->initrd = optarg;
 			break;
+		case OPT_BIOS:
+			cfg->bios = optarg;
+			break;
+		case OPT_CDROM:
+			cfg->cdrom = optarg;
+			break;
+		case OPT_HDA:
+			cfg->hda = optarg;
+			break;
+		case OPT_HDA_WRITABLE:
+			cfg->hda_writable = true;
+			break;
+		case OPT_BOOT:
+			if (!*optarg || strspn(optarg, "cd") != strlen(optarg) || strlen(optarg) > 2)
+				return fail(err, errlen, "--boot '%s': give c (disk), d (CD-ROM), or both in order (dc)", optarg);
+			cfg->boot_order = optarg;
+			break;
 		case OPT_STOP_AT_ENTRY:
 			cfg->stop_at_entry = true;
 			break;
@@ -203,8 +261,12 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (vm_config__bios_boot(cfg))
+		return check_bios_boot(cfg, err, errlen);
+	if (cfg->boot_order || cfg->hda_writable)
+		return fail(err, errlen, "--boot and --hda-writable go with a BIOS boot (--cdrom, --hda)%s", "");
 	if (!!cfg->kernel + !!cfg->raw != 1)
-		return fail(err, errlen, "give exactly one of --kernel or --raw%s", "");
+		return fail(err, errlen, "give one of --kernel, --raw (direct boots) or --cdrom, --hda, --bios (BIOS boots)%s", "");
 	if (cfg->raw && (cfg->append || cfg->nr_modules || cfg->initrd))
 		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not --raw%s", "");
 	return 0;

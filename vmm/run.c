@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "pc.h"
 #include "vm.h"
 
 #define TICK_MS 100
@@ -208,18 +209,25 @@ void run__wait(struct vm *vm)
 	sigaddset(&set, SIGTERM);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	bool child_busy = false;
+
 	while (!run__ended(vm)) {
-		struct pollfd pfd[2] = { { .fd = vm->run.wake_fd, .events = POLLIN },
-					 { .fd = sfd, .events = POLLIN } };
+		/* A BIOS boot's device model: its interrupts arrive on the qtest socket. */
+		int child = vm->pc && !child_busy ? vm->pc->qtest.fd : -1;
+		struct pollfd pfd[3] = { { .fd = vm->run.wake_fd, .events = POLLIN },
+					 { .fd = sfd, .events = POLLIN },
+					 { .fd = child, .events = POLLIN } };
 		uint64_t now = clock__now();
-		int ms = TICK_MS;
+		int ms = child_busy ? 1 : TICK_MS;
 
 		/* The timeout counts from the time origin, vCPU 0's first KVM_RUN, once there is one. */
 		deadline = (atomic_load(&vm->started) ? vm->t0 : start) + timeout;
 		if (now < deadline && clock__ns(deadline - now) / 1e6 < TICK_MS)
 			ms = (int)(clock__ns(deadline - now) / 1e6) + 1;
-		poll(pfd, sfd >= 0 ? 2 : 1, ms);
+		poll(pfd, 3, ms);
 		now = clock__now();
+		if (vm->pc && (child_busy || pfd[2].revents))
+			child_busy = delegate__poll(vm) > 0;
 		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 

@@ -1,0 +1,229 @@
+/*
+ * pc.c - a BIOS boot's machine (pc.h): the guest's files, the BIOS ROM, the
+ * QEMU child, the devices split between bootscope and QEMU, the milestones.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "pc.h"
+#include "uart.h"
+#include "vm.h"
+
+/* Open a disk image for the child; refuse what is clearly not one, naming the option. */
+static int open_image(const char *opt, const char *path, bool writable, uint64_t *size,
+		      char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
+		snprintf(err, errlen, "%s %s: not a regular file or block device", opt, path);
+		close(fd);
+		return -EINVAL;
+	}
+	*size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	if (S_ISREG(st.st_mode) && st.st_size == 0) {
+		snprintf(err, errlen, "%s %s: the file is empty", opt, path);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* An ISO 9660 image has its primary volume descriptor ("\x01CD001") at 32 KiB. */
+static int check_iso(int fd, const char *path, char *err, size_t errlen)
+{
+	char id[6];
+
+	if (pread(fd, id, sizeof(id), 0x8000) != (ssize_t)sizeof(id) || memcmp(id + 1, "CD001", 5)) {
+		snprintf(err, errlen, "--cdrom %s: not an ISO 9660 image (no CD001 volume descriptor at 32 KiB)",
+			 path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_bios(struct pc *pc, const char *path, char *err, size_t errlen)
+{
+	struct file_buf f;
+	int rc = file__read(&f, path, PC_BIOS_MAX, err, errlen);
+
+	if (rc)
+		return rc;
+	if (f.size < 0x10000 || f.size % 0x10000) {
+		snprintf(err, errlen, "--bios %s: %zu bytes; a PC BIOS image is a multiple of 64 KiB (64 KiB..16 MiB)",
+			 path, f.size);
+		file__free(&f);
+		return -EINVAL;
+	}
+	/* The reset vector, 16 bytes below 4 GiB, must hold code: all zeros or all ones is no BIOS. */
+	if (!memcmp(f.data + f.size - 16, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) ||
+	    !memcmp(f.data + f.size - 16, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 16)) {
+		snprintf(err, errlen, "--bios %s: nothing at the reset vector (the image's last 16 bytes)", path);
+		file__free(&f);
+		return -EINVAL;
+	}
+	/* KVM maps page-aligned memory only. */
+	pc->bios = mmap(NULL, f.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pc->bios == MAP_FAILED) {
+		pc->bios = NULL;
+		file__free(&f);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(pc->bios, f.data, f.size);
+	pc->bios_size = f.size;
+	file__free(&f);
+	return 0;
+}
+
+int pc__prepare(struct vm *vm, char *err, size_t errlen)
+{
+	struct vm_config *c = &vm->cfg;
+	struct pc *pc = calloc(1, sizeof(*pc));
+	uint64_t size;
+	int rc;
+
+	if (!pc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pc->cdrom_fd = pc->hda_fd = -1;
+	pthread_mutex_init(&pc->chipset_lock, NULL);
+	pc->qtest.pid = 0;
+	pc->qtest.fd = pc->qtest.stderr_fd = -1;
+	vm->pc = pc;
+	if ((rc = read_bios(pc, c->bios ? c->bios : PC_BIOS_DEFAULT, err, errlen)))
+		return rc;
+	if (c->cdrom) {
+		if ((rc = pc->cdrom_fd = open_image("--cdrom", c->cdrom, false, &size, err, errlen)) < 0)
+			return rc;
+		if ((rc = check_iso(pc->cdrom_fd, c->cdrom, err, errlen)))
+			return rc;
+	}
+	if (c->hda && (rc = pc->hda_fd = open_image("--hda", c->hda, c->hda_writable, &size, err, errlen)) < 0)
+		return rc;
+	vm->boot_kind = "bios";
+	vm->boot_file = c->cdrom ? c->cdrom : c->hda ? c->hda : c->bios ? c->bios : PC_BIOS_DEFAULT;
+	vm->boot_entry = PC_BOOT_SECTOR;
+	return 0;
+}
+
+static const char *hda_format(int fd)
+{
+	char magic[4];
+
+	/* qcow2 images say so; anything else is given to QEMU as raw, never probed. */
+	return pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+}
+
+/* QEMU's -cpu for the model the vCPUs present; the child's CPU only halts, but fw_cfg describes it. */
+static const char *qemu_cpu(const struct vm *vm)
+{
+	return vm->cpu->vendor[0] ? vm->cpu->name : NULL;
+}
+
+/*
+ * The BIOS image at the top of 4 GiB (the reset vector), read-only; its
+ * last 128 KiB also back 0xe0000-0xfffff while PAM routes them to "PCI".
+ * 0xc0000-0xdffff is QEMU's empty pc.rom then.
+ */
+static int map_bios(struct vm *vm, char *err, size_t errlen)
+{
+	struct pc *pc = vm->pc;
+	size_t isa = MIN(pc->bios_size, (size_t)PC_ISA_BIOS_MAX);
+	int rc;
+
+	pc->legacy = mmap(NULL, PC_LEGACY_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pc->legacy == MAP_FAILED) {
+		pc->legacy = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(pc->legacy + PC_LEGACY_SIZE - isa, pc->bios + pc->bios_size - isa, isa);
+	rc = kvm__set_slot(vm, SLOT_ROM_HIGH, (1ULL << 32) - pc->bios_size, pc->bios_size, pc->bios,
+			   KVM_MEM_READONLY);
+	if (!rc)
+		rc = pam__map_all(vm);
+	if (rc)
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION (BIOS ROM): %s", strerror(-rc));
+	return rc;
+}
+
+static int register_devices(struct vm *vm)
+{
+	int (*const reg[])(struct vm *) = {
+		uart__register, debugcon__register, debug_exit__register, post__register,
+		reset__register, apm__register, pam__register, delegate__register,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(reg); i++) {
+		int rc = reg[i](vm);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void add_breakpoint(struct vm *vm, uint32_t addr, int milestone, bool stop, atomic_bool *seen)
+{
+	vm->bps[vm->nr_bps++] = (struct breakpoint){ addr, milestone, stop, seen };
+}
+
+int pc__init(struct vm *vm, char *err, size_t errlen)
+{
+	struct pc *pc = vm->pc;
+	struct qtest_config qc = {
+		.qemu = qtest__qemu_binary(), .ram_size = vm->ram_size, .ram_fd = vm->ram_fd,
+		.smp = vm->cfg.smp, .cpu = qemu_cpu(vm), .cdrom_fd = pc->cdrom_fd, .hda_fd = pc->hda_fd,
+		.hda_format = pc->hda_fd >= 0 ? hda_format(pc->hda_fd) : "raw",
+		.hda_writable = vm->cfg.hda_writable, .boot_order = vm->cfg.boot_order,
+	};
+	int rc;
+
+	if ((rc = map_bios(vm, err, errlen)))
+		return rc;
+	if ((rc = register_devices(vm))) {
+		snprintf(err, errlen, "cannot set up the devices: %s", strerror(-rc));
+		return rc;
+	}
+	pc->ms_reset = milestones__add_builtin(&vm->ms, "reset");
+	pc->ms_int19 = milestones__add_builtin(&vm->ms, "int19");
+	pc->ms_boot_read = milestones__add_builtin(&vm->ms, "boot-read");
+	vm->t0_milestone = pc->ms_reset + 1;
+	add_breakpoint(vm, PC_INT19_ENTRY, pc->ms_int19, false, &pc->int19_seen);
+	add_breakpoint(vm, PC_BOOT_SECTOR, vm->ms.id_entry, vm->cfg.stop_at_entry, NULL);
+	/* Last: the child starts in tens of milliseconds, and every earlier failure spares it. */
+	return qtest__start(&pc->qtest, &qc, delegate__irq, vm, err, errlen);
+}
+
+void pc__exit(struct vm *vm)
+{
+	struct pc *pc = vm->pc;
+
+	if (!pc)
+		return;
+	qtest__stop(&pc->qtest);
+	if (pc->cdrom_fd >= 0)
+		close(pc->cdrom_fd);
+	if (pc->hda_fd >= 0)
+		close(pc->hda_fd);
+	if (pc->legacy)
+		munmap(pc->legacy, PC_LEGACY_SIZE);
+	if (pc->bios)
+		munmap(pc->bios, pc->bios_size);
+	free(pc);
+	vm->pc = NULL;
+}

@@ -1,0 +1,463 @@
+/*
+ * qtest.c - the QEMU device-model child: start, talk, reap (see qtest.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qtest.h"
+#include "util.h"
+
+#define MAX_ARGS 64
+#define ARG_LEN 256
+#define HALT_BIOS_SIZE 0x10000
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *qtest__qemu_binary(void)
+{
+	const char *env = getenv("BOOTSCOPE_QEMU");
+
+	if (env && *env)
+		return env;
+	/* Debian's /usr/bin/qemu-system-i386 is a shell wrapper; the binary is here. */
+	if (access("/usr/libexec/qemu-system-i386", X_OK) == 0)
+		return "/usr/libexec/qemu-system-i386";
+	return "qemu-system-i386";
+}
+
+/* A file name without '/' is looked up in PATH here, not between fork and exec. */
+static int resolve(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(out, len, "%.*s/%s", (int)n, p, name);
+		if (n && access(out, X_OK) == 0)
+			return 0;
+		p += n + (p[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* The child's BIOS: 64 KiB of zeros with "cli; hlt; jmp $-3" at the reset vector. */
+static int make_halt_bios(void)
+{
+	static const uint8_t loop[] = { 0xfa, 0xf4, 0xeb, 0xfd };
+	int fd = memfd_create("bootscope-halt-bios", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, HALT_BIOS_SIZE) < 0 ||
+	    pwrite(fd, loop, sizeof(loop), HALT_BIOS_SIZE - 16) != (ssize_t)sizeof(loop)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+struct argv_buf {
+	char *argv[MAX_ARGS + 1];
+	char s[MAX_ARGS][ARG_LEN];
+	int n;
+};
+
+static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->n >= MAX_ARGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->s[a->n], ARG_LEN, fmt, ap);
+	va_end(ap);
+	a->argv[a->n] = a->s[a->n];
+	a->argv[++a->n] = NULL;
+}
+
+/*
+ * The command line. Every choice here keeps QEMU from acting on the guest
+ * behind bootscope's back: no PIT/PIC/HPET (KVM has them), no SMM (this
+ * kind of host's KVM cannot give the vCPUs SMM, and QEMU's own CPU would
+ * take the SMI in shared RAM), no kvmvapic option ROM (it patches code for
+ * QEMU's APIC), no reboot (a reset is bootscope's to handle).
+ */
+static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_config *c,
+		       int sock, int halt)
+{
+	a->n = 0;
+	arg(a, "%s", qemu);
+	arg(a, "-M");
+	arg(a, "pc,memory-backend=pc.ram,pit=off,hpet=off,pic=off,smm=off");
+	arg(a, "-accel");
+	arg(a, "tcg");
+	arg(a, "-m");
+	arg(a, "%lluM", (unsigned long long)(c->ram_size / MiB));
+	arg(a, "-object");
+	arg(a, "memory-backend-file,id=pc.ram,size=%lluM,mem-path=/proc/self/fd/%d,share=on",
+	    (unsigned long long)(c->ram_size / MiB), c->ram_fd);
+	arg(a, "-smp");
+	arg(a, "%d", c->smp);
+	if (c->cpu) {
+		arg(a, "-cpu");
+		arg(a, "%s", c->cpu);
+	}
+	arg(a, "-bios");
+	arg(a, "/proc/self/fd/%d", halt);
+	arg(a, "-display");
+	arg(a, "none");
+	arg(a, "-nodefaults");
+	arg(a, "-no-user-config");
+	arg(a, "-no-reboot");
+	arg(a, "-global");
+	arg(a, "apic-common.vapic=off");
+	arg(a, "-sandbox");
+	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	arg(a, "-chardev");
+	arg(a, "socket,id=qtest,fd=%d", sock);
+	arg(a, "-qtest");
+	arg(a, "chardev:qtest");
+	arg(a, "-qtest-log");
+	arg(a, "none");
+	if (c->hda_fd >= 0) {
+		arg(a, "-drive");
+		/* Read-only by default: the guest may write, into a discarded (already unlinked) overlay. */
+		arg(a, "file=/proc/self/fd/%d,format=%s,if=ide,index=0,media=disk%s", c->hda_fd,
+		    c->hda_format, c->hda_writable ? "" : ",snapshot=on");
+	}
+	if (c->cdrom_fd >= 0) {
+		arg(a, "-drive");
+		arg(a, "file=/proc/self/fd/%d,format=raw,if=ide,index=2,media=cdrom,readonly=on", c->cdrom_fd);
+	}
+	if (c->boot_order) {
+		arg(a, "-boot");
+		arg(a, "order=%s", c->boot_order);
+	}
+}
+
+static void child_exec(const char *path, char **argv, const int *keep, int nkeep, int errfd,
+		       pid_t parent)
+{
+	sigset_t none;
+	int null = open("/dev/null", O_RDWR);
+
+	/* Its own process group: a terminal's ^C goes to bootscope, which ends the run cleanly. */
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int i = 0; i < nkeep; i++)
+		fcntl(keep[i], F_SETFD, 0);
+	if (null >= 0)
+		dup2(null, 0);
+	dup2(errfd, 1);
+	dup2(errfd, 2);
+	execv(path, argv);
+	dprintf(errfd, "cannot run %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+static int send_all(struct qtest *q, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+
+				poll(&p, 1, 100);
+				continue;
+			}
+			q->failed = true;
+			return -EPIPE;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Pull what the socket holds into rbuf. 0, -EAGAIN (nothing yet) or -EPIPE. */
+static int fill(struct qtest *q)
+{
+	ssize_t n;
+
+	if (q->rlen == sizeof(q->rbuf))
+		return -EPROTO;
+	n = recv(q->fd, q->rbuf + q->rlen, sizeof(q->rbuf) - q->rlen, MSG_DONTWAIT);
+	if (n > 0) {
+		q->rlen += (size_t)n;
+		return 0;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	q->failed = true;
+	return -EPIPE;
+}
+
+enum line_kind { LINE_NONE, LINE_OK, LINE_BAD };
+
+/*
+ * Take the next complete line out of rbuf. IRQ lines are handled here and
+ * consumed; an answer is returned as LINE_OK with its value or LINE_BAD.
+ */
+static enum line_kind next_answer(struct qtest *q, uint64_t *value)
+{
+	for (;;) {
+		char *nl = memchr(q->rbuf, '\n', q->rlen), line[128];
+		size_t n;
+		int num;
+
+		if (!nl)
+			return LINE_NONE;
+		n = (size_t)(nl - q->rbuf);
+		snprintf(line, sizeof(line), "%.*s", (int)MIN(n, sizeof(line) - 1), q->rbuf);
+		memmove(q->rbuf, nl + 1, q->rlen - n - 1);
+		q->rlen -= n + 1;
+		if (sscanf(line, "IRQ raise %d", &num) == 1 || sscanf(line, "IRQ lower %d", &num) == 1) {
+			q->irq_lines++;
+			if (q->irq)
+				q->irq(q->opaque, num, line[4] == 'r');
+			continue;
+		}
+		if (!strncmp(line, "OK", 2) && (line[2] == '\0' || line[2] == ' ')) {
+			*value = line[2] ? strtoull(line + 3, NULL, 16) : 0;
+			return LINE_OK;
+		}
+		snprintf(q->last, sizeof(q->last), "QEMU answered '%.60s'", line);
+		return LINE_BAD;
+	}
+}
+
+static int read_answer(struct qtest *q, uint64_t *value, uint64_t deadline,
+		       bool (*cancel)(void *), void *cancel_arg)
+{
+	for (;;) {
+		struct pollfd p = { .fd = q->fd, .events = POLLIN };
+		enum line_kind k = next_answer(q, value);
+		int rc;
+
+		if (k == LINE_OK)
+			return 0;
+		if (k == LINE_BAD)
+			return -EPROTO;
+		rc = fill(q);
+		if (rc == 0)
+			continue;
+		if (rc != -EAGAIN)
+			return rc;
+		if (cancel && cancel(cancel_arg))
+			return -ECANCELED;
+		if (mono_ns() > deadline) {
+			q->failed = true;
+			return -ETIMEDOUT;
+		}
+		poll(&p, 1, 100);	/* a kick (EINTR) brings us back to the cancel check */
+	}
+}
+
+int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
+		    bool (*cancel)(void *), void *cancel_arg)
+{
+	size_t off = 0;
+	int done = 0;
+
+	if (q->failed)
+		return -EPIPE;
+	while (done < n) {
+		size_t end = off;
+		int k = 0, rc;
+		uint64_t deadline;
+
+		while (k < QTEST_BATCH && done + k < n && end < len) {
+			const char *nl = memchr(cmds + end, '\n', len - end);
+
+			if (!nl)
+				return -EINVAL;
+			end = (size_t)(nl - cmds) + 1;
+			k++;
+		}
+		if (!k)
+			return -EINVAL;
+		snprintf(q->last, sizeof(q->last), "%.*s", (int)strcspn(cmds + off, "\n"), cmds + off);
+		if ((rc = send_all(q, cmds + off, end - off)))
+			return rc;
+		q->commands += (uint64_t)k;
+		q->round_trips++;
+		deadline = mono_ns() + (uint64_t)QTEST_ANSWER_TIMEOUT_MS * 1000000u;
+		for (int i = 0; i < k; i++) {
+			uint64_t v = 0;
+
+			if ((rc = read_answer(q, &v, deadline, cancel, cancel_arg)))
+				return rc;
+			if (values)
+				values[done + i] = v;
+		}
+		done += k;
+		off = end;
+	}
+	return 0;
+}
+
+int qtest__poll(struct qtest *q)
+{
+	for (;;) {
+		uint64_t v;
+		int rc;
+
+		if (next_answer(q, &v) != LINE_NONE)
+			return -EPROTO;	/* an answer nobody asked for */
+		rc = fill(q);
+		if (rc == -EAGAIN)
+			return 0;
+		if (rc)
+			return rc;
+	}
+}
+
+void qtest__describe_death(struct qtest *q, char *buf, size_t len)
+{
+	char out[4096] = "", *line = NULL;
+	int st = 0;
+	pid_t r = 0;
+	ssize_t n;
+
+	/* EOF on the socket comes just before the child can be reaped. */
+	for (int i = 0; q->pid > 0 && i < 50 && (r = waitpid(q->pid, &st, WNOHANG)) == 0; i++)
+		usleep(10000);
+	if (q->stderr_fd >= 0 && (n = pread(q->stderr_fd, out, sizeof(out) - 1, 0)) > 0) {
+		out[n] = '\0';
+		/* QEMU's own message: the last non-empty line it printed. */
+		for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n"))
+			if (*s)
+				line = s;
+	}
+	if (r == q->pid && q->pid > 0) {
+		q->pid = 0;
+		if (WIFSIGNALED(st))
+			snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		else
+			snprintf(buf, len, "exited with status %d%s%.200s", WEXITSTATUS(st), line ? ": " : "",
+				 line ? line : "");
+	} else {
+		snprintf(buf, len, "stopped answering%s%.200s", line ? ": " : "", line ? line : "");
+	}
+}
+
+int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq, void *opaque,
+		 char *err, size_t errlen)
+{
+	static struct argv_buf a;
+	char path[512], why[300];
+	int sv[2], halt, rc, keep[5], nkeep = 0;
+	uint64_t t0 = mono_ns(), v;
+	static const char intercept[] = "irq_intercept_in ioapic\n";
+
+	memset(q, 0, sizeof(*q));
+	q->fd = q->stderr_fd = -1;
+	q->irq = irq;
+	q->opaque = opaque;
+	pthread_mutex_init(&q->lock, NULL);
+	q->lock_init = true;
+	if ((rc = resolve(c->qemu, path, sizeof(path)))) {
+		snprintf(err, errlen, "cannot find QEMU (%s), which BIOS boots use as their device model: %s "
+			 "(install qemu-system-x86, or set BOOTSCOPE_QEMU)", c->qemu, strerror(-rc));
+		return rc;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -errno;
+	}
+	q->fd = sv[0];
+	q->stderr_fd = memfd_create("bootscope-qemu-stderr", MFD_CLOEXEC);
+	halt = make_halt_bios();
+	if (q->stderr_fd < 0 || halt < 0) {
+		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+		close(sv[1]);
+		if (halt >= 0)
+			close(halt);
+		return -ENOMEM;
+	}
+	build_args(&a, path, c, sv[1], halt);
+	keep[nkeep++] = sv[1];
+	keep[nkeep++] = halt;
+	keep[nkeep++] = c->ram_fd;
+	if (c->cdrom_fd >= 0)
+		keep[nkeep++] = c->cdrom_fd;
+	if (c->hda_fd >= 0)
+		keep[nkeep++] = c->hda_fd;
+
+	pid_t parent = getpid();
+
+	q->pid = fork();
+	if (q->pid == 0)
+		child_exec(path, a.argv, keep, nkeep, q->stderr_fd, parent);
+	close(sv[1]);
+	close(halt);
+	if (q->pid < 0) {
+		q->pid = 0;
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -EAGAIN;
+	}
+	/* The first answer proves QEMU is up with our RAM, and routes its interrupts to us. */
+	rc = qtest__exchange(q, intercept, sizeof(intercept) - 1, 1, &v, NULL, NULL);
+	if (rc) {
+		if (rc == -EPROTO)
+			snprintf(why, sizeof(why), "%s", q->last);
+		else
+			qtest__describe_death(q, why, sizeof(why));
+		snprintf(err, errlen, "the QEMU device model (%s) %s", path, why);
+		return rc;
+	}
+	q->start_ns = mono_ns() - t0;
+	return 0;
+}
+
+void qtest__stop(struct qtest *q)
+{
+	if (q->pid > 0) {
+		kill(q->pid, SIGKILL);
+		while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		q->pid = 0;
+	}
+	if (q->fd >= 0)
+		close(q->fd);
+	if (q->stderr_fd >= 0)
+		close(q->stderr_fd);
+	q->fd = q->stderr_fd = -1;
+	if (q->lock_init)
+		pthread_mutex_destroy(&q->lock);
+	q->lock_init = false;
+}
