@@ -134,7 +134,9 @@ struct kvm_cpu {
 	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
 	uint64_t deleg_ticks;	/* waiting for the QEMU device model (part of handling) */
 	uint64_t deleg_accesses;	/* port/MMIO items forwarded */
-	uint64_t deleg_exits;	/* exits that forwarded something */
+	uint64_t deleg_exits;	/* forwards (one per exit, or a few when a device reads before writing) */
+	/* Forwarded time per port device (bus.pio index), the last for MMIO; count = items. */
+	struct exit_stat deleg_stats[BUS_MAX_DEVICES + 2];
 	uint32_t bp_armed;	/* bit i: vm->bps[i] is still set in DR7 */
 	struct event_log events;
 

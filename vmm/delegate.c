@@ -97,11 +97,17 @@ static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *d
 static void record(struct kvm_cpu *cpu, bool mmio, uint64_t addr, const uint8_t *data, uint32_t size,
 		   uint32_t count, bool is_write, uint64_t t0, uint64_t t1)
 {
+	struct exit_stat *st = &cpu->deleg_stats[mmio ? BUS_MAX_DEVICES + 1 : cpu->vm->bus.port_map[addr & 0xffff]];
 	struct trace_rec *r;
 
 	cpu->deleg_ticks += t1 - t0;
 	cpu->deleg_accesses += count;
 	cpu->deleg_exits++;
+	st->count += count;
+	st->total += t1 - t0;
+	if (!st->min || t1 - t0 < st->min)
+		st->min = t1 - t0;
+	st->max = MAX(st->max, t1 - t0);
 	if (!cpu->trace || !(r = trace__begin(cpu->trace)))
 		return;
 	*r = (struct trace_rec){ .t_enter = t0, .t_exit = t1, .t_done = t1, .addr = addr,

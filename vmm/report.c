@@ -120,29 +120,60 @@ static void port_label(const struct trace_file *t, uint64_t key, char *buf, size
 	}
 }
 
+/* Forwarded accesses (BIOS boots) by the device that answered: a named port range, else "qemu". */
+#define KEY_QEMU_PORTS 0xffffffffULL
+#define KEY_QEMU_MMIO 0xfffffffeULL
+
+static uint64_t deleg_key(const struct trace_file *t, const struct trace_rec *r)
+{
+	if (r->flags & TRF_MMIO)
+		return KEY_QEMU_MMIO;
+	for (uint32_t i = t->nr_devs; i-- > 0;) {
+		if (t->devs[i].type != 1 || (r->addr & 0xffff) - t->devs[i].base >= t->devs[i].len)
+			continue;
+		/* The first range of that name: a device may own several. */
+		for (uint32_t j = 0; j < i; j++)
+			if (t->devs[j].type == 1 && !strcmp(t->devs[j].name, t->devs[i].name))
+				return j;
+		return i;
+	}
+	return KEY_QEMU_PORTS;
+}
+
+static const char *deleg_label(const struct trace_file *t, uint64_t key)
+{
+	return key == KEY_QEMU_MMIO ? "mmio (qemu)" : key == KEY_QEMU_PORTS ? "qemu" : t->devs[key].name;
+}
+
 struct tables {
-	struct group *reasons, *ports;
-	size_t nr_reasons, nr_ports, exits;
+	struct group *reasons, *ports, *deleg;
+	size_t nr_reasons, nr_ports, nr_deleg, exits, forwards;
 	struct group guest;	/* time in the guest before each exit */
-	double exit_total;
+	double exit_total, deleg_total;
 };
 
 static int build_tables(const struct trace_file *t, struct tables *tb)
 {
 	struct sample *s = malloc((t->nr + 1) * sizeof(*s)), *p = malloc((t->nr + 1) * sizeof(*p));
-	struct sample *gs = malloc((t->nr + 1) * sizeof(*gs));
-	size_t n = 0;
+	struct sample *gs = malloc((t->nr + 1) * sizeof(*gs)), *ds = malloc((t->nr + 1) * sizeof(*ds));
+	size_t n = 0, nd = 0;
 
 	memset(tb, 0, sizeof(*tb));
 	tb->reasons = malloc((t->nr + 1) * sizeof(struct group));
 	tb->ports = malloc((t->nr + 1) * sizeof(struct group));
-	if (!s || !p || !gs || !tb->reasons || !tb->ports) {
-		free(s), free(p), free(gs);
+	tb->deleg = malloc((t->nr + 1) * sizeof(struct group));
+	if (!s || !p || !gs || !ds || !tb->reasons || !tb->ports || !tb->deleg) {
+		free(s), free(p), free(gs), free(ds);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct trace_rec *r = &t->recs[i];
 
+		if (r->kind == TR_FORWARD) {
+			ds[nd++] = (struct sample){ deleg_key(t, r), r->t_exit - r->t_enter };
+			tb->deleg_total += ns(t, r->t_exit - r->t_enter);
+			continue;
+		}
 		if (r->kind != TR_EXIT)
 			continue;
 		s[n] = (struct sample){ r->reason, r->t_done - r->t_exit };
@@ -154,9 +185,11 @@ static int build_tables(const struct trace_file *t, struct tables *tb)
 	tb->exits = n;
 	tb->nr_reasons = summarise(t, s, n, tb->reasons);
 	tb->nr_ports = summarise(t, p, n, tb->ports);
+	tb->forwards = nd;
+	tb->nr_deleg = summarise(t, ds, nd, tb->deleg);
 	if (n && summarise(t, gs, n, &tb->guest) != 1)
 		return -EINVAL;
-	free(s), free(p), free(gs);
+	free(s), free(p), free(gs), free(ds);
 	return 0;
 }
 
@@ -164,6 +197,7 @@ static void free_tables(struct tables *tb)
 {
 	free(tb->reasons);
 	free(tb->ports);
+	free(tb->deleg);
 }
 
 /* Phases: from the start through each milestone, in time order, to the end. */
@@ -171,12 +205,13 @@ struct phase {
 	const char *from, *to;
 	uint64_t start, end;	/* ticks */
 	uint64_t exits;
+	uint64_t deleg;		/* ticks waiting for the QEMU device model */
 };
 
 static size_t build_phases(const struct trace_file *t, struct phase *ph, size_t max)
 {
 	const char *from = "start";
-	uint64_t start = t->t0, exits = 0;
+	uint64_t start = t->t0, exits = 0, deleg = 0;
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nr && n + 1 < max; i++) {
@@ -184,14 +219,16 @@ static size_t build_phases(const struct trace_file *t, struct phase *ph, size_t 
 
 		if (r->kind == TR_EXIT) {
 			exits++;
+		} else if (r->kind == TR_FORWARD) {
+			deleg += r->t_exit - r->t_enter;
 		} else if (r->kind == TR_MILESTONE) {
-			ph[n++] = (struct phase){ from, t->ms_names[r->addr], start, r->t_exit, exits };
+			ph[n++] = (struct phase){ from, t->ms_names[r->addr], start, r->t_exit, exits, deleg };
 			from = t->ms_names[r->addr];
 			start = r->t_exit;
-			exits = 0;
+			exits = deleg = 0;
 		}
 	}
-	ph[n++] = (struct phase){ from, "end", start, MAX(t->t_end, start), exits };
+	ph[n++] = (struct phase){ from, "end", start, MAX(t->t_end, start), exits, deleg };
 	return n;
 }
 
@@ -234,11 +271,23 @@ static int write_text(const struct trace_file *t, FILE *o)
 		fprintf(o, "\nguest time between exits (us)\n");
 		text_group(o, "in the guest", &tb.guest, tb.guest.total);
 	}
-	fprintf(o, "\nphases                                       start (ms)  duration (ms)    exits\n");
+	if (tb.forwards) {
+		fprintf(o, "\nQEMU device model time per device (us)\n");
+		for (size_t i = 0; i < tb.nr_deleg; i++)
+			text_group(o, deleg_label(t, tb.deleg[i].key), &tb.deleg[i], tb.deleg_total);
+		fprintf(o, "\ntime split: guest %.3f ms, bootscope %.3f ms, QEMU device model %.3f ms "
+			"(%zu forwards)\n", (rel_ns(t, t->t_end) - tb.exit_total) / 1e6,
+			(tb.exit_total - tb.deleg_total) / 1e6, tb.deleg_total / 1e6, tb.forwards);
+	}
+	fprintf(o, "\nphases                                       start (ms)  duration (ms)    exits%s\n",
+		tb.forwards ? "  device model (ms)" : "");
 	for (size_t i = 0; i < nph; i++) {
 		snprintf(label, sizeof(label), "%s -> %s", ph[i].from, ph[i].to);
-		fprintf(o, "  %-40s %12.3f %14.3f %8llu\n", label, rel_ns(t, ph[i].start) / 1e6,
+		fprintf(o, "  %-40s %12.3f %14.3f %8llu", label, rel_ns(t, ph[i].start) / 1e6,
 			(rel_ns(t, ph[i].end) - rel_ns(t, ph[i].start)) / 1e6, (unsigned long long)ph[i].exits);
+		if (tb.forwards)
+			fprintf(o, " %18.3f", ns(t, ph[i].deleg) / 1e6);
+		fputc('\n', o);
 	}
 	free_tables(&tb);
 	return 0;
@@ -311,6 +360,18 @@ static int write_json(const struct trace_file *t, FILE *o)
 	}
 	if (tb.exits)
 		cJSON_AddItemToObject(root, "guest", group_json(&tb.guest, tb.guest.total));
+	arr = cJSON_AddArrayToObject(root, "delegated");
+	for (size_t i = 0; i < tb.nr_deleg; i++) {
+		x = group_json(&tb.deleg[i], tb.deleg_total);
+		cJSON_AddStringToObject(x, "device", deleg_label(t, tb.deleg[i].key));
+		cJSON_AddItemToArray(arr, x);
+	}
+	x = cJSON_AddObjectToObject(root, "split");
+	/* Guest: all of the run that no exit's handling took (time in KVM_RUN, kicks included). */
+	cJSON_AddNumberToObject(x, "guest_ns", round(MAX(rel_ns(t, t->t_end) - tb.exit_total, 0)));
+	cJSON_AddNumberToObject(x, "bootscope_ns", round(tb.exit_total - tb.deleg_total));
+	cJSON_AddNumberToObject(x, "device_model_ns", round(tb.deleg_total));
+	cJSON_AddNumberToObject(x, "forwarded", (double)tb.forwards);
 	arr = cJSON_AddArrayToObject(root, "phases");
 	for (size_t i = 0; i < nph; i++) {
 		x = cJSON_CreateObject();
@@ -319,6 +380,7 @@ static int write_json(const struct trace_file *t, FILE *o)
 		cJSON_AddNumberToObject(x, "start_ns", round(rel_ns(t, ph[i].start)));
 		cJSON_AddNumberToObject(x, "duration_ns", round(rel_ns(t, ph[i].end) - rel_ns(t, ph[i].start)));
 		cJSON_AddNumberToObject(x, "exits", (double)ph[i].exits);
+		cJSON_AddNumberToObject(x, "device_model_ns", round(ns(t, ph[i].deleg)));
 		cJSON_AddItemToArray(arr, x);
 	}
 	free_tables(&tb);
@@ -329,7 +391,8 @@ static int write_json(const struct trace_file *t, FILE *o)
 
 static const char *kind_name(const struct trace_rec *r)
 {
-	return r->kind == TR_EXIT ? "exit" : r->kind == TR_EVENT ? "event" : "milestone";
+	return r->kind == TR_EXIT ? "exit" : r->kind == TR_EVENT ? "event" :
+	       r->kind == TR_FORWARD ? "forward" : "milestone";
 }
 
 static int write_csv(const struct trace_file *t, FILE *o)
@@ -339,6 +402,7 @@ static int write_csv(const struct trace_file *t, FILE *o)
 		const struct trace_rec *r = &t->recs[i];
 		const char *what = r->kind == TR_EXIT ? kvm_cpu__exit_name(r->reason) :
 				   r->kind == TR_EVENT ? event__kind_name((enum event_kind)r->reason) :
+				   r->kind == TR_FORWARD ? deleg_label(t, deleg_key(t, r)) :
 				   t->ms_names[r->addr];
 
 		fprintf(o, "%s,%d,%s,%.0f,%.0f,%.0f,%.0f,%.0f,0x%llx,%u,%u,%u,0x%llx\n", kind_name(r),
@@ -389,6 +453,17 @@ static int write_chrome(const struct trace_file *t, FILE *o)
 			cJSON_AddNumberToObject(a, "guest_ns", round(ns(t, r->t_exit - r->t_enter)));
 			cJSON_AddNumberToObject(a, "addr", (double)r->addr);
 			cJSON_AddNumberToObject(a, "value", (double)r->value);
+			cJSON_AddBoolToObject(a, "write", r->flags & TRF_WRITE);
+		} else if (r->kind == TR_FORWARD) {
+			/* Inside its exit's slice: the round trip to the QEMU device model. */
+			cJSON_SetNumberValue(cJSON_GetObjectItem(x, "ts"), rel_ns(t, r->t_enter) / 1e3);
+			cJSON_AddStringToObject(x, "ph", "X");
+			cJSON_AddStringToObject(x, "cat", "device-model");
+			cJSON_AddStringToObject(x, "name", deleg_label(t, deleg_key(t, r)));
+			cJSON_AddNumberToObject(x, "dur", ns(t, r->t_exit - r->t_enter) / 1e3);
+			a = cJSON_AddObjectToObject(x, "args");
+			cJSON_AddNumberToObject(a, "addr", (double)r->addr);
+			cJSON_AddNumberToObject(a, "items", r->count);
 			cJSON_AddBoolToObject(a, "write", r->flags & TRF_WRITE);
 		} else {
 			cJSON_AddStringToObject(x, "ph", "i");

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "entry.h"
+#include "pc.h"
 #include "summary.h"
 #include "trace.h"
 #include "vm.h"
@@ -198,10 +199,74 @@ static cJSON *mmio_json(const struct vm *vm)
 		if (!st.count)
 			continue;
 		o = stat_json(&st);
-		cJSON_AddStringToObject(o, "device", d < vm->bus.nr_mmio ? vm->bus.mmio[d].name : "none");
+		cJSON_AddStringToObject(o, "device", d < vm->bus.nr_mmio ? vm->bus.mmio[d].name :
+					vm->bus.mmio_default.fn ? vm->bus.mmio_default.name : "none");
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
+}
+
+static uint64_t delegated_ticks(const struct vm *vm)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < vm->nr_cpus; i++)
+		t += vm->cpus[i]->deleg_ticks;
+	return t;
+}
+
+/* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
+static cJSON *device_model_json(const struct vm *vm)
+{
+	const struct pc *pc = vm->pc;
+	const struct qtest *q = &pc->qtest;
+	cJSON *o = cJSON_CreateObject(), *arr;
+	uint64_t items = 0, forwards = 0, ticks = delegated_ticks(vm);
+
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		items += vm->cpus[i]->deleg_accesses;
+		forwards += vm->cpus[i]->deleg_exits;
+	}
+	cJSON_AddStringToObject(o, "qemu", qtest__qemu_binary());
+	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
+	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
+	cJSON_AddNumberToObject(o, "accesses", (double)items);
+	cJSON_AddNumberToObject(o, "commands", (double)q->commands);
+	cJSON_AddNumberToObject(o, "round_trips", (double)q->round_trips);
+	cJSON_AddNumberToObject(o, "delegated_ns", ns(ticks));
+	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(ns(ticks) / (double)items) : 0);
+	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
+	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
+	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
+	/* One entry per device name: a device may have registered several port ranges. */
+	arr = cJSON_AddArrayToObject(o, "devices");
+	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {
+		const char *name = d > BUS_MAX_DEVICES ? "mmio" : vm->bus.pio[d].name;
+		struct exit_stat st = { 0 };
+		bool first = name != NULL;
+		cJSON *x;
+
+		for (int e = 0; e < d && first && d <= BUS_MAX_DEVICES; e++)
+			first = !vm->bus.pio[e].name || strcmp(vm->bus.pio[e].name, name);
+		if (!first)
+			continue;
+		for (int e = d; e < BUS_MAX_DEVICES + 2; e++) {
+			if (e != d && (e > BUS_MAX_DEVICES || d > BUS_MAX_DEVICES || !vm->bus.pio[e].name ||
+				       strcmp(vm->bus.pio[e].name, name)))
+				continue;
+			for (int i = 0; i < vm->nr_cpus; i++)
+				stat_merge(&st, &vm->cpus[i]->deleg_stats[e]);
+		}
+		if (!st.count)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "device", name);
+		cJSON_AddNumberToObject(x, "accesses", (double)st.count);
+		cJSON_AddNumberToObject(x, "total_ns", ns(st.total));
+		cJSON_AddNumberToObject(x, "mean_ns", round(ns(st.total) / (double)st.count));
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
 }
 
 /* The intervals between consecutive milestones, from the start to the end of the run. */
@@ -325,6 +390,9 @@ cJSON *summary__json(const struct vm *vm)
 		for (int i = 0; i < vm->nr_cpus; i++)
 			book += vm->cpus[i]->book_ticks;
 		cJSON_AddNumberToObject(o, "bookkeeping_ns", ns(book));
+		/* vmm_ns split: bootscope's own handling, and waiting for a BIOS boot's device model. */
+		cJSON_AddNumberToObject(o, "delegated_ns", ns(delegated_ticks(vm)));
+		cJSON_AddNumberToObject(o, "vmm_own_ns", ns(vmm - MIN(vmm, delegated_ticks(vm))));
 	}
 	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
@@ -355,6 +423,8 @@ cJSON *summary__json(const struct vm *vm)
 
 	if (vm->entry_captured)
 		cJSON_AddItemToObject(root, "entry", entry__json(vm));
+	if (vm->pc)
+		cJSON_AddItemToObject(root, "device_model", device_model_json(vm));
 
 	if (vm->cfg.trace_path) {
 		uint64_t recs, dropped, bytes;
@@ -458,4 +528,15 @@ void summary__print(const struct vm *vm, FILE *f)
 	}
 	fprintf(f, "); in the VMM %.3f ms, in the guest %.3f ms\n", clock__ns(vmm) / 1e6,
 		clock__ns(guest) / 1e6);
+	if (vm->pc) {
+		uint64_t items = 0;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			items += vm->cpus[i]->deleg_accesses;
+		fprintf(f, "  QEMU device model: %llu accesses forwarded in %.3f ms of the VMM's time "
+			"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items,
+			clock__ns(delegated_ticks(vm)) / 1e6,
+			items ? clock__ns(delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
+			(unsigned long long)vm->pc->qtest.irq_lines);
+	}
 }

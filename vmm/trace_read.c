@@ -142,7 +142,7 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct trace_rec *r = &t->recs[i];
 
-		if (r->kind < TR_EXIT || r->kind > TR_MILESTONE ||
+		if (r->kind < TR_EXIT || r->kind > TR_FORWARD ||
 		    (r->vcpu >= t->nr_vcpus && r->vcpu != TRACE_MAIN_THREAD) ||
 		    r->t_exit < r->t_enter || r->t_done < r->t_exit ||
 		    (r->kind == TR_MILESTONE && r->addr >= t->nr_ms))
