@@ -23,7 +23,8 @@
 #define MAX_MILESTONES 64
 #define TEXT_LINE_MAX 1024	/* longer lines are matched in pieces of this size */
 
-enum ms_kind { MS_BUILTIN, MS_MARK, MS_UNTIL };
+/* MS_NO_BOOT: a firmware line saying there is nothing to boot; it ends the run. */
+enum ms_kind { MS_BUILTIN, MS_MARK, MS_UNTIL, MS_NO_BOOT };
 
 struct milestone {
 	char name[64];
@@ -62,6 +63,7 @@ struct milestones {
 	/* Called with the lock held: at every first hit, and when the --until pattern matches. */
 	void (*on_hit)(void *opaque, struct milestone *ms, int id);
 	void (*on_until)(void *opaque, uint64_t t, int vcpu);
+	void (*on_no_boot)(void *opaque, uint64_t t, int vcpu);
 	void *opaque;
 };
 

@@ -210,5 +210,11 @@ cJSON *entry__json(const struct vm *vm)
 		cJSON_AddItemToObject(o, "multiboot", multiboot_json(vm, vm->boot_info));
 	else if (vm->boot_kind && !strcmp(vm->boot_kind, "linux"))
 		cJSON_AddItemToObject(o, "linux", linux_json(vm, vm->boot_info));
+	else if (vm->boot_kind && !strcmp(vm->boot_kind, "bios")) {
+		/* What the BIOS loaded and jumps to, and the drive it says it came from (DL). */
+		x = cJSON_AddObjectToObject(o, "bios");
+		hex32(x, "boot_drive", r->rdx & 0xff);
+		cJSON_AddItemToObject(x, "boot_sector_sha256", guest_sha256(vm, 0x7c00, 0x7e00));
+	}
 	return o;
 }

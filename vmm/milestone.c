@@ -104,6 +104,8 @@ static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
 		m->on_hit(m->opaque, ms, id);
 	if (ms->kind == MS_UNTIL && m->on_until)
 		m->on_until(m->opaque, t, vcpu);
+	if (ms->kind == MS_NO_BOOT && m->on_no_boot)
+		m->on_no_boot(m->opaque, t, vcpu);
 }
 
 void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu)

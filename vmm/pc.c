@@ -202,6 +202,10 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	pc->ms_reset = milestones__add_builtin(&vm->ms, "reset");
 	pc->ms_int19 = milestones__add_builtin(&vm->ms, "int19");
 	pc->ms_boot_read = milestones__add_builtin(&vm->ms, "boot-read");
+	/* SeaBIOS's words when every boot device failed; it would retry for a minute, then reset. */
+	if ((rc = milestones__add_pattern(&vm->ms, "no-boot-device", "^No bootable device", MS_NO_BOOT,
+					  err, errlen)) < 0)
+		return rc;
 	vm->t0_milestone = pc->ms_reset + 1;
 	add_breakpoint(vm, PC_INT19_ENTRY, pc->ms_int19, false, &pc->int19_seen);
 	add_breakpoint(vm, PC_BOOT_SECTOR, vm->ms.id_entry, vm->cfg.stop_at_entry, NULL);

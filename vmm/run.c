@@ -82,6 +82,14 @@ static void on_until(void *opaque, uint64_t t, int vcpu)
 	run__end(vm, OUTCOME_UNTIL, EXIT_OK, vcpu, t, "--until matched");
 }
 
+static void on_no_boot(void *opaque, uint64_t t, int vcpu)
+{
+	struct vm *vm = opaque;
+
+	run__end(vm, OUTCOME_NO_BOOT, EXIT_GUEST_FAILED, vcpu, t, "the BIOS found nothing to boot: \"%s\"",
+		 vm->ms.last_line);
+}
+
 int run__start(struct vm *vm, char *err, size_t errlen)
 {
 	sigset_t set;
@@ -93,6 +101,7 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 		return -errno;
 	}
 	vm->ms.on_until = on_until;
+	vm->ms.on_no_boot = on_no_boot;
 	vm->ms.on_hit = on_hit;
 	vm->ms.opaque = vm;
 

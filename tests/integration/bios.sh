@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# BIOS boots: SeaBIOS on bootscope's vCPUs, the PC's devices in a QEMU child
+# driven through qtest. The guests are built here: an El Torito ISO and a
+# disk image around firmware/test/bootload.asm (a two-stage loader that
+# prints on COM1 and reads its second stage through INT 13h), and a GRUB 2
+# ISO from Debian's packages that loads the demo Multiboot kernel.
+source "$(dirname "$0")/../lib.sh"
+
+SEABIOS=/usr/share/seabios/bios-256k.bin
+ISO=$TMP/bootload.iso DISK=$TMP/bootload.img GRUB_ISO=$TMP/grub.iso
+
+ms() { jqv ".milestones[] | select(.name==\"$1\") | .t_ns"; }
+
+# The BIOS milestones, in boot order, each after the one before.
+expect_bios_milestones() {
+	expect "reset at the origin" "$(ms reset)" 0
+	[ "$(ms int19)" -gt 0 ] || { echo "int19 not reached"; return 1; }
+	[ "$(ms boot-read)" -gt "$(ms int19)" ] || { echo "boot-read $(ms boot-read) not after int19"; return 1; }
+	[ "$(ms entry)" -gt "$(ms boot-read)" ] || { echo "entry $(ms entry) not after boot-read"; return 1; }
+}
+
+test_post_alone_ends_at_no_boot_device() {
+	bs --bios "$SEABIOS" --timeout 120
+	expect_status 3
+	expect outcome "$(jqv .outcome)" no-boot-device
+	expect message "$(jqv .message)" 'the BIOS found nothing to boot: "No bootable device."'
+	expect "boot kind" "$(jqv .boot.kind)" bios
+	expect_grep "$OUT" '^Booting from Hard Disk\.\.\.'
+	expect "reset at the origin" "$(ms reset)" 0
+	[ "$(ms int19)" -gt 0 ] && [ "$(ms no-boot-device)" -gt "$(ms int19)" ]
+	expect "entry" "$(ms entry)" null
+	# SeaBIOS shadowed itself: the PAM windows changed, F-segment and C/D/E read-only at the end.
+	[ "$(jqv .device_model.pam_slot_changes)" -gt 13 ]
+	# Delegated time is part of the VMM's time, and what is left is bootscope's own.
+	local vmm del own
+	vmm=$(jqv .exits.vmm_ns) del=$(jqv .exits.delegated_ns) own=$(jqv .exits.vmm_own_ns)
+	[ "$del" -gt 0 ] && [ "$del" -le "$vmm" ]
+	expect "vmm = own + delegated" "$((own + del))" "$vmm"
+	expect "fw_cfg was forwarded" "$(jqv '[.device_model.devices[] | select(.device=="fw_cfg")] | length')" 1
+	# SeaBIOS logs to port 0x402, which answers 0xe9 so that it keeps logging to the end.
+	expect "debugcon-402 exits" "$(jqv '[.exits.ports[] | select(.port==1026 and .device=="debugcon-402")] | length')" 1
+}
+
+test_smp_2_seabios_finds_2_cpus() {
+	bs --bios "$SEABIOS" --smp 2 --until 'Found .* cpu\(s\)' --timeout 120
+	expect_status 0
+	expect_line "$OUT" "Found 2 cpu(s) max supported 2 cpu(s)"
+}
+
+test_cdrom_under_each_cpu_model() {
+	local model want
+	for model in 486 pentium pentium2 pentium3 athlon; do
+		bs --cdrom "$ISO" --cpu "$model" --until 'BOOT-OK' --timeout 120
+		expect_status 0 || return 1
+		expect_line "$OUT" "bootload: stage 1 from cd (drive 0xe0)"
+		# The second stage sees the model's CPUID: vendor, family and model.
+		case $model in
+		486) want="GenuineIntel family 4 model 8" ;;
+		pentium) want="GenuineIntel family 5 model 4" ;;
+		pentium2) want="GenuineIntel family 6 model 5" ;;
+		pentium3) want="GenuineIntel family 6 model 7" ;;
+		athlon) want="AuthenticAMD family 6 model 2" ;;
+		esac
+		expect_line "$OUT" "bootload: stage 2 running, CPUID vendor $want"
+		expect_bios_milestones
+		expect "boot file" "$(jqv .boot.file)" "$ISO"
+		# The CD's sectors came through the child's ATAPI (ide1), in pipelined batches.
+		[ "$(jqv '.device_model.devices[] | select(.device=="ide1") | .accesses')" -gt 1024 ]
+		[ "$(jqv .device_model.commands)" -gt "$(jqv .device_model.round_trips)" ]
+	done
+}
+
+test_cdrom_stop_at_entry() {
+	bs --cdrom "$ISO" --stop-at-entry --timeout 120
+	expect_status 0
+	expect outcome "$(jqv .outcome)" entry
+	expect eip "$(jqv .entry.eip)" 0x7c00
+	expect cs "$(jqv .entry.cs.base)" 0x0
+	expect "boot drive (DL)" "$(jqv .entry.bios.boot_drive)" 0xe0
+	# The boot image as xorriso wrote it: bootload.bin with the boot information table filled in.
+	[ "$(jqv .entry.bios.boot_sector_sha256)" != "$(head -c 512 "$FW/bootload.bin" | sha256sum | cut -c1-64)" ]
+	expect_line "$OUT" "Booting from 0000:7c00"
+}
+
+test_hda_boot_and_read_only() {
+	local before
+	before=$(sha256sum <"$DISK")
+	bs --hda "$DISK" --until 'BOOT-OK' --timeout 120
+	expect_status 0
+	expect_line "$OUT" "bootload: stage 1 from disk (drive 0x80)"
+	expect_line "$OUT" "bootload: BOOT-OK"
+	expect_bios_milestones
+	expect "disk unchanged" "$(sha256sum <"$DISK")" "$before"
+	bs --hda "$DISK" --stop-at-entry --timeout 120
+	expect "boot sector" "$(jqv .entry.bios.boot_sector_sha256)" "$(head -c 512 "$DISK" | sha256sum | cut -c1-64)"
+	expect "boot drive (DL)" "$(jqv .entry.bios.boot_drive)" 0x80
+}
+
+test_boot_order_picks_the_device() {
+	bs --cdrom "$ISO" --hda "$DISK" --boot c --until 'BOOT-OK' --timeout 120
+	expect_status 0
+	expect_line "$OUT" "bootload: stage 1 from disk (drive 0x80)"
+}
+
+test_trace_splits_device_model_time() {
+	bs --cdrom "$ISO" --until 'BOOT-OK' --timeout 120 --trace "$TMP/t.bin"
+	expect_status 0
+	"$BOOTSCOPE" report "$TMP/t.bin" --format json >"$TMP/r.json"
+	local fwd del
+	fwd=$(jq -r .split.forwarded "$TMP/r.json") del=$(jq -r .split.device_model_ns "$TMP/r.json")
+	# Every forward the summary counted is a trace record, with the same time.
+	expect "forward records" "$fwd" "$(jqv .device_model.forwards)"
+	expect "delegated ns" "$del" "$(jqv .exits.delegated_ns)"
+	expect "ide1 in the per-device table" "$(jq -r '[.delegated[] | select(.device=="ide1")] | length' "$TMP/r.json")" 1
+	expect "phase device time adds up" "$(jq -r '[.phases[].device_model_ns] | add' "$TMP/r.json")" "$del"
+	"$BOOTSCOPE" report "$TMP/t.bin" >"$TMP/r.txt"
+	expect_grep "$TMP/r.txt" '^time split: guest [0-9.]+ ms, bootscope [0-9.]+ ms, QEMU device model [0-9.]+ ms'
+}
+
+test_grub_iso_boots_multiboot_kernel() {
+	bs --cdrom "$GRUB_ISO" --until '^demo: done' --mark grub='^GRUB-MARKER' --timeout 300
+	expect_status 0
+	expect_line "$OUT" "GRUB-MARKER: grub is running"
+	expect_line "$OUT" "cmdline: console=ttyS0 from-grub"
+	expect_grep "$OUT" '^loader: GRUB 2'
+	expect_bios_milestones
+	[ "$(ms grub)" -gt "$(ms entry)" ] && [ "$(ms until)" -gt "$(ms grub)" ]
+}
+
+# Kill the child mid-boot: the run ends as an error that says so, the results
+# so far are kept, and nothing is left behind.
+test_child_killed_mid_boot() {
+	local pid child i shm_before
+	shm_before=$(ls /dev/shm | sort)
+	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
+		sleep 0.1
+	done
+	child=$(pgrep -P "$pid" | head -1)
+	[ -n "$child" ] || { echo "no QEMU child of $pid"; return 1; }
+	expect "child binary" "$(basename "$(readlink /proc/"$child"/exe)")" qemu-system-i386
+	kill -KILL "$child"
+	RC=0
+	wait "$pid" || RC=$?
+	expect_status 1
+	expect outcome "$(jqv .outcome)" error
+	[[ "$(jqv .message)" == "the QEMU device model was killed by signal 9 (Killed); the last forwarded access was '"* ]] ||
+		{ echo "message: $(jqv .message)"; return 1; }
+	expect "reset kept" "$(ms reset)" 0
+	expect "output kept" "$(grep -c '^Found 1 cpu' "$OUT")" 1
+	! kill -0 "$child" 2>/dev/null || { echo "child $child still exists"; return 1; }
+	expect "/dev/shm" "$(ls /dev/shm | sort)" "$shm_before"
+}
+
+# bootscope killed outright: the child dies with it (PR_SET_PDEATHSIG).
+test_child_dies_with_bootscope() {
+	local pid child i
+	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 -q >"$OUT" 2>"$ERR" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		child=$(pgrep -P "$pid" | head -1)
+		[ -n "$child" ] && grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ -n "$child" ] || { echo "no QEMU child"; return 1; }
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$child" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "QEMU child $child outlived bootscope"
+	return 1
+}
+
+# Bad input: no VM, no child; one line naming the problem.
+test_bad_bios_inputs() {
+	bs --cdrom "$TMP/missing.iso"
+	expect_status 1
+	expect_grep "$ERR" "^bootscope: --cdrom $TMP/missing.iso: No such file or directory$"
+	bs --cdrom "$FW/bootload.bin"
+	expect_status 1
+	expect_grep "$ERR" "not an ISO 9660 image \(no CD001 volume descriptor at 32 KiB\)$"
+	head -c 1000 /dev/zero >"$TMP/short.rom"
+	bs --bios "$TMP/short.rom"
+	expect_status 1
+	expect_grep "$ERR" "1000 bytes; a PC BIOS image is a multiple of 64 KiB"
+	head -c 65536 /dev/zero >"$TMP/zero.rom"
+	bs --bios "$TMP/zero.rom"
+	expect_status 1
+	expect_grep "$ERR" "nothing at the reset vector"
+	: >"$TMP/empty.img"
+	bs --hda "$TMP/empty.img"
+	expect_status 1
+	expect_grep "$ERR" "--hda $TMP/empty.img: the file is empty$"
+	BOOTSCOPE_QEMU=$TMP/no-qemu bs --cdrom "$ISO"
+	expect_status 1
+	expect_grep "$ERR" "cannot find QEMU \($TMP/no-qemu\)"
+	BOOTSCOPE_QEMU=/bin/false bs --cdrom "$ISO"
+	expect_status 1
+	expect_grep "$ERR" "the QEMU device model \(/bin/false\) exited with status 1$"
+	expect outcome "$(jqv .outcome)" error
+}
+
+test_bad_bios_options() {
+	bs --cdrom "$ISO" --kernel "$FW/demo.elf"
+	expect_status 2
+	expect_grep "$ERR" "choose one kind"
+	bs --cdrom "$ISO" --boot x
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --boot 'x': give c \(disk\), d \(CD-ROM\), or both in order \(dc\)$"
+	bs --cdrom "$ISO" --boot c
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --boot c: there is no --hda to boot from$"
+	bs --cdrom "$ISO" -m 3584M
+	expect_status 2
+	expect_grep "$ERR" "a BIOS boot takes whole MiB from 16M to 3583M"
+	bs --cdrom "$ISO" --hda-writable
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --hda-writable needs --hda$"
+	bs --raw "$FW/halt.bin" --boot d
+	expect_status 2
+	expect_grep "$ERR" "go with a BIOS boot"
+}
+
+build_guests() {
+	tools/make-iso "$ISO" "$FW/bootload.bin" README.md &&
+		cp "$FW/bootload.bin" "$DISK" && truncate -s 1M "$DISK" &&
+		tools/make-grub-iso build/cache "$GRUB_ISO" "$FW/demo.elf" "console=ttyS0 from-grub"
+}
+
+TESTS=(test_post_alone_ends_at_no_boot_device test_smp_2_seabios_finds_2_cpus test_cdrom_under_each_cpu_model
+	test_cdrom_stop_at_entry test_hda_boot_and_read_only test_boot_order_picks_the_device
+	test_trace_splits_device_model_time test_child_killed_mid_boot test_child_dies_with_bootscope
+	test_bad_bios_inputs test_grub_iso_boots_multiboot_kernel)
+if ! build_guests >"$TMP/build.log" 2>&1; then
+	echo "not ok 1 - building the test ISOs and disk"
+	sed 's/^/# /' "$TMP/build.log"
+	exit 1
+fi
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi
+t bad_bios_options test_bad_bios_options
