@@ -13,9 +13,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Does 32-bit paging (PSE) work? detail says what happened. */
 bool doctor__paging_works(int kvm_fd, char *detail, size_t len);
+/* Leaf 1 ECX/EDX as a guest executing CPUID sees it after these leaves are programmed. 0 or -errno. */
+struct cpuid_leaf;
+int doctor__cpuid_leaf1(int kvm_fd, const struct cpuid_leaf *leaves, int n, uint32_t *ecx, uint32_t *edx);
 int doctor__main(int argc, char **argv);
 
 #endif

@@ -304,51 +304,56 @@ static double exit_cost_ns(int kvm)
 	return ns;
 }
 
-/* CPUID leaf 1 as a guest sees it after programming pentium2's: the bits the host changes. */
-static void cpuid_check(int kvm, char *detail, size_t len, bool *same)
+int doctor__cpuid_leaf1(int kvm, const struct cpuid_leaf *leaves, int n, uint32_t *ecx, uint32_t *edx)
 {
 	static const uint8_t code[] = { 0xb8, 0x01, 0, 0, 0, 0x0f, 0xa2, 0xf4 };	/* mov eax,1; cpuid; hlt */
-	struct cpuid_leaf leaves[MAX_LEAVES];
-	uint32_t missing[FEAT_NR], want_c = 0, want_d = 0;
-	struct probe_vm p;
+	struct kvm_cpuid2 *c = cpuid__to_kvm(leaves, n);
+	struct probe_vm p = { .vm = -1, .cpu = -1 };
 	struct kvm_regs r;
-	struct kvm_cpuid2 *c = NULL;
-	int n;
-	char err[128];
+	int rc = -EIO;
 
-	*same = false;
-	snprintf(detail, len, "could not be checked");
-	p = (struct probe_vm){ .vm = -1, .cpu = -1 };
-	if (cpuid__read_supported(kvm, err, sizeof(err)) || probe_vm__create(kvm, &p)) {
-		probe_vm__destroy(&p);
-		return;
-	}
-	n = cpu_model__leaves(cpu_model__find("pentium2"), cpuid__supported(), 1, 0, leaves, MAX_LEAVES, missing);
-	c = n > 0 ? cpuid__to_kvm(leaves, n) : NULL;
-	if (c) {
-		want_c = cpuid_leaf__get(leaves, n, 1, 2);
-		want_d = cpuid_leaf__get(leaves, n, 1, 3);
+	if (c && !probe_vm__create(kvm, &p)) {
 		memcpy(p.mem + CODE, code, sizeof(code));
 		if (!ioctl(p.cpu, KVM_SET_CPUID2, c) && !set_pm32(&p, 0, 0, 0) && !ioctl(p.cpu, KVM_RUN, 0) &&
 		    p.run->exit_reason == KVM_EXIT_HLT && !ioctl(p.cpu, KVM_GET_REGS, &r)) {
-			char on_c[120], on_d[120];
-			uint32_t gc = (uint32_t)r.rcx, gd = (uint32_t)r.rdx;
-
-			/* The APIC bit follows the (absent) local APIC here; it is not the host's doing. */
-			gd = (gd & ~(1u << 9)) | (want_d & (1u << 9));
-			cpu_model__feature_names(FEAT_1_ECX, gc & ~want_c, on_c, sizeof(on_c));
-			cpu_model__feature_names(FEAT_1_EDX, gd & ~want_d, on_d, sizeof(on_d));
-			*same = gc == want_c && gd == want_d;
-			if (*same)
-				snprintf(detail, len, "leaf 1 comes back as programmed");
-			else
-				snprintf(detail, len, "leaf 1 ECX/EDX differ from what is programmed; host sets: %s%s%s%s",
-					 on_c, *on_c && *on_d ? " " : "", on_d,
-					 (want_c & ~gc) || (want_d & ~gd) ? " (and clears some)" : "");
+			*ecx = (uint32_t)r.rcx;
+			*edx = (uint32_t)r.rdx;
+			rc = 0;
 		}
-		free(c);
 	}
+	free(c);
 	probe_vm__destroy(&p);
+	return rc;
+}
+
+/* CPUID leaf 1 as a guest sees it after programming pentium2's: the bits the host changes. */
+static void cpuid_check(int kvm, char *detail, size_t len, bool *same)
+{
+	struct cpuid_leaf leaves[MAX_LEAVES];
+	uint32_t missing[FEAT_NR], want_c, want_d, gc, gd;
+	char err[128], on_c[120], on_d[120];
+	int n;
+
+	*same = false;
+	snprintf(detail, len, "could not be checked");
+	if (cpuid__read_supported(kvm, err, sizeof(err)))
+		return;
+	n = cpu_model__leaves(cpu_model__find("pentium2"), cpuid__supported(), 1, 0, leaves, MAX_LEAVES, missing);
+	if (n <= 0 || doctor__cpuid_leaf1(kvm, leaves, n, &gc, &gd))
+		return;
+	want_c = cpuid_leaf__get(leaves, n, 1, 2);
+	want_d = cpuid_leaf__get(leaves, n, 1, 3);
+	/* The APIC bit follows the (absent) local APIC here; it is not the host's doing. */
+	gd = (gd & ~(1u << 9)) | (want_d & (1u << 9));
+	cpu_model__feature_names(FEAT_1_ECX, gc & ~want_c, on_c, sizeof(on_c));
+	cpu_model__feature_names(FEAT_1_EDX, gd & ~want_d, on_d, sizeof(on_d));
+	*same = gc == want_c && gd == want_d;
+	if (*same)
+		snprintf(detail, len, "leaf 1 comes back as programmed");
+	else
+		snprintf(detail, len, "leaf 1 ECX/EDX differ from what is programmed; host sets: %s%s%s%s",
+			 on_c, *on_c && *on_d ? " " : "", on_d,
+			 (want_c & ~gc) || (want_d & ~gd) ? " (and clears some)" : "");
 }
 
 /* Does a denied MSR come to user space? RDMSR of the TSC under a deny-everything filter. */

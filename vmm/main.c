@@ -230,6 +230,32 @@ static void warn_missing_features(const struct vm *vm)
 	}
 }
 
+/*
+ * Some hosts' KVM shows the guest CPUID leaf 1 features the model does not
+ * have (see bootscope doctor). A guest that sees MSR-backed features (MSR,
+ * TSC, MTRR, SYSENTER, MCA, PAT) will use their MSRs, and a model-exact MSR
+ * filter would answer with #GP where the same host under QEMU does not. So
+ * the filter follows the features the guest really sees, and says so.
+ */
+static void follow_host_leaf1(struct vm *vm)
+{
+	const uint32_t msr_bits = 1u << 4 | 1u << 5 | 1u << 7 | 1u << 11 | 1u << 12 | 1u << 14 | 1u << 16;
+	/* vCPU 0's own copy: the lookup hands out a const view of it. */
+	struct cpuid_leaf *l = (struct cpuid_leaf *)cpuid_leaf__find(vm->cpu0_leaves, vm->nr_cpu0_leaves, 1);
+	uint32_t ecx, edx, added;
+	char names[256];
+
+	if (!l || doctor__cpuid_leaf1(vm->kvm_fd, vm->cpu0_leaves, vm->nr_cpu0_leaves, &ecx, &edx))
+		return;
+	added = edx & ~l->edx & msr_bits;
+	if (!added)
+		return;
+	l->edx |= added;
+	cpu_model__feature_names(FEAT_1_EDX, added, names, sizeof(names));
+	fprintf(stderr, "%s: warning: this host's KVM shows the guest CPUID features CPU model %s does not have "
+		"(see bootscope doctor), so their MSRs are allowed: %s\n", progname, vm->cpu->name, names);
+}
+
 /* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
 static int build_machine(struct vm *vm, struct guest_files *files, char *err, size_t errlen)
 {
@@ -253,8 +279,11 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 		snprintf(err, errlen, "cannot set up the devices");
 		return -ENOMEM;
 	}
-	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)) ||
-	    (rc = tables__install(vm, err, errlen)) || (rc = kvm__map_rom(vm, err, errlen)))
+	if ((rc = cpuid__init(vm, err, errlen)))
+		return rc;
+	follow_host_leaf1(vm);
+	if ((rc = msr__install_filter(vm, err, errlen)) || (rc = tables__install(vm, err, errlen)) ||
+	    (rc = kvm__map_rom(vm, err, errlen)))
 		return rc;
 	if (vm->cfg.stop_at_entry)
 		vm->bps[vm->nr_bps++] = (struct breakpoint){ vm->boot_entry, -1, true, NULL };
@@ -277,7 +306,10 @@ static int build_pc(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)))
+	if ((rc = cpuid__init(vm, err, errlen)))
+		return rc;
+	follow_host_leaf1(vm);
+	if ((rc = msr__install_filter(vm, err, errlen)))
 		return rc;
 	return pc__init(vm, err, errlen);
 }

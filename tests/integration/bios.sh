@@ -42,7 +42,7 @@ test_post_alone_ends_at_no_boot_device() {
 }
 
 test_smp_2_seabios_finds_2_cpus() {
-	bs --bios "$SEABIOS" --smp 2 --until 'Found .* cpu\(s\)' --timeout 120
+	bs --bios "$SEABIOS" --smp 2 --until 'max supported [0-9]+ cpu' --timeout 120
 	expect_status 0
 	expect_line "$OUT" "Found 2 cpu(s) max supported 2 cpu(s)"
 }
@@ -112,7 +112,10 @@ test_trace_splits_device_model_time() {
 	expect "forward records" "$fwd" "$(jqv .device_model.forwards)"
 	expect "delegated ns" "$del" "$(jqv .exits.delegated_ns)"
 	expect "ide1 in the per-device table" "$(jq -r '[.delegated[] | select(.device=="ide1")] | length' "$TMP/r.json")" 1
-	expect "phase device time adds up" "$(jq -r '[.phases[].device_model_ns] | add' "$TMP/r.json")" "$del"
+	# Phases are rounded to the nanosecond one by one.
+	local sum
+	sum=$(jq -r '[.phases[].device_model_ns] | add' "$TMP/r.json")
+	[ $((sum - del)) -le 10 ] && [ $((del - sum)) -le 10 ] || { echo "phases add up to $sum, not $del"; return 1; }
 	"$BOOTSCOPE" report "$TMP/t.bin" >"$TMP/r.txt"
 	expect_grep "$TMP/r.txt" '^time split: guest [0-9.]+ ms, bootscope [0-9.]+ ms, QEMU device model [0-9.]+ ms'
 }
@@ -120,9 +123,10 @@ test_trace_splits_device_model_time() {
 test_grub_iso_boots_multiboot_kernel() {
 	bs --cdrom "$GRUB_ISO" --until '^demo: done' --mark grub='^GRUB-MARKER' --timeout 300
 	expect_status 0
-	expect_line "$OUT" "GRUB-MARKER: grub is running"
-	expect_line "$OUT" "cmdline: console=ttyS0 from-grub"
-	expect_grep "$OUT" '^loader: GRUB 2'
+	text >"$TMP/text"
+	expect_line "$TMP/text" "GRUB-MARKER: grub is running"
+	expect_line "$TMP/text" "cmdline: console=ttyS0 from-grub"
+	expect_grep "$TMP/text" '^loader: GRUB 2'
 	expect_bios_milestones
 	[ "$(ms grub)" -gt "$(ms entry)" ] && [ "$(ms until)" -gt "$(ms grub)" ]
 }
