@@ -198,6 +198,16 @@ static int forward_mmio(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *
 			atomic_fetch_add(&pc->rom_writes_dropped, 1);
 		return 0;
 	}
+	/*
+	 * The local APIC page exits only while a vCPU's APIC is off (a 486 on one
+	 * CPU). Forwarded, it would reach the child's own CPU's APIC: answer as an
+	 * empty bus would.
+	 */
+	if (addr >= 0xfee00000 && addr < 0xfef00000) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return 0;
+	}
 	if (addr >= rom && addr + len <= (1ULL << 32)) {
 		if (!is_write)
 			memcpy(data, pc->bios + (addr - rom), len);

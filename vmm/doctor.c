@@ -17,6 +17,7 @@
 #include "cpu_model.h"
 #include "cpuid.h"
 #include "doctor.h"
+#include "qtest.h"
 #include "util.h"
 #include "vm.h"
 
@@ -379,6 +380,45 @@ static bool msr_filter_works(int kvm, char *detail, size_t len)
 	return ok;
 }
 
+/*
+ * BIOS boots need QEMU as a device model: start one as `run` would, with
+ * 16 MiB of RAM, and time 200 sequential round trips (reads of CMOS
+ * register 0x0b). That is the floor of what a forwarded access costs here.
+ */
+static bool device_model_works(char *detail, size_t len)
+{
+	static struct qtest q = { .fd = -1, .stderr_fd = -1 };
+	struct qtest_config c = { .qemu = qtest__qemu_binary(), .ram_size = 16 * MiB, .smp = 1,
+				  .cdrom_fd = -1, .hda_fd = -1 };
+	char err[400];
+	uint64_t t0, v;
+	bool ok = false;
+
+	c.ram_fd = memfd_create("bootscope-doctor-ram", MFD_CLOEXEC);
+	if (c.ram_fd < 0 || ftruncate(c.ram_fd, (off_t)c.ram_size) < 0) {
+		snprintf(detail, len, "memfd: %s", strerror(errno));
+	} else if (qtest__start(&q, &c, NULL, NULL, err, sizeof(err))) {
+		snprintf(detail, len, "%s", err);
+	} else {
+		int i;
+
+		t0 = clock__mono_ns();
+		for (i = 0; i < 200; i++)
+			if (qtest__exchange(&q, "outb 0x70 0xb\n", 14, 1, &v, NULL, NULL))
+				break;
+		ok = i == 200;
+		if (ok)
+			snprintf(detail, len, "%s up in %.0f ms, %.0f us per round trip", c.qemu, q.start_ns / 1e6,
+				 (double)(clock__mono_ns() - t0) / 200 / 1e3);
+		else
+			snprintf(detail, len, "%s stopped answering: %s", c.qemu, q.last);
+	}
+	qtest__stop(&q);
+	if (c.ram_fd >= 0)
+		close(c.ram_fd);
+	return ok;
+}
+
 static const char *kvm_module(void)
 {
 	static const char *const mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
@@ -437,6 +477,7 @@ int doctor__main(int argc, char **argv)
 	ROW("SMM", CAP(KVM_CAP_X86_SMM) > 0 ? "ok" : "missing", "KVM_CAP_X86_SMM %d", CAP(KVM_CAP_X86_SMM));
 	ROW("hardware breakpoints (--stop-at-entry)", CAP(KVM_CAP_SET_GUEST_DEBUG) > 0 ? "ok" : "missing",
 	    "KVM_CAP_SET_GUEST_DEBUG %d", CAP(KVM_CAP_SET_GUEST_DEBUG));
+	ROW("QEMU device model (BIOS boots)", device_model_works(buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
 	cost = exit_cost_ns(kvm);
 	snprintf(buf, 32, "%.1f us", cost / 1e3);
 	ROW("port-I/O exit to user space", cost > 0 ? "measured" : "FAILS", "%s per exit, nothing handled (20000 exits)",

@@ -206,6 +206,8 @@ static int register_devices(struct vm *vm)
 static int setup_milestones(struct vm *vm, FILE *out, char *err, size_t errlen)
 {
 	milestones__init(&vm->ms, out);
+	if (vm_config__bios_boot(&vm->cfg) && pc__add_milestones(&vm->ms, err, errlen))
+		return -EINVAL;
 	for (int i = 0; i < vm->cfg.nr_marks; i++)
 		if (milestones__add_pattern(&vm->ms, vm->cfg.marks[i].name, vm->cfg.marks[i].regex,
 					    MS_MARK, err, errlen) < 0)
@@ -232,10 +234,12 @@ static void warn_missing_features(const struct vm *vm)
 
 /*
  * Some hosts' KVM shows the guest CPUID leaf 1 features the model does not
- * have (see bootscope doctor). A guest that sees MSR-backed features (MSR,
- * TSC, MTRR, SYSENTER, MCA, PAT) will use their MSRs, and a model-exact MSR
- * filter would answer with #GP where the same host under QEMU does not. So
- * the filter follows the features the guest really sees, and says so.
+ * have (see bootscope doctor). A BIOS boot's firmware (SeaBIOS) sets up
+ * whatever MSR-backed features it sees (MTRRs on a "486"), and QEMU+KVM on
+ * the same host lets it; a model-exact MSR filter would answer #GP and the
+ * BIOS would triple-fault. So for BIOS boots the filter follows the features
+ * the guest really sees, and says so. Direct boots keep the model-exact
+ * filter that `cpus --verify` checks.
  */
 static void follow_host_leaf1(struct vm *vm)
 {
@@ -279,11 +283,8 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 		snprintf(err, errlen, "cannot set up the devices");
 		return -ENOMEM;
 	}
-	if ((rc = cpuid__init(vm, err, errlen)))
-		return rc;
-	follow_host_leaf1(vm);
-	if ((rc = msr__install_filter(vm, err, errlen)) || (rc = tables__install(vm, err, errlen)) ||
-	    (rc = kvm__map_rom(vm, err, errlen)))
+	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)) ||
+	    (rc = tables__install(vm, err, errlen)) || (rc = kvm__map_rom(vm, err, errlen)))
 		return rc;
 	if (vm->cfg.stop_at_entry)
 		vm->bps[vm->nr_bps++] = (struct breakpoint){ vm->boot_entry, -1, true, NULL };

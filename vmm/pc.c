@@ -177,6 +177,18 @@ static int register_devices(struct vm *vm)
 	return 0;
 }
 
+int pc__add_milestones(struct milestones *m, char *err, size_t errlen)
+{
+	if (milestones__add_builtin(m, "reset") < 0 || milestones__add_builtin(m, "int19") < 0 ||
+	    milestones__add_builtin(m, "boot-read") < 0) {
+		snprintf(err, errlen, "too many milestones");
+		return -E2BIG;
+	}
+	/* SeaBIOS's words when every boot device failed; it would retry for a minute, then reset. */
+	return milestones__add_pattern(m, "no-boot-device", "^No bootable device", MS_NO_BOOT, err, errlen) < 0
+	       ? -EINVAL : 0;
+}
+
 static void add_breakpoint(struct vm *vm, uint32_t addr, int milestone, bool stop, atomic_bool *seen)
 {
 	vm->bps[vm->nr_bps++] = (struct breakpoint){ addr, milestone, stop, seen };
@@ -199,13 +211,9 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up the devices: %s", strerror(-rc));
 		return rc;
 	}
-	pc->ms_reset = milestones__add_builtin(&vm->ms, "reset");
-	pc->ms_int19 = milestones__add_builtin(&vm->ms, "int19");
-	pc->ms_boot_read = milestones__add_builtin(&vm->ms, "boot-read");
-	/* SeaBIOS's words when every boot device failed; it would retry for a minute, then reset. */
-	if ((rc = milestones__add_pattern(&vm->ms, "no-boot-device", "^No bootable device", MS_NO_BOOT,
-					  err, errlen)) < 0)
-		return rc;
+	pc->ms_reset = milestones__find(&vm->ms, "reset");
+	pc->ms_int19 = milestones__find(&vm->ms, "int19");
+	pc->ms_boot_read = milestones__find(&vm->ms, "boot-read");
 	vm->t0_milestone = pc->ms_reset + 1;
 	add_breakpoint(vm, PC_INT19_ENTRY, pc->ms_int19, false, &pc->int19_seen);
 	add_breakpoint(vm, PC_BOOT_SECTOR, vm->ms.id_entry, vm->cfg.stop_at_entry, NULL);

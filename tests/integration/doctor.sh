@@ -9,13 +9,17 @@ test_doctor_json() {
 	for c in "/dev/kvm" "in-kernel irqchip and PIT" "read-only memory (ROM)" "real mode" "32-bit protected mode" \
 		"32-bit paging (PSE)" "PAE paging" "long mode, 4-level paging" "INT n and IRET in protected mode" \
 		"CPUID as programmed" "MSR filter (CPU models' MSRs)" "SMM" "hardware breakpoints (--stop-at-entry)" \
-		"port-I/O exit to user space"; do
+		"QEMU device model (BIOS boots)" "port-I/O exit to user space"; do
 		expect "check '$c'" "$(jqv "[.checks[] | select(.check == \"$c\")] | length")" 1
 	done
 	# bootscope's own guests run in these modes: if they failed, every other test would too.
 	expect "real mode" "$(jqv '.checks[] | select(.check == "real mode") | .result')" ok
 	expect "protected mode" "$(jqv '.checks[] | select(.check == "32-bit protected mode") | .result')" ok
 	expect_grep <(jqv '.checks[] | select(.check == "port-I/O exit to user space") | .detail') '^[0-9]+\.[0-9] us per exit'
+	# QEMU is installed with the other dependencies, so BIOS boots' device model must start.
+	expect "device model" "$(jqv '.checks[] | select(.check == "QEMU device model (BIOS boots)") | .result')" ok
+	expect_grep <(jqv '.checks[] | select(.check == "QEMU device model (BIOS boots)") | .detail') \
+		' up in [0-9]+ ms, [0-9]+ us per round trip$'
 	# Conclusions follow from the checks.
 	local paging linux_listed
 	paging=$(jqv '.checks[] | select(.check == "32-bit paging (PSE)") | .result')

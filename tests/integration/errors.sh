@@ -34,7 +34,7 @@ regex_error() {
 test_usage_errors() {
 	fails 2 "Usage: bootscope COMMAND [OPTIONS]"
 	fails 2 "bootscope: unknown command 'frob'" frob
-	fails 2 "bootscope: give exactly one of --kernel or --raw" run
+	fails 2 "bootscope: give one of --kernel, --raw (direct boots) or --cdrom, --hda, --bios (BIOS boots)" run
 	fails 2 "bootscope: --smp '0': give a number of vCPUs from 1 to 8" run --raw x --smp 0
 	fails 2 "bootscope: --memory '4G': give 1M..3.5G in whole 4 KiB pages (e.g. 256M)" run --raw x -m 4G
 	fails 2 "bootscope: --timeout 'soon': give seconds greater than 0" run --raw x --timeout soon

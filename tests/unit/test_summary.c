@@ -213,7 +213,7 @@ static void test_options(void **state)
 	assert_int_equal(vm.cfg.timeout_s, 300);
 
 	assert_int_equal(parse(err, sizeof(err), NULL), -22);
-	assert_string_equal(err, "give exactly one of --kernel or --raw");
+	assert_string_equal(err, "give one of --kernel, --raw (direct boots) or --cdrom, --hda, --bios (BIOS boots)");
 	assert_int_equal(parse(err, sizeof(err), "--kernel", "a", "--raw", "b", NULL), -22);
 	assert_int_equal(parse(err, sizeof(err), "--raw", "b", "--append", "x", NULL), -22);
 	assert_string_equal(err, "--append, --initrd and --module go with --kernel, not --raw");
