@@ -68,6 +68,7 @@ struct pc {
 
 	int ms_reset, ms_int19, ms_boot_read;
 	atomic_bool int19_seen, boot_read_seen;
+	atomic_int packet_port;		/* ATAPI data port whose next write is a packet, or 0 */
 
 	/* Counters for the summary. */
 	_Atomic uint64_t slot_changes, rom_writes_dropped, resets;

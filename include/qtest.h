@@ -65,8 +65,10 @@ struct qtest {
 	qtest_irq_fn irq;
 	void *opaque;
 
-	char last[96];		/* the last command sent, for "died while ..." messages */
-	bool failed;		/* the child died or stopped answering: no more commands */
+	char last[96];		/* the first command of the last batch sent, for error messages */
+	char bad[96];		/* an answer that broke the protocol */
+	bool failed;		/* the child died, hung or broke the protocol: no more commands */
+	char death[320];	/* qtest__describe_death's verdict, once found */
 
 	/* Counters, under the lock. */
 	uint64_t commands;	/* lines sent */
@@ -87,9 +89,11 @@ void qtest__stop(struct qtest *q);
 /*
  * Send n commands (each one line, "\n"-terminated, concatenated in cmds) in
  * batches of QTEST_BATCH and collect their answers: values[i] gets the number
- * after "OK" (0 when there is none). Call with the lock held. Returns 0,
+ * after "OK" (0 when there is none). IRQ lines that arrived with the answers
+ * are all handled before it returns. Call with the lock held. Returns 0,
  * -EPIPE (child gone), -ETIMEDOUT (no answer), -EPROTO (a FAIL or garbage,
- * message in q->last) or -ECANCELED (cancel() said stop while waiting).
+ * in q->bad) or -ECANCELED (cancel() said stop while waiting). Any error
+ * leaves the stream out of step, so q->failed is set and later calls fail.
  */
 int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
 		    bool (*cancel)(void *), void *cancel_arg);
@@ -97,7 +101,11 @@ int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64
 /* Main thread: read what is pending without blocking and handle IRQ lines. 0, or -EPIPE. */
 int qtest__poll(struct qtest *q);
 
-/* Why the child is gone, e.g. "killed by signal 9" or "exited with status 1: <its stderr line>". */
+/*
+ * Why the child is gone, e.g. "was killed by signal 9 (Killed)" or "exited
+ * with status 1: <its last stderr line>"; found once, then repeated. Call with
+ * the lock held (or before any other thread uses q).
+ */
 void qtest__describe_death(struct qtest *q, char *buf, size_t len);
 
 /* The QEMU binary to run: $BOOTSCOPE_QEMU, /usr/libexec/qemu-system-i386 (Debian), or the PATH's. */

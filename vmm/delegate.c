@@ -29,23 +29,23 @@ static bool run_over(void *arg)
 	return run__ended(arg);
 }
 
-/* The child is gone or confused: end the run, naming what was in flight. */
-static int fail(struct kvm_cpu *cpu, int rc, uint64_t t)
+/*
+ * The child is gone, hung or confused: end the run, naming what was in
+ * flight. Called with the qtest lock held, so one thread at a time looks.
+ */
+static void fail_locked(struct vm *vm, int vcpu, int rc, uint64_t t)
 {
-	struct qtest *q = &cpu->vm->pc->qtest;
-	char why[320], last[sizeof(q->last)];
+	struct qtest *q = &vm->pc->qtest;
+	char why[400];
 
-	snprintf(last, sizeof(last), "%s", q->last);
 	if (rc == -ETIMEDOUT)
 		snprintf(why, sizeof(why), "did not answer within %d s", QTEST_ANSWER_TIMEOUT_MS / 1000);
 	else if (rc == -EPROTO)
-		snprintf(why, sizeof(why), "broke the protocol (%s)", last);
+		snprintf(why, sizeof(why), "broke the protocol, answering '%s'", q->bad);
 	else
 		qtest__describe_death(q, why, sizeof(why));
-	run__end(cpu->vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, t,
-		 "the QEMU device model %s; the last forwarded access was '%s'", why,
-		 rc == -EPROTO ? "(above)" : last);
-	return -EIO;
+	run__end(vm, OUTCOME_ERROR, EXIT_ERROR, vcpu, t, "the QEMU device model %s; the last forwarded access was '%s'",
+		 why, q->commands ? q->last : "(none)");
 }
 
 static char size_letter(bool mmio, uint32_t size)
@@ -75,23 +75,37 @@ static size_t format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t si
 				 : snprintf(p, room, "in%c 0x%llx\n", s, (unsigned long long)addr));
 }
 
-/* The first disk read command after INT 19h: the bootstrap has found its device. */
+/*
+ * The first disk read after INT 19h: the bootstrap has found its device. An
+ * ATA read command counts at once; an ATAPI PACKET command (0xa0) only when
+ * the packet written next to the data port is a read (not TEST UNIT READY).
+ */
 static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data)
 {
 	struct pc *pc = cpu->vm->pc;
-	bool no = false;
+	bool read = false, no = false;
 
-	if ((port != 0x1f7 && port != 0x177) || !atomic_load_explicit(&pc->int19_seen, memory_order_relaxed))
+	if (!atomic_load_explicit(&pc->int19_seen, memory_order_relaxed) ||
+	    atomic_load_explicit(&pc->boot_read_seen, memory_order_relaxed))
 		return;
-	switch (data[0]) {
-	case 0x20: case 0x21: case 0x24: case 0x25: case 0x29:	/* READ SECTORS (EXT), READ DMA EXT, ... */
-	case 0xc4: case 0xc8: case 0xa0:			/* READ MULTIPLE, READ DMA, ATAPI PACKET */
-		if (atomic_compare_exchange_strong(&pc->boot_read_seen, &no, true))
-			milestones__hit(&cpu->vm->ms, pc->ms_boot_read, cpu->t_exit, cpu->id);
-		break;
-	default:
-		break;
+	if (port == 0x1f7 || port == 0x177) {
+		switch (data[0]) {
+		case 0x20: case 0x21: case 0x24: case 0x25: case 0x29:	/* READ SECTORS (EXT), READ DMA EXT, ... */
+		case 0xc4: case 0xc8:					/* READ MULTIPLE, READ DMA */
+			read = true;
+			break;
+		case 0xa0:						/* PACKET: look at the packet */
+			atomic_store(&pc->packet_port, (int)port - 7);
+			break;
+		default:
+			break;
+		}
+	} else if ((int)port == atomic_load(&pc->packet_port)) {
+		atomic_store(&pc->packet_port, 0);
+		read = data[0] == 0x28 || data[0] == 0xa8 || data[0] == 0xbe;	/* READ(10), READ(12), READ CD */
 	}
+	if (read && atomic_compare_exchange_strong(&pc->boot_read_seen, &no, true))
+		milestones__hit(&cpu->vm->ms, pc->ms_boot_read, cpu->t_exit, cpu->id);
 }
 
 static void record(struct kvm_cpu *cpu, bool mmio, uint64_t addr, const uint8_t *data, uint32_t size,
@@ -150,20 +164,30 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 			memcpy(data + (done + i) * size, &values[i], size);
 		done += n;
 	}
-	pthread_mutex_unlock(&q->lock);
 	t1 = clock__now();
+	if (rc && rc != -ECANCELED)
+		fail_locked(vm, cpu->id, rc, t1);
+	pthread_mutex_unlock(&q->lock);
 	record(cpu, mmio, addr, data, size, count, is_write, t0, t1);
 	if (!rc)
 		return 0;
 	if (!is_write)
 		memset(data, 0xff, (size_t)size * count);
-	return rc == -ECANCELED ? 0 : fail(cpu, rc, t1);
+	return rc == -ECANCELED ? 0 : -EIO;
 }
 
 static int forward_pio(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
 		       bool is_write)
 {
+	struct pc *pc = cpu->vm->pc;
+
 	(void)dev;
+	/* ACPI sleep (SLP_EN in PM1 control): QEMU would exit. A power-off ends the run here. */
+	if (is_write && pc->pm_base && port == pc->pm_base + 4u && len >= 2 && (data[1] & 0x20)) {
+		run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+			 "vCPU %d powered the machine off (ACPI PM1 control 0x%02x%02x)", cpu->id, data[1], data[0]);
+		return 0;
+	}
 	return delegate__forward(cpu, false, port, data, len, 1, is_write);
 }
 
@@ -268,21 +292,13 @@ void delegate__irq(void *opaque, int line, int level)
 int delegate__poll(struct vm *vm)
 {
 	struct qtest *q = &vm->pc->qtest;
-	char why[320];
 	int rc;
 
 	if (pthread_mutex_trylock(&q->lock))
 		return 1;	/* a vCPU is talking to the child and reads its IRQ lines itself */
 	rc = qtest__poll(q);
-	if (rc) {
-		if (rc == -EPROTO)
-			snprintf(why, sizeof(why), "broke the protocol (%s)", q->last);
-		else
-			qtest__describe_death(q, why, sizeof(why));
-		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, clock__now(),
-			 "the QEMU device model %s; the last forwarded access was '%s'", why,
-			 q->commands ? q->last : "(none)");
-	}
+	if (rc)
+		fail_locked(vm, -1, rc, clock__now());
 	pthread_mutex_unlock(&q->lock);
 	return rc ? -1 : 0;
 }

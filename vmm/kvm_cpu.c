@@ -157,13 +157,13 @@ static int handle_msr(struct kvm_cpu *cpu)
  * milestone is then taken out so the guest runs on. KVM reports the linear
  * address, which is what the breakpoints hold.
  */
-static int arm_breakpoints(struct kvm_cpu *cpu)
+static int arm_breakpoints(struct kvm_cpu *cpu, bool inject_db)
 {
-	struct kvm_guest_debug dbg = { .control = 0 };
+	struct kvm_guest_debug dbg = { .control = inject_db ? KVM_GUESTDBG_INJECT_DB : 0 };
 	struct vm *vm = cpu->vm;
 
 	if (cpu->bp_armed) {
-		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
 		for (int i = 0; i < vm->nr_bps; i++) {
 			if (!(cpu->bp_armed & (1u << i)))
 				continue;
@@ -197,9 +197,10 @@ static int handle_debug(struct kvm_cpu *cpu)
 		if (bp->seen)
 			atomic_store(bp->seen, true);
 		cpu->bp_armed &= ~(1u << i);
-		return arm_breakpoints(cpu);
+		return arm_breakpoints(cpu, false);
 	}
-	return 0;
+	/* Not ours: the guest's own #DB (single step, ICEBP, its breakpoints), which KVM gave us. */
+	return arm_breakpoints(cpu, true);
 }
 
 static int handle_nothing(struct kvm_cpu *cpu)
@@ -390,7 +391,7 @@ static void *vcpu_thread(void *arg)
 		int rc;
 
 		cpu->bp_armed = (1u << vm->nr_bps) - 1;
-		if ((rc = arm_breakpoints(cpu))) {
+		if ((rc = arm_breakpoints(cpu, false))) {
 			run__end(vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, clock__now(),
 				 "this host's KVM cannot set a hardware breakpoint (KVM_SET_GUEST_DEBUG: %s), "
 				 "which --stop-at-entry and BIOS milestones need", strerror(-rc));

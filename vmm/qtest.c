@@ -185,22 +185,24 @@ static void child_exec(const char *path, char **argv, const int *keep, int nkeep
 	_exit(127);
 }
 
-static int send_all(struct qtest *q, const char *buf, size_t len)
+/* A child that stops reading must not hang the sender: same deadline and cancel check as answers. */
+static int send_all(struct qtest *q, const char *buf, size_t len, uint64_t deadline,
+		    bool (*cancel)(void *), void *cancel_arg)
 {
 	while (len) {
-		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+			struct pollfd p = { .fd = q->fd, .events = POLLOUT };
 
-				poll(&p, 1, 100);
-				continue;
-			}
-			q->failed = true;
-			return -EPIPE;
+			if (errno != EINTR && errno != EAGAIN)
+				return -EPIPE;
+			if (cancel && cancel(cancel_arg))
+				return -ECANCELED;
+			if (mono_ns() > deadline)
+				return -ETIMEDOUT;
+			poll(&p, 1, 100);
+			continue;
 		}
 		buf += n;
 		len -= (size_t)n;
@@ -222,7 +224,6 @@ static int fill(struct qtest *q)
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return -EAGAIN;
-	q->failed = true;
 	return -EPIPE;
 }
 
@@ -255,7 +256,7 @@ static enum line_kind next_answer(struct qtest *q, uint64_t *value)
 			*value = line[2] ? strtoull(line + 3, NULL, 16) : 0;
 			return LINE_OK;
 		}
-		snprintf(q->last, sizeof(q->last), "QEMU answered '%.60s'", line);
+		snprintf(q->bad, sizeof(q->bad), "%.80s", line);
 		return LINE_BAD;
 	}
 }
@@ -279,22 +280,30 @@ static int read_answer(struct qtest *q, uint64_t *value, uint64_t deadline,
 			return rc;
 		if (cancel && cancel(cancel_arg))
 			return -ECANCELED;
-		if (mono_ns() > deadline) {
-			q->failed = true;
+		if (mono_ns() > deadline)
 			return -ETIMEDOUT;
-		}
 		poll(&p, 1, 100);	/* a kick (EINTR) brings us back to the cancel check */
 	}
 }
 
-int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
+/*
+ * IRQ lines that came in behind the last answer: handle them now, or they
+ * would wait in rbuf, unseen by the main thread's poll, until the next access.
+ */
+static void drain_irq_lines(struct qtest *q)
+{
+	uint64_t v;
+
+	while (memchr(q->rbuf, '\n', q->rlen) && !strncmp(q->rbuf, "IRQ ", 4))
+		next_answer(q, &v);
+}
+
+static int exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
 		    bool (*cancel)(void *), void *cancel_arg)
 {
 	size_t off = 0;
 	int done = 0;
 
-	if (q->failed)
-		return -EPIPE;
 	while (done < n) {
 		size_t end = off;
 		int k = 0, rc;
@@ -311,11 +320,11 @@ int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64
 		if (!k)
 			return -EINVAL;
 		snprintf(q->last, sizeof(q->last), "%.*s", (int)strcspn(cmds + off, "\n"), cmds + off);
-		if ((rc = send_all(q, cmds + off, end - off)))
+		deadline = mono_ns() + (uint64_t)QTEST_ANSWER_TIMEOUT_MS * 1000000u;
+		if ((rc = send_all(q, cmds + off, end - off, deadline, cancel, cancel_arg)))
 			return rc;
 		q->commands += (uint64_t)k;
 		q->round_trips++;
-		deadline = mono_ns() + (uint64_t)QTEST_ANSWER_TIMEOUT_MS * 1000000u;
 		for (int i = 0; i < k; i++) {
 			uint64_t v = 0;
 
@@ -327,39 +336,67 @@ int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64
 		done += k;
 		off = end;
 	}
+	drain_irq_lines(q);
 	return 0;
+}
+
+int qtest__exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
+		    bool (*cancel)(void *), void *cancel_arg)
+{
+	int rc;
+
+	if (q->failed)
+		return -EPIPE;
+	rc = exchange(q, cmds, len, n, values, cancel, cancel_arg);
+	if (rc)
+		q->failed = true;	/* answers still due would be read as someone else's */
+	return rc;
 }
 
 int qtest__poll(struct qtest *q)
 {
+	if (q->failed)
+		return -EPIPE;
 	for (;;) {
 		uint64_t v;
 		int rc;
 
-		if (next_answer(q, &v) != LINE_NONE)
-			return -EPROTO;	/* an answer nobody asked for */
+		if (next_answer(q, &v) != LINE_NONE) {
+			if (!q->bad[0])
+				snprintf(q->bad, sizeof(q->bad), "an answer nobody asked for");
+			q->failed = true;
+			return -EPROTO;
+		}
 		rc = fill(q);
 		if (rc == -EAGAIN)
 			return 0;
-		if (rc)
+		if (rc) {
+			q->failed = true;
 			return rc;
+		}
 	}
 }
 
 void qtest__describe_death(struct qtest *q, char *buf, size_t len)
 {
-	char out[4096] = "", *line = NULL;
+	char out[4096] = "", *line = NULL, *save = NULL;
 	int st = 0;
 	pid_t r = 0;
 	ssize_t n;
+	off_t end;
 
+	if (q->death[0]) {
+		snprintf(buf, len, "%s", q->death);
+		return;
+	}
 	/* EOF on the socket comes just before the child can be reaped. */
 	for (int i = 0; q->pid > 0 && i < 50 && (r = waitpid(q->pid, &st, WNOHANG)) == 0; i++)
 		usleep(10000);
-	if (q->stderr_fd >= 0 && (n = pread(q->stderr_fd, out, sizeof(out) - 1, 0)) > 0) {
+	/* QEMU's own message: the last non-empty line it printed, at the end of what may be pages of warnings. */
+	end = q->stderr_fd >= 0 ? lseek(q->stderr_fd, 0, SEEK_END) : 0;
+	if (end > 0 && (n = pread(q->stderr_fd, out, sizeof(out) - 1, MAX(end - (off_t)sizeof(out) + 1, 0))) > 0) {
 		out[n] = '\0';
-		/* QEMU's own message: the last non-empty line it printed. */
-		for (char *s = strtok(out, "\n"); s; s = strtok(NULL, "\n"))
+		for (char *s = strtok_r(out, "\n", &save); s; s = strtok_r(NULL, "\n", &save))
 			if (*s)
 				line = s;
 	}
@@ -372,7 +409,9 @@ void qtest__describe_death(struct qtest *q, char *buf, size_t len)
 				 line ? line : "");
 	} else {
 		snprintf(buf, len, "stopped answering%s%.200s", line ? ": " : "", line ? line : "");
+		return;	/* still alive: a later look may find it dead */
 	}
+	snprintf(q->death, sizeof(q->death), "%s", buf);
 }
 
 int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq, void *opaque,
@@ -434,7 +473,7 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 	rc = qtest__exchange(q, intercept, sizeof(intercept) - 1, 1, &v, NULL, NULL);
 	if (rc) {
 		if (rc == -EPROTO)
-			snprintf(why, sizeof(why), "%s", q->last);
+			snprintf(why, sizeof(why), "answered '%s' to '%s'", q->bad, q->last);
 		else
 			qtest__describe_death(q, why, sizeof(why));
 		snprintf(err, errlen, "the QEMU device model (%s) %s", path, why);

@@ -405,10 +405,14 @@ static int write_csv(const struct trace_file *t, FILE *o)
 				   r->kind == TR_FORWARD ? deleg_label(t, deleg_key(t, r)) :
 				   t->ms_names[r->addr];
 
+		/* A forward's span is VMM time (the round trip), not guest time. */
+		bool fwd = r->kind == TR_FORWARD;
+
 		fprintf(o, "%s,%d,%s,%.0f,%.0f,%.0f,%.0f,%.0f,0x%llx,%u,%u,%u,0x%llx\n", kind_name(r),
 			r->vcpu == TRACE_MAIN_THREAD ? -1 : r->vcpu, what, rel_ns(t, r->t_enter),
-			rel_ns(t, r->t_exit), rel_ns(t, r->t_done), ns(t, r->t_exit - r->t_enter),
-			ns(t, r->t_done - r->t_exit), (unsigned long long)r->addr, r->size,
+			rel_ns(t, r->t_exit), rel_ns(t, r->t_done), fwd ? 0 : ns(t, r->t_exit - r->t_enter),
+			fwd ? ns(t, r->t_exit - r->t_enter) : ns(t, r->t_done - r->t_exit),
+			(unsigned long long)r->addr, r->size,
 			!!(r->flags & TRF_WRITE), r->count, (unsigned long long)r->value);
 	}
 	return ferror(o) ? -EIO : 0;
