@@ -133,72 +133,62 @@ test_grub_iso_boots_multiboot_kernel() {
 	[ "$(ms grub)" -gt "$(ms entry)" ] && [ "$(ms until)" -gt "$(ms grub)" ]
 }
 
-# Kill the child mid-boot: the run ends as an error that says so, the results
-# so far are kept, and nothing is left behind.
-test_child_killed_mid_boot() {
-	local pid child i shm_before
-	shm_before=$(ls /dev/shm | sort)
+# Start a CD boot in the background and wait until SeaBIOS is well into its
+# POST; sets PID (bootscope) and CHILD (its QEMU device model).
+start_cd_boot() {
+	local i
 	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
-	pid=$!
+	PID=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
 		sleep 0.1
 	done
-	child=$(pgrep -P "$pid" | head -1)
-	[ -n "$child" ] || { echo "no QEMU child of $pid"; return 1; }
-	expect "child binary" "$(basename "$(readlink /proc/"$child"/exe)")" qemu-system-i386
-	kill -KILL "$child"
+	CHILD=$(pgrep -P "$PID" | head -1)
+	[ -n "$CHILD" ] || { echo "no QEMU child of $PID"; return 1; }
+	expect "child binary" "$(basename "$(readlink /proc/"$CHILD"/exe)")" qemu-system-i386
+}
+
+# The run ended as an error whose message starts with $1; the child is gone.
+expect_child_failure() {
 	RC=0
-	wait "$pid" || RC=$?
+	wait "$PID" || RC=$?
 	expect_status 1
 	expect outcome "$(jqv .outcome)" error
-	[[ "$(jqv .message)" == "the QEMU device model was killed by signal 9 (Killed); the last forwarded access was '"* ]] ||
-		{ echo "message: $(jqv .message)"; return 1; }
+	[[ "$(jqv .message)" == "$1"* ]] || { echo "message: $(jqv .message)"; return 1; }
+	! kill -0 "$CHILD" 2>/dev/null || { echo "child $CHILD still exists"; return 1; }
+}
+
+# Kill the child mid-boot: the run ends as an error that says so, the results
+# so far are kept, and nothing is left behind.
+test_child_killed_mid_boot() {
+	local shm_before
+	shm_before=$(ls /dev/shm | sort)
+	start_cd_boot
+	kill -KILL "$CHILD"
+	expect_child_failure "the QEMU device model was killed by signal 9 (Killed); the last forwarded access was '"
 	expect "reset kept" "$(ms reset)" 0
 	expect "output kept" "$(grep -c '^Found 1 cpu' "$OUT")" 1
-	! kill -0 "$child" 2>/dev/null || { echo "child $child still exists"; return 1; }
 	expect "/dev/shm" "$(ls /dev/shm | sort)" "$shm_before"
 }
 
 # A child that stops answering (SIGSTOP) is declared hung after 10 s.
 test_child_stops_answering() {
-	local pid child i
-	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
-	pid=$!
-	for ((i = 0; i < 600; i++)); do
-		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
-		sleep 0.1
-	done
-	child=$(pgrep -P "$pid" | head -1)
-	[ -n "$child" ] || { echo "no QEMU child of $pid"; return 1; }
-	kill -STOP "$child"
-	RC=0
-	wait "$pid" || RC=$?
-	expect_status 1
-	expect outcome "$(jqv .outcome)" error
-	[[ "$(jqv .message)" == "the QEMU device model did not answer within 10 s; the last forwarded access was '"* ]] ||
-		{ echo "message: $(jqv .message)"; return 1; }
-	! kill -0 "$child" 2>/dev/null || { echo "child $child still exists"; return 1; }
+	start_cd_boot
+	kill -STOP "$CHILD"
+	expect_child_failure "the QEMU device model did not answer within 10 s; the last forwarded access was '"
 }
 
 # bootscope killed outright: the child dies with it (PR_SET_PDEATHSIG).
 test_child_dies_with_bootscope() {
-	local pid child i
-	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 -q >"$OUT" 2>"$ERR" &
-	pid=$!
-	for ((i = 0; i < 600; i++)); do
-		child=$(pgrep -P "$pid" | head -1)
-		[ -n "$child" ] && grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
-		sleep 0.1
-	done
-	[ -n "$child" ] || { echo "no QEMU child"; return 1; }
-	kill -KILL "$pid"
-	wait "$pid" || true
+	local i
+	start_cd_boot
+	kill -KILL "$PID"
+	wait "$PID" || true
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$child" 2>/dev/null || return 0
+		kill -0 "$CHILD" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	echo "QEMU child $child outlived bootscope"
+	echo "QEMU child $CHILD outlived bootscope"
 	return 1
 }
 
