@@ -82,8 +82,9 @@ demo: deps
 $(BUILD)/bench/floor: tests/bench/floor.c | $(BUILD)/bench
 	$(CC) $(CFLAGS) -o $@ $<
 
+# Only the JSON goes to stdout, so `make bench > results.json` works.
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor >&2
 	@tools/bench
 
 check: deps
