@@ -76,9 +76,13 @@ struct pc {
 
 /* pc.c. Before the VM exists: read the BIOS image, open and check the disks. */
 int pc__prepare(struct vm *vm, char *err, size_t errlen);
-/* The BIOS boot's built-in milestones, added before the user's so their names stay reserved. */
+/*
+ * A BIOS boot's milestones, added before the user's so their names stay
+ * reserved: the no-boot-device pattern, and with builtins the ones
+ * bootscope's vCPUs can see (reset, int19, boot-read).
+ */
 struct milestones;
-int pc__add_milestones(struct milestones *m, char *err, size_t errlen);
+int pc__add_milestones(struct milestones *m, bool builtins, char *err, size_t errlen);
 /* After kvm__init: ROM and PAM slots, devices, breakpoints, then the child. */
 int pc__init(struct vm *vm, char *err, size_t errlen);
 void pc__exit(struct vm *vm);

@@ -32,6 +32,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "child.h"
+
 #define QTEST_ANSWER_TIMEOUT_MS 10000	/* a child that takes longer is declared hung */
 #define QTEST_BATCH 256			/* commands per pipelined write */
 #define QTEST_RBUF 65536
@@ -53,9 +55,8 @@ struct qtest_config {
 typedef void (*qtest_irq_fn)(void *opaque, int line, int level);
 
 struct qtest {
-	pid_t pid;
+	struct child child;	/* the QEMU process */
 	int fd;			/* bootscope's end of the socketpair */
-	int stderr_fd;		/* memfd holding the child's stderr, for error messages */
 	pthread_mutex_t lock;
 	bool lock_init;
 
@@ -83,7 +84,7 @@ struct qtest {
  */
 int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq, void *opaque,
 		 char *err, size_t errlen);
-/* Kill and reap the child, close everything. Safe to call twice or on a never-started q. */
+/* Kill and reap the child, close everything. Safe to call twice, or on a q whose fds are -1. */
 void qtest__stop(struct qtest *q);
 
 /*

@@ -66,6 +66,8 @@ struct vm_config {
 	const char *trace_path;
 	bool stop_at_entry;
 	bool quiet;
+	bool dry_run;		/* bootscope qemu: print the command line only */
+	const char *accel;	/* bootscope qemu: "kvm" (default) or "tcg" */
 	/* BIOS boots (pc.h): any of these starts the QEMU device-model child. */
 	const char *bios;	/* BIOS image; NULL with cdrom/hda means PC_BIOS_DEFAULT */
 	const char *cdrom;
@@ -159,6 +161,7 @@ struct run_state {
 
 struct vm {
 	struct vm_config cfg;
+	const char *engine;	/* "kvm" (NULL means it too), "qemu" or "qemu-tcg" */
 
 	int kvm_fd;
 	int vm_fd;
@@ -236,6 +239,10 @@ void kvm_cpu__kick(struct kvm_cpu *cpu);
 const char *kvm_cpu__exit_name(unsigned reason);
 
 /* run.c */
+/* The milestones a boot has: built-in ones (BIOS boots' too, when asked), --mark, --until. */
+int run__setup_milestones(struct vm *vm, bool bios_builtins, char *err, size_t errlen);
+/* Let --until and a BIOS's "No bootable device" end the run, and trace each hit. */
+void run__hook_milestones(struct vm *vm);
 int run__start(struct vm *vm, char *err, size_t errlen);
 /* First caller wins; returns true if this call ended the run. */
 bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)

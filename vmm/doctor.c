@@ -387,7 +387,7 @@ static bool msr_filter_works(int kvm, char *detail, size_t len)
  */
 static bool device_model_works(char *detail, size_t len)
 {
-	static struct qtest q = { .fd = -1, .stderr_fd = -1 };
+	static struct qtest q = { .fd = -1, .child.output_fd = -1 };
 	struct qtest_config c = { .qemu = qtest__qemu_binary(), .ram_size = 16 * MiB, .smp = 1,
 				  .cdrom_fd = -1, .hda_fd = -1 };
 	char err[400];

@@ -18,6 +18,7 @@
 #include "msr.h"
 #include "options.h"
 #include "pc.h"
+#include "qemu.h"
 #include "report.h"
 #include "summary.h"
 #include "tables.h"
@@ -203,21 +204,6 @@ static int register_devices(struct vm *vm)
 	return 0;
 }
 
-static int setup_milestones(struct vm *vm, FILE *out, char *err, size_t errlen)
-{
-	milestones__init(&vm->ms, out);
-	if (vm_config__bios_boot(&vm->cfg) && pc__add_milestones(&vm->ms, err, errlen))
-		return -EINVAL;
-	for (int i = 0; i < vm->cfg.nr_marks; i++)
-		if (milestones__add_pattern(&vm->ms, vm->cfg.marks[i].name, vm->cfg.marks[i].regex,
-					    MS_MARK, err, errlen) < 0)
-			return -EINVAL;
-	if (vm->cfg.until &&
-	    milestones__add_pattern(&vm->ms, "until", vm->cfg.until, MS_UNTIL, err, errlen) < 0)
-		return -EINVAL;
-	return 0;
-}
-
 /* Say plainly what of the CPU model this host's KVM cannot give. */
 static void warn_missing_features(const struct vm *vm)
 {
@@ -359,7 +345,9 @@ static int cmd_run(int argc, char **argv)
 		die_usage("%s", err);
 	vm->ram_size = vm->cfg.ram_size;
 	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
-	if (setup_milestones(vm, NULL, err, sizeof(err)))
+	if (vm->cfg.dry_run || vm->cfg.accel)
+		die_usage("--dry-run and --accel go with `bootscope qemu`");
+	if (run__setup_milestones(vm, true, err, sizeof(err)))
 		die_usage("%s", err);
 
 	rc = vm_config__bios_boot(&vm->cfg) ? pc__prepare(vm, err, sizeof(err))
@@ -430,6 +418,8 @@ int main(int argc, char **argv)
 		return report__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "doctor"))
 		return doctor__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "qemu"))
+		return qemu__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

@@ -16,7 +16,7 @@
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
-	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT,
+	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +40,8 @@ static const struct option run_options[] = {
 	{ "hda", required_argument, NULL, OPT_HDA },
 	{ "hda-writable", no_argument, NULL, OPT_HDA_WRITABLE },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -51,6 +53,9 @@ void options__usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
+	      "  qemu [OPTIONS]       the same boot on stock qemu-system-i386, timed the same way; takes\n"
+	      "                       run's options (not --raw, --trace, --stop-at-entry), and\n"
+	      "                       --accel kvm|tcg (default kvm) and --dry-run (print QEMU's command line)\n"
 	      "  doctor [--json]      what this host's KVM can run (paging, IRET, CPUID, SMM, exit cost)\n"
 	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
 	      "                       --verify boots a probe under each and compares what it sees\n"
@@ -243,6 +248,12 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			if (!*optarg || strspn(optarg, "cd") != strlen(optarg) || strlen(optarg) > 2)
 				return fail(err, errlen, "--boot '%s': give c (disk), d (CD-ROM), or both in order (dc)", optarg);
 			cfg->boot_order = optarg;
+			break;
+		case OPT_DRY_RUN:
+			cfg->dry_run = true;
+			break;
+		case OPT_ACCEL:
+			cfg->accel = optarg;
 			break;
 		case OPT_STOP_AT_ENTRY:
 			cfg->stop_at_entry = true;

@@ -101,8 +101,7 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	}
 	pc->cdrom_fd = pc->hda_fd = -1;
 	pthread_mutex_init(&pc->chipset_lock, NULL);
-	pc->qtest.pid = 0;
-	pc->qtest.fd = pc->qtest.stderr_fd = -1;
+	pc->qtest.fd = pc->qtest.child.output_fd = -1;
 	vm->pc = pc;
 	if ((rc = read_bios(pc, c->bios ? c->bios : PC_BIOS_DEFAULT, err, errlen)))
 		return rc;
@@ -177,10 +176,10 @@ static int register_devices(struct vm *vm)
 	return 0;
 }
 
-int pc__add_milestones(struct milestones *m, char *err, size_t errlen)
+int pc__add_milestones(struct milestones *m, bool builtins, char *err, size_t errlen)
 {
-	if (milestones__add_builtin(m, "reset") < 0 || milestones__add_builtin(m, "int19") < 0 ||
-	    milestones__add_builtin(m, "boot-read") < 0) {
+	if (builtins && (milestones__add_builtin(m, "reset") < 0 || milestones__add_builtin(m, "int19") < 0 ||
+			 milestones__add_builtin(m, "boot-read") < 0)) {
 		snprintf(err, errlen, "too many milestones");
 		return -E2BIG;
 	}

@@ -16,11 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "qtest.h"
 #include "util.h"
 
-#define MAX_ARGS 64
-#define ARG_LEN 256
 #define HALT_BIOS_SIZE 0x10000
 
 static uint64_t mono_ns(void)
@@ -43,26 +42,6 @@ const char *qtest__qemu_binary(void)
 	return "qemu-system-i386";
 }
 
-/* A file name without '/' is looked up in PATH here, not between fork and exec. */
-static int resolve(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(name, '/')) {
-		snprintf(out, len, "%s", name);
-		return access(out, X_OK) == 0 ? 0 : -errno;
-	}
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(out, len, "%.*s/%s", (int)n, p, name);
-		if (n && access(out, X_OK) == 0)
-			return 0;
-		p += n + (p[n] == ':');
-	}
-	return -ENOENT;
-}
-
 /* The child's BIOS: 64 KiB of zeros with "cli; hlt; jmp $-3" at the reset vector. */
 static int make_halt_bios(void)
 {
@@ -81,26 +60,6 @@ static int make_halt_bios(void)
 	return fd;
 }
 
-struct argv_buf {
-	char *argv[MAX_ARGS + 1];
-	char s[MAX_ARGS][ARG_LEN];
-	int n;
-};
-
-static void arg(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void arg(struct argv_buf *a, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (a->n >= MAX_ARGS)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(a->s[a->n], ARG_LEN, fmt, ap);
-	va_end(ap);
-	a->argv[a->n] = a->s[a->n];
-	a->argv[++a->n] = NULL;
-}
-
 /*
  * The command line. Every choice here keeps QEMU from acting on the guest
  * behind bootscope's back: no PIT/PIC/HPET (KVM has them), no SMM (this
@@ -111,78 +70,54 @@ static void arg(struct argv_buf *a, const char *fmt, ...)
 static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_config *c,
 		       int sock, int halt)
 {
-	a->n = 0;
-	arg(a, "%s", qemu);
-	arg(a, "-M");
-	arg(a, "pc,memory-backend=pc.ram,pit=off,hpet=off,pic=off,smm=off");
-	arg(a, "-accel");
-	arg(a, "tcg");
-	arg(a, "-m");
-	arg(a, "%lluM", (unsigned long long)(c->ram_size / MiB));
-	arg(a, "-object");
-	arg(a, "memory-backend-file,id=pc.ram,size=%lluM,mem-path=/proc/self/fd/%d,share=on",
+	argv__init(a);
+	argv__add(a, "%s", qemu);
+	argv__add(a, "-M");
+	argv__add(a, "pc,memory-backend=pc.ram,pit=off,hpet=off,pic=off,smm=off");
+	argv__add(a, "-accel");
+	argv__add(a, "tcg");
+	argv__add(a, "-m");
+	argv__add(a, "%lluM", (unsigned long long)(c->ram_size / MiB));
+	argv__add(a, "-object");
+	argv__add(a, "memory-backend-file,id=pc.ram,size=%lluM,mem-path=/proc/self/fd/%d,share=on",
 	    (unsigned long long)(c->ram_size / MiB), c->ram_fd);
-	arg(a, "-smp");
-	arg(a, "%d", c->smp);
+	argv__add(a, "-smp");
+	argv__add(a, "%d", c->smp);
 	if (c->cpu) {
-		arg(a, "-cpu");
-		arg(a, "%s", c->cpu);
+		argv__add(a, "-cpu");
+		argv__add(a, "%s", c->cpu);
 	}
-	arg(a, "-bios");
-	arg(a, "/proc/self/fd/%d", halt);
-	arg(a, "-display");
-	arg(a, "none");
-	arg(a, "-nodefaults");
-	arg(a, "-no-user-config");
-	arg(a, "-no-reboot");
-	arg(a, "-global");
-	arg(a, "apic-common.vapic=off");
-	arg(a, "-sandbox");
-	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
-	arg(a, "-chardev");
-	arg(a, "socket,id=qtest,fd=%d", sock);
-	arg(a, "-qtest");
-	arg(a, "chardev:qtest");
-	arg(a, "-qtest-log");
-	arg(a, "none");
+	argv__add(a, "-bios");
+	argv__add(a, "/proc/self/fd/%d", halt);
+	argv__add(a, "-display");
+	argv__add(a, "none");
+	argv__add(a, "-nodefaults");
+	argv__add(a, "-no-user-config");
+	argv__add(a, "-no-reboot");
+	argv__add(a, "-global");
+	argv__add(a, "apic-common.vapic=off");
+	argv__add(a, "-sandbox");
+	argv__add(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	argv__add(a, "-chardev");
+	argv__add(a, "socket,id=qtest,fd=%d", sock);
+	argv__add(a, "-qtest");
+	argv__add(a, "chardev:qtest");
+	argv__add(a, "-qtest-log");
+	argv__add(a, "none");
 	if (c->hda_fd >= 0) {
-		arg(a, "-drive");
+		argv__add(a, "-drive");
 		/* Read-only by default: the guest may write, into a discarded (already unlinked) overlay. */
-		arg(a, "file=/proc/self/fd/%d,format=%s,if=ide,index=0,media=disk%s", c->hda_fd,
+		argv__add(a, "file=/proc/self/fd/%d,format=%s,if=ide,index=0,media=disk%s", c->hda_fd,
 		    c->hda_format, c->hda_writable ? "" : ",snapshot=on");
 	}
 	if (c->cdrom_fd >= 0) {
-		arg(a, "-drive");
-		arg(a, "file=/proc/self/fd/%d,format=raw,if=ide,index=2,media=cdrom,readonly=on", c->cdrom_fd);
+		argv__add(a, "-drive");
+		argv__add(a, "file=/proc/self/fd/%d,format=raw,if=ide,index=2,media=cdrom,readonly=on", c->cdrom_fd);
 	}
 	if (c->boot_order) {
-		arg(a, "-boot");
-		arg(a, "order=%s", c->boot_order);
+		argv__add(a, "-boot");
+		argv__add(a, "order=%s", c->boot_order);
 	}
-}
-
-static void child_exec(const char *path, char **argv, const int *keep, int nkeep, int errfd,
-		       pid_t parent)
-{
-	sigset_t none;
-	int null = open("/dev/null", O_RDWR);
-
-	/* Its own process group: a terminal's ^C goes to bootscope, which ends the run cleanly. */
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int i = 0; i < nkeep; i++)
-		fcntl(keep[i], F_SETFD, 0);
-	if (null >= 0)
-		dup2(null, 0);
-	dup2(errfd, 1);
-	dup2(errfd, 2);
-	execv(path, argv);
-	dprintf(errfd, "cannot run %s: %s\n", path, strerror(errno));
-	_exit(127);
 }
 
 /* A child that stops reading must not hang the sender: same deadline and cancel check as answers. */
@@ -379,38 +314,25 @@ int qtest__poll(struct qtest *q)
 
 void qtest__describe_death(struct qtest *q, char *buf, size_t len)
 {
-	char out[4096] = "", *line = NULL, *save = NULL;
-	int st = 0;
-	pid_t r = 0;
-	ssize_t n;
-	off_t end;
+	char line[256];
 
 	if (q->death[0]) {
 		snprintf(buf, len, "%s", q->death);
 		return;
 	}
 	/* EOF on the socket comes just before the child can be reaped. */
-	for (int i = 0; q->pid > 0 && i < 50 && (r = waitpid(q->pid, &st, WNOHANG)) == 0; i++)
-		usleep(10000);
-	/* QEMU's own message: the last non-empty line it printed, at the end of what may be pages of warnings. */
-	end = q->stderr_fd >= 0 ? lseek(q->stderr_fd, 0, SEEK_END) : 0;
-	if (end > 0 && (n = pread(q->stderr_fd, out, sizeof(out) - 1, MAX(end - (off_t)sizeof(out) + 1, 0))) > 0) {
-		out[n] = '\0';
-		for (char *s = strtok_r(out, "\n", &save); s; s = strtok_r(NULL, "\n", &save))
-			if (*s)
-				line = s;
-	}
-	if (r == q->pid && q->pid > 0) {
-		q->pid = 0;
-		if (WIFSIGNALED(st))
-			snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
-		else
-			snprintf(buf, len, "exited with status %d%s%.200s", WEXITSTATUS(st), line ? ": " : "",
-				 line ? line : "");
-	} else {
-		snprintf(buf, len, "stopped answering%s%.200s", line ? ": " : "", line ? line : "");
+	child__wait(&q->child, 500);
+	child__last_line(&q->child, line, sizeof(line));
+	if (!q->child.reaped) {
+		snprintf(buf, len, "stopped answering%s%.200s", *line ? ": " : "", line);
 		return;	/* still alive: a later look may find it dead */
 	}
+	if (WIFSIGNALED(q->child.status))
+		snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(q->child.status),
+			 strsignal(WTERMSIG(q->child.status)));
+	else
+		snprintf(buf, len, "exited with status %d%s%.200s", WEXITSTATUS(q->child.status), *line ? ": " : "",
+			 line);
 	snprintf(q->death, sizeof(q->death), "%s", buf);
 }
 
@@ -418,18 +340,18 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 		 char *err, size_t errlen)
 {
 	static struct argv_buf a;
-	char path[512], why[300];
+	static const char intercept[] = "irq_intercept_in ioapic\n";
+	char path[512], why[400];
 	int sv[2], halt, rc, keep[5], nkeep = 0;
 	uint64_t t0 = mono_ns(), v;
-	static const char intercept[] = "irq_intercept_in ioapic\n";
 
 	memset(q, 0, sizeof(*q));
-	q->fd = q->stderr_fd = -1;
+	q->fd = q->child.output_fd = -1;
 	q->irq = irq;
 	q->opaque = opaque;
 	pthread_mutex_init(&q->lock, NULL);
 	q->lock_init = true;
-	if ((rc = resolve(c->qemu, path, sizeof(path)))) {
+	if ((rc = child__resolve(c->qemu, path, sizeof(path)))) {
 		snprintf(err, errlen, "cannot find QEMU (%s), which BIOS boots use as their device model: %s "
 			 "(install qemu-system-x86, or set BOOTSCOPE_QEMU)", c->qemu, strerror(-rc));
 		return rc;
@@ -439,14 +361,10 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 		return -errno;
 	}
 	q->fd = sv[0];
-	q->stderr_fd = memfd_create("bootscope-qemu-stderr", MFD_CLOEXEC);
-	halt = make_halt_bios();
-	if (q->stderr_fd < 0 || halt < 0) {
-		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+	if ((halt = make_halt_bios()) < 0) {
+		snprintf(err, errlen, "memfd_create: %s", strerror(-halt));
 		close(sv[1]);
-		if (halt >= 0)
-			close(halt);
-		return -ENOMEM;
+		return halt;
 	}
 	build_args(&a, path, c, sv[1], halt);
 	keep[nkeep++] = sv[1];
@@ -456,19 +374,13 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 		keep[nkeep++] = c->cdrom_fd;
 	if (c->hda_fd >= 0)
 		keep[nkeep++] = c->hda_fd;
-
-	pid_t parent = getpid();
-
-	q->pid = fork();
-	if (q->pid == 0)
-		child_exec(path, a.argv, keep, nkeep, q->stderr_fd, parent);
+	rc = a.overflow ? -E2BIG : child__spawn(&q->child, path, a.argv, keep, nkeep, err, errlen);
+	if (rc == -E2BIG)
+		snprintf(err, errlen, "the QEMU command line is too long");
 	close(sv[1]);
 	close(halt);
-	if (q->pid < 0) {
-		q->pid = 0;
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -EAGAIN;
-	}
+	if (rc)
+		return rc;
 	/* The first answer proves QEMU is up with our RAM, and routes its interrupts to us. */
 	rc = qtest__exchange(q, intercept, sizeof(intercept) - 1, 1, &v, NULL, NULL);
 	if (rc) {
@@ -485,17 +397,10 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 
 void qtest__stop(struct qtest *q)
 {
-	if (q->pid > 0) {
-		kill(q->pid, SIGKILL);
-		while (waitpid(q->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		q->pid = 0;
-	}
+	child__kill(&q->child);
 	if (q->fd >= 0)
 		close(q->fd);
-	if (q->stderr_fd >= 0)
-		close(q->stderr_fd);
-	q->fd = q->stderr_fd = -1;
+	q->fd = -1;
 	if (q->lock_init)
 		pthread_mutex_destroy(&q->lock);
 	q->lock_init = false;

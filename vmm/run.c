@@ -82,12 +82,35 @@ static void on_until(void *opaque, uint64_t t, int vcpu)
 	run__end(vm, OUTCOME_UNTIL, EXIT_OK, vcpu, t, "--until matched");
 }
 
+int run__setup_milestones(struct vm *vm, bool bios_builtins, char *err, size_t errlen)
+{
+	struct milestones *m = &vm->ms;
+
+	milestones__init(m, NULL);
+	if (vm_config__bios_boot(&vm->cfg) && pc__add_milestones(m, bios_builtins, err, errlen))
+		return -EINVAL;
+	for (int i = 0; i < vm->cfg.nr_marks; i++)
+		if (milestones__add_pattern(m, vm->cfg.marks[i].name, vm->cfg.marks[i].regex, MS_MARK, err, errlen) < 0)
+			return -EINVAL;
+	if (vm->cfg.until && milestones__add_pattern(m, "until", vm->cfg.until, MS_UNTIL, err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static void on_no_boot(void *opaque, uint64_t t, int vcpu)
 {
 	struct vm *vm = opaque;
 
 	run__end(vm, OUTCOME_NO_BOOT, EXIT_GUEST_FAILED, vcpu, t, "the BIOS found nothing to boot: \"%s\"",
 		 vm->ms.last_line);
+}
+
+void run__hook_milestones(struct vm *vm)
+{
+	vm->ms.on_until = on_until;
+	vm->ms.on_no_boot = on_no_boot;
+	vm->ms.on_hit = on_hit;
+	vm->ms.opaque = vm;
 }
 
 int run__start(struct vm *vm, char *err, size_t errlen)
@@ -100,10 +123,7 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -errno;
 	}
-	vm->ms.on_until = on_until;
-	vm->ms.on_no_boot = on_no_boot;
-	vm->ms.on_hit = on_hit;
-	vm->ms.opaque = vm;
+	run__hook_milestones(vm);
 
 	/*
 	 * Every thread from here on (trace writer, vCPUs) inherits this mask: only

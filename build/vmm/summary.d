@@ -1,11 +1,13 @@
 build/vmm/summary.o: vmm/summary.c include/clock.h include/entry.h \
- include/pc.h include/qtest.h include/summary.h include/trace.h \
- include/vm.h include/bus.h include/cpu_model.h include/events.h \
- include/memmap.h include/milestone.h include/trace.h include/util.h
+ include/pc.h include/qtest.h include/child.h include/summary.h \
+ include/trace.h include/vm.h include/bus.h include/cpu_model.h \
+ include/events.h include/memmap.h include/milestone.h include/trace.h \
+ include/util.h
 include/clock.h:
 include/entry.h:
 include/pc.h:
 include/qtest.h:
+include/child.h:
 include/summary.h:
 include/trace.h:
 include/vm.h:

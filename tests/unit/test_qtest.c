@@ -88,7 +88,7 @@ static void start(struct qtest *q, struct fake *f, pthread_t *t, struct irqs *ir
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	memset(q, 0, sizeof(*q));
 	q->fd = sv[0];
-	q->stderr_fd = -1;
+	q->child.output_fd = -1;
 	q->irq = on_irq;
 	q->opaque = irqs;
 	memset(f, 0, sizeof(*f));

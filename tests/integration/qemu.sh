@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# `bootscope qemu`: the same boot on stock qemu-system-i386, with the same
+# options, milestone engine and JSON summary as `bootscope run`.
+source "$(dirname "$0")/../lib.sh"
+
+ISO=$TMP/bootload.iso
+DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --module "$FW/realmode.bin,first"
+	--module "firmware/demo.asm,second")
+
+# Needs no KVM: the command line only.
+test_dry_run() {
+	RC=0
+	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu "${DEMO[@]}" --cpu athlon --smp 2 -m 64M --dry-run \
+		>"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect "command line" "$(cat "$OUT")" "qemu-system-i386 -M pc -accel kvm -cpu athlon,vendor=AuthenticAMD \
+-m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -chardev socket,id=com1,fd=3 \
+-serial chardev:com1 -chardev socket,id=debugcon-e9,fd=4 -device isa-debugcon,iobase=0xe9,chardev=debugcon-e9 \
+-chardev socket,id=debugcon-402,fd=5 -device isa-debugcon,iobase=0x402,chardev=debugcon-402 \
+-device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $FW/demo.elf -append 'console=ttyS0 demo' \
+-initrd '$FW/realmode.bin first,firmware/demo.asm second'"
+	# Disk paths with commas are escaped as QEMU's option parser wants; TCG and the host CPU.
+	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --cdrom "$TMP/a,b.iso" --accel tcg --cpu host --dry-run \
+		>"$OUT" 2>"$ERR" || RC=$?
+	expect_grep "$OUT" " -accel tcg -cpu max "
+	expect_grep "$OUT" " -drive file=$TMP/a,,b.iso,format=raw,if=ide,index=2,media=cdrom,readonly=on -boot order=d$"
+}
+
+test_refused_options() {
+	local opts
+	for opts in "--raw $FW/halt.bin" "--kernel $FW/demo.elf --trace $TMP/t" "--kernel $FW/demo.elf --stop-at-entry"; do
+		RC=0
+		# shellcheck disable=SC2086
+		"$BOOTSCOPE" qemu $opts >"$OUT" 2>"$ERR" || RC=$?
+		expect_status 2
+		expect_grep "$ERR" "^bootscope: bootscope qemu: --(raw|trace|stop-at-entry).* is not available with the QEMU engine$"
+	done
+	RC=0
+	"$BOOTSCOPE" qemu --kernel "$FW/demo.elf" --accel xen >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --accel 'xen': give kvm or tcg"
+	RC=0
+	"$BOOTSCOPE" run --kernel "$FW/demo.elf" --dry-run >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --dry-run and --accel go with \`bootscope qemu\`"
+}
+
+# What the kernel is handed is the same under both engines: command line and module strings.
+test_demo_same_handoff_both_engines() {
+	RC=0
+	"$BOOTSCOPE" qemu "${DEMO[@]}" --mark memory='^memory:' --until '^demo: done' --timeout 120 --json "$J" -q \
+		>"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect engine "$(jqv .engine)" qemu
+	expect outcome "$(jqv .outcome)" until
+	expect "boot kind" "$(jqv .boot.kind)" multiboot
+	expect exits "$(jqv .exits)" null
+	[ "$(jqv '.milestones[] | select(.name=="until") | .t_ns')" -gt "$(jqv '.milestones[] | select(.name=="memory") | .t_ns')" ]
+	text >"$TMP/text"
+	expect_line "$TMP/text" "loader: qemu"
+	grep -E '^(cmdline|module [0-9])' "$OUT" | sed 's/ [0-9a-f]*-[0-9a-f]* sum/ sum/' >"$TMP/qemu.lines"
+	bs "${DEMO[@]}" --until '^demo: done'
+	expect_status 0
+	grep -E '^(cmdline|module [0-9])' "$OUT" | sed 's/ [0-9a-f]*-[0-9a-f]* sum/ sum/' >"$TMP/run.lines"
+	expect "hand-off lines" "$(cat "$TMP/qemu.lines")" "$(cat "$TMP/run.lines")"
+	expect "three lines" "$(wc -l <"$TMP/run.lines")" 3
+}
+
+test_debug_exit_status() {
+	bs_qemu --kernel "$FW/aout.bin" --timeout 120
+	expect_status 67
+	expect outcome "$(jqv .outcome)" exit
+	expect "guest exit code" "$(jqv .guest_exit_code)" 33
+}
+
+# The CPU model's vendor reaches the guest (QEMU under KVM would show the host's otherwise).
+test_cdrom_cpu_vendor() {
+	bs_qemu --cdrom "$ISO" --cpu athlon --until 'BOOT-OK' --timeout 120
+	expect_status 0
+	expect_line "$OUT" "bootload: stage 2 running, CPUID vendor AuthenticAMD family 6 model 2"
+	bs_qemu --cdrom "$ISO" --cpu pentium2 --until 'BOOT-OK' --timeout 120
+	expect_line "$OUT" "bootload: stage 2 running, CPUID vendor GenuineIntel family 6 model 5"
+	expect "boot kind" "$(jqv .boot.kind)" bios
+}
+
+test_tcg() {
+	bs_qemu "${DEMO[@]}" --accel tcg --until '^demo: done' --timeout 120
+	expect_status 0
+	expect engine "$(jqv .engine)" qemu-tcg
+}
+
+test_sigterm_kills_qemu() {
+	local pid qemu i
+	"$BOOTSCOPE" qemu --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
+		sleep 0.1
+	done
+	qemu=$(pgrep -P "$pid" | head -1)
+	[ -n "$qemu" ] || { echo "no QEMU child"; return 1; }
+	kill -TERM "$pid"
+	RC=0
+	wait "$pid" || RC=$?
+	expect_status 143
+	expect outcome "$(jqv .outcome)" interrupted
+	! kill -0 "$qemu" 2>/dev/null || { echo "QEMU $qemu still running"; return 1; }
+}
+
+test_qemu_failure() {
+	BOOTSCOPE_QEMU=/bin/false bs_qemu --kernel "$FW/demo.elf" --timeout 120
+	expect_status 1
+	expect outcome "$(jqv .outcome)" error
+	expect message "$(jqv .message)" "QEMU exited with status 1"
+}
+
+bs_qemu() {
+	RC=0
+	"$BOOTSCOPE" qemu --json "$J" -q "$@" >"$OUT" 2>"$ERR" || RC=$?
+}
+
+TESTS=(test_demo_same_handoff_both_engines test_debug_exit_status test_cdrom_cpu_vendor test_tcg
+	test_sigterm_kills_qemu test_qemu_failure)
+if ! tools/make-iso "$ISO" "$FW/bootload.bin" >"$TMP/build.log" 2>&1; then
+	echo "not ok 1 - building the test ISO"
+	sed 's/^/# /' "$TMP/build.log"
+	exit 1
+fi
+t dry_run test_dry_run
+t refused_options test_refused_options
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi

@@ -1,0 +1,383 @@
+/*
+ * qemu.c - `bootscope qemu`: the same boot on stock QEMU, timed the same way.
+ *
+ * bootscope builds the qemu-system-i386 command line that gives the guest
+ * what `bootscope run` gives it: the PC machine, the CPU model with its
+ * vendor (QEMU under KVM would otherwise show the host's vendor), memory,
+ * vCPUs, the kernel and its modules or the BIOS and disks, COM1, the debug
+ * consoles 0xe9 and 0x402, and isa-debug-exit at 0xf4. It starts QEMU as a
+ * child (child.h) and reads COM1 and the debug consoles from socketpairs
+ * into the same milestone engine, timestamping each read.
+ *
+ * The time origin is the exec of QEMU. `bootscope run` counts from the
+ * first KVM_RUN instead, so QEMU's own start-up (tens of milliseconds,
+ * `setup_ns` of a run is the comparable part) is inside every milestone
+ * here. QEMU's end is read from its exit status: isa-debug-exit gives
+ * (v << 1) | 1, a reset or power-off with -no-reboot gives 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "clock.h"
+#include "loader.h"
+#include "options.h"
+#include "pc.h"
+#include "qemu.h"
+#include "qtest.h"
+#include "summary.h"
+#include "vm.h"
+
+enum { SRC_SERIAL, SRC_E9, SRC_402, NR_SRC };
+
+static const enum text_source text_src[NR_SRC] = { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402 };
+
+/* A string for a QEMU option value: commas doubled, as QEMU's option parser wants them. */
+static void escape_commas(char *out, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < len; s++) {
+		out[o++] = *s;
+		if (*s == ',')
+			out[o++] = ',';
+	}
+	out[o] = '\0';
+}
+
+/* QEMU's Multiboot -initrd list from --module FILE[,ARGS]: "FILE ARGS,FILE ARGS". */
+static int module_list(const struct vm_config *c, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < c->nr_modules; i++) {
+		char item[ARGV_LEN], esc[ARGV_LEN];
+		int n;
+
+		snprintf(item, sizeof(item), "%s%s%s", c->modules[i].path, c->modules[i].cmdline ? " " : "",
+			 c->modules[i].cmdline ? c->modules[i].cmdline : "");
+		escape_commas(esc, sizeof(esc), item);
+		n = snprintf(out + o, len - o, "%s%s", i ? "," : "", esc);
+		if (n < 0 || (size_t)n >= len - o)
+			return -E2BIG;
+		o += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The command line. fds[] are the socket ends QEMU writes COM1 and the debug
+ * consoles to (numbers only matter for the real run; --dry-run shows them).
+ */
+static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm, const int fds[NR_SRC],
+		      char *err, size_t errlen)
+{
+	const struct vm_config *c = &vm->cfg;
+	bool tcg = c->accel && !strcmp(c->accel, "tcg");
+	char esc[ARGV_LEN], list[ARGV_LEN];
+
+	argv__init(a);
+	argv__add(a, "%s", qemu);
+	argv__add(a, "-M");
+	argv__add(a, "pc");
+	argv__add(a, "-accel");
+	argv__add(a, "%s", tcg ? "tcg" : "kvm");
+	argv__add(a, "-cpu");
+	if (vm->cpu->vendor[0])
+		argv__add(a, "%s,vendor=%s", vm->cpu->name, vm->cpu->vendor);
+	else
+		argv__add(a, "%s", tcg ? "max" : "host");
+	argv__add(a, "-m");
+	if (c->ram_size % MiB)
+		argv__add(a, "%lluK", (unsigned long long)(c->ram_size / KiB));
+	else
+		argv__add(a, "%lluM", (unsigned long long)(c->ram_size / MiB));
+	argv__add(a, "-smp");
+	argv__add(a, "%d", c->smp);
+	argv__add(a, "-nodefaults");
+	argv__add(a, "-no-user-config");
+	argv__add(a, "-display");
+	argv__add(a, "none");
+	argv__add(a, "-no-reboot");
+	argv__add(a, "-chardev");
+	argv__add(a, "socket,id=com1,fd=%d", fds[SRC_SERIAL]);
+	argv__add(a, "-serial");
+	argv__add(a, "chardev:com1");
+	argv__add(a, "-chardev");
+	argv__add(a, "socket,id=debugcon-e9,fd=%d", fds[SRC_E9]);
+	argv__add(a, "-device");
+	argv__add(a, "isa-debugcon,iobase=0xe9,chardev=debugcon-e9");
+	argv__add(a, "-chardev");
+	argv__add(a, "socket,id=debugcon-402,fd=%d", fds[SRC_402]);
+	argv__add(a, "-device");
+	argv__add(a, "isa-debugcon,iobase=0x402,chardev=debugcon-402");
+	argv__add(a, "-device");
+	argv__add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	if (c->kernel) {
+		argv__add(a, "-kernel");
+		argv__add(a, "%s", c->kernel);
+		if (c->append) {
+			argv__add(a, "-append");
+			argv__add(a, "%s", c->append);
+		}
+		if (c->initrd) {
+			argv__add(a, "-initrd");
+			argv__add(a, "%s", c->initrd);
+		} else if (c->nr_modules) {
+			if (module_list(c, list, sizeof(list))) {
+				snprintf(err, errlen, "the --module list is too long for QEMU's -initrd");
+				return -E2BIG;
+			}
+			argv__add(a, "-initrd");
+			argv__add(a, "%s", list);
+		}
+	}
+	if (c->bios) {
+		argv__add(a, "-bios");
+		argv__add(a, "%s", c->bios);
+	}
+	if (c->hda) {
+		escape_commas(esc, sizeof(esc), c->hda);
+		argv__add(a, "-drive");
+		argv__add(a, "file=%s,format=raw,if=ide,index=0,media=disk%s", esc, c->hda_writable ? "" : ",snapshot=on");
+	}
+	if (c->cdrom) {
+		escape_commas(esc, sizeof(esc), c->cdrom);
+		argv__add(a, "-drive");
+		argv__add(a, "file=%s,format=raw,if=ide,index=2,media=cdrom,readonly=on", esc);
+	}
+	if (c->boot_order) {
+		argv__add(a, "-boot");
+		argv__add(a, "order=%s", c->boot_order);
+	}
+	if (a->overflow) {
+		snprintf(err, errlen, "the QEMU command line is too long");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* What `run` accepts but this engine cannot give, refused by name. */
+static int check_options(const struct vm_config *c, char *err, size_t errlen)
+{
+	const char *no = c->raw ? "--raw (it boots through bootscope's own firmware; give a boot sector as --hda)" :
+			 c->trace_path ? "--trace" : c->stop_at_entry ? "--stop-at-entry" : NULL;
+
+	if (no) {
+		snprintf(err, errlen, "bootscope qemu: %s is not available with the QEMU engine", no);
+		return -EINVAL;
+	}
+	if (c->accel && strcmp(c->accel, "kvm") && strcmp(c->accel, "tcg")) {
+		snprintf(err, errlen, "--accel '%s': give kvm or tcg", c->accel);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Linux or Multiboot, as `run` would call it, for the summary's boot.kind. */
+static const char *kernel_kind(const char *path)
+{
+	struct file_buf f;
+	char err[256];
+	const char *kind = "kernel";
+
+	if (file__read(&f, path, KERNEL_MAX_SIZE, err, sizeof(err)) == 0) {
+		kind = linux__detect(&f) ? "linux" : multiboot__detect(&f) ? "multiboot" : "kernel";
+		file__free(&f);
+	}
+	return kind;
+}
+
+/* QEMU exited: what its status means for the run. */
+static void qemu_exited(struct vm *vm, struct child *ch, uint64_t t)
+{
+	char line[256];
+	int st = ch->status;
+
+	child__last_line(ch, line, sizeof(line));
+	if (WIFSIGNALED(st)) {
+		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, t, "QEMU was killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	} else if (WEXITSTATUS(st) & 1 && WEXITSTATUS(st) != 1) {
+		vm->run.guest_exit_code = (uint32_t)WEXITSTATUS(st) >> 1;
+		run__end(vm, OUTCOME_EXIT, WEXITSTATUS(st), -1, t, "the guest wrote 0x%x to isa-debug-exit",
+			 vm->run.guest_exit_code);
+	} else if (WEXITSTATUS(st) == 0) {
+		run__end(vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, -1, t,
+			 "QEMU exited: the guest reset or powered off the machine (-no-reboot)");
+	} else {
+		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, t, "QEMU exited with status %d%s%.200s", WEXITSTATUS(st),
+			 *line ? ": " : "", line);
+	}
+}
+
+/* Read what QEMU wrote on one console socket into the milestone engine. false on EOF. */
+static bool drain(struct vm *vm, int fd, enum text_source src)
+{
+	uint8_t buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	uint64_t t = clock__now();
+
+	if (n <= 0)
+		return n < 0 && errno == EAGAIN;
+	for (ssize_t i = 0; i < n; i++)
+		milestones__text(&vm->ms, src, buf[i], t, -1);
+	return true;
+}
+
+/* The run: from exec to an end, the main thread alone. */
+static void watch(struct vm *vm, struct child *ch, const int fds[NR_SRC])
+{
+	uint64_t timeout = clock__ticks(vm->cfg.timeout_s), next_tick = vm->t0 + clock__ticks(0.1);
+	bool open[NR_SRC] = { true, true, true };
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	while (!run__ended(vm)) {
+		struct pollfd p[NR_SRC + 1];
+		uint64_t now;
+
+		for (int i = 0; i < NR_SRC; i++)
+			p[i] = (struct pollfd){ .fd = open[i] ? fds[i] : -1, .events = POLLIN };
+		p[NR_SRC] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		poll(p, NR_SRC + 1, 20);
+		for (int i = 0; i < NR_SRC; i++)
+			if (p[i].revents && !drain(vm, fds[i], text_src[i]))
+				open[i] = false;
+		now = clock__now();
+		if (p[NR_SRC].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				run__end(vm, OUTCOME_INTERRUPTED, 128 + (int)si.ssi_signo, -1, now, "interrupted by %s",
+					 strsignal((int)si.ssi_signo));
+		}
+		/* Output QEMU wrote before it exited is read first: the loop drains, then looks. */
+		if (child__poll(ch)) {
+			for (int i = 0; i < NR_SRC; i++)
+				while (open[i] && drain(vm, fds[i], text_src[i]))
+					;
+			qemu_exited(vm, ch, now);
+		}
+		if (now - vm->t0 >= timeout)
+			run__end(vm, OUTCOME_TIMEOUT, EXIT_TIMEOUT, -1, now, "no end after %g s (--timeout)",
+				 vm->cfg.timeout_s);
+		if (now >= next_tick) {
+			next_tick = now + clock__ticks(0.1);
+			clock__sample();
+			milestones__flush(&vm->ms, false);
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+}
+
+int qemu__main(int argc, char **argv)
+{
+	static struct vm vm_storage;
+	static struct argv_buf a;
+	struct vm *vm = &vm_storage;
+	struct child ch = { .pid = 0, .output_fd = -1 };
+	char err[512], path[512];
+	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC], rc, status;
+	FILE *out = stdout;
+
+	clock__init();
+	vm->t_setup = clock__now();
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
+	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
+	if (rc == 1)
+		return EXIT_OK;
+	if (rc || (rc = check_options(&vm->cfg, err, sizeof(err))))
+		die_usage("%s", err);
+	vm->ram_size = vm->cfg.ram_size;
+	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
+	vm->engine = vm->cfg.accel && !strcmp(vm->cfg.accel, "tcg") ? "qemu-tcg" : "qemu";
+	if (run__setup_milestones(vm, false, err, sizeof(err)))
+		die_usage("%s", err);
+	for (int i = 0; i < NR_SRC; i++)
+		fds[i] = 3 + i;	/* what --dry-run shows; the real numbers follow */
+	if (vm->cfg.dry_run) {
+		if (build_args(&a, qtest__qemu_binary(), vm, fds, err, sizeof(err)))
+			die("%s", err);
+		argv__print(&a, stdout);
+		return EXIT_OK;
+	}
+	vm->boot_kind = vm->cfg.kernel ? kernel_kind(vm->cfg.kernel) : "bios";
+	vm->boot_file = vm->cfg.kernel ? vm->cfg.kernel : vm->cfg.cdrom ? vm->cfg.cdrom :
+			vm->cfg.hda ? vm->cfg.hda : vm->cfg.bios ? vm->cfg.bios : PC_BIOS_DEFAULT;
+	if ((rc = child__resolve(qtest__qemu_binary(), path, sizeof(path)))) {
+		snprintf(err, sizeof(err), "cannot find QEMU (%s): %s (install qemu-system-x86, or set BOOTSCOPE_QEMU)",
+			 qtest__qemu_binary(), strerror(-rc));
+		goto fail;
+	}
+	if (vm->cfg.serial_path && !(out = fopen(vm->cfg.serial_path, "we"))) {
+		out = stdout;
+		snprintf(err, sizeof(err), "--serial %s: %s", vm->cfg.serial_path, strerror(errno));
+		goto fail;
+	}
+	vm->ms.out = out;
+	for (int i = 0; i < NR_SRC; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) < 0) {
+			snprintf(err, sizeof(err), "socketpair: %s", strerror(errno));
+			goto fail;
+		}
+		fds[i] = sv[i][0];
+		keep[i] = sv[i][1];
+		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+	}
+	if (build_args(&a, path, vm, keep, err, sizeof(err)))
+		goto fail;
+	vm->run.vcpu = -1;
+	run__hook_milestones(vm);
+	vm->t0 = clock__now();
+	atomic_store(&vm->started, true);
+	rc = child__spawn(&ch, path, a.argv, keep, NR_SRC, err, sizeof(err));
+	for (int i = 0; i < NR_SRC; i++)
+		close(keep[i]);
+	if (rc)
+		goto fail;
+	watch(vm, &ch, fds);
+	child__kill(&ch);
+	clock__sample();
+	milestones__flush(&vm->ms, true);
+	if (vm->run.outcome == OUTCOME_ERROR)
+		fprintf(stderr, "%s: %s\n", progname, vm->run.message);
+	if (!vm->cfg.quiet)
+		summary__print(vm, stderr);
+	status = vm->run.exit_status;
+	if (vm->cfg.json_path && (rc = summary__write_json(vm, vm->cfg.json_path)) < 0) {
+		fprintf(stderr, "%s: cannot write --json %s: %s\n", progname, vm->cfg.json_path, strerror(-rc));
+		status = EXIT_ERROR;
+	}
+	if (out != stdout)
+		fclose(out);
+	milestones__destroy(&vm->ms);
+	return status;
+
+fail:
+	child__kill(&ch);
+	fprintf(stderr, "%s: %s\n", progname, err);
+	vm->run.outcome = OUTCOME_ERROR;
+	vm->run.exit_status = EXIT_ERROR;
+	vm->run.vcpu = -1;
+	snprintf(vm->run.message, sizeof(vm->run.message), "%.255s", err);
+	if (vm->cfg.json_path)
+		summary__write_json(vm, vm->cfg.json_path);
+	return EXIT_ERROR;
+}
