@@ -15,5 +15,12 @@ struct vm_config;
  */
 int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen);
 void options__usage(FILE *f);
+/*
+ * The start of `run` and `qemu`: the clock, then the options into vm->cfg,
+ * the memory size and the CPU model. Exits on a usage error; returns 1 when
+ * help was printed, else 0.
+ */
+struct vm;
+int options__vm(struct vm *vm, int argc, char **argv);
 
 #endif

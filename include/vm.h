@@ -244,6 +244,8 @@ int run__setup_milestones(struct vm *vm, bool bios_builtins, char *err, size_t e
 /* Let --until and a BIOS's "No bootable device" end the run, and trace each hit. */
 void run__hook_milestones(struct vm *vm);
 int run__start(struct vm *vm, char *err, size_t errlen);
+/* A run that failed before it started: print msg, record outcome "error", write --json. EXIT_ERROR. */
+int run__fail(struct vm *vm, const char *msg);
 /* First caller wins; returns true if this call ended the run. */
 bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));

@@ -93,5 +93,15 @@ expect_grep() { # FILE REGEX
 	fi
 }
 
+# Wait (up to 60 s) until the guest text in $OUT has a line matching REGEX.
+wait_for_output() { # REGEX
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -qE -- "$1" "$OUT" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Guest text without the CRs boot code prints.
 text() { tr -d '\r' <"$OUT"; }

@@ -28,19 +28,6 @@
 
 #define ERRLEN 512
 
-/* After options are read every failure is an "error" outcome, with a summary if asked. */
-static int fail_run(struct vm *vm, const char *msg)
-{
-	fprintf(stderr, "%s: %s\n", progname, msg);
-	vm->run.outcome = OUTCOME_ERROR;
-	vm->run.exit_status = EXIT_ERROR;
-	vm->run.vcpu = -1;
-	snprintf(vm->run.message, sizeof(vm->run.message), "%s", msg);
-	if (vm->cfg.json_path)
-		summary__write_json(vm, vm->cfg.json_path);
-	return EXIT_ERROR;
-}
-
 /*
  * The guest's files, read and checked before any VM exists, so a bad file is
  * reported the same with or without KVM.
@@ -335,16 +322,8 @@ static int cmd_run(int argc, char **argv)
 	FILE *out = stdout;
 	int rc, status;
 
-	clock__init();
-	vm->t_setup = clock__now();
-	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
-	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
-	if (rc == 1)
+	if (options__vm(vm, argc, argv))
 		return EXIT_OK;
-	if (rc)
-		die_usage("%s", err);
-	vm->ram_size = vm->cfg.ram_size;
-	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
 	if (vm->cfg.dry_run || vm->cfg.accel)
 		die_usage("--dry-run and --accel go with `bootscope qemu`");
 	if (run__setup_milestones(vm, true, err, sizeof(err)))
@@ -368,10 +347,10 @@ static int cmd_run(int argc, char **argv)
 	guest_files__free(&files);
 
 	if (rc) {
-		status = fail_run(vm, err);
+		status = run__fail(vm, err);
 	} else if ((rc = run__start(vm, err, sizeof(err)))) {
 		trace__finish(vm);	/* the trace still gets its trailer */
-		status = fail_run(vm, err);
+		status = run__fail(vm, err);
 	} else {
 		run__wait(vm);	/* power on: until the run ends */
 		if ((rc = trace__finish(vm)) < 0) {

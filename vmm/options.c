@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "loader.h"
 #include "options.h"
 #include "pc.h"
@@ -280,5 +281,23 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		return fail(err, errlen, "give one of --kernel, --raw (direct boots) or --cdrom, --hda, --bios (BIOS boots)%s", "");
 	if (cfg->raw && (cfg->append || cfg->nr_modules || cfg->initrd))
 		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not --raw%s", "");
+	return 0;
+}
+
+int options__vm(struct vm *vm, int argc, char **argv)
+{
+	char err[512];
+	int rc;
+
+	clock__init();
+	vm->t_setup = clock__now();
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
+	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
+	if (rc == 1)
+		return 1;
+	if (rc)
+		die_usage("%s", err);
+	vm->ram_size = vm->cfg.ram_size;
+	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
 	return 0;
 }

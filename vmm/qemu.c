@@ -297,16 +297,10 @@ int qemu__main(int argc, char **argv)
 	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC], rc, status;
 	FILE *out = stdout;
 
-	clock__init();
-	vm->t_setup = clock__now();
-	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
-	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
-	if (rc == 1)
+	if (options__vm(vm, argc, argv))
 		return EXIT_OK;
-	if (rc || (rc = check_options(&vm->cfg, err, sizeof(err))))
+	if (check_options(&vm->cfg, err, sizeof(err)))
 		die_usage("%s", err);
-	vm->ram_size = vm->cfg.ram_size;
-	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
 	vm->engine = vm->cfg.accel && !strcmp(vm->cfg.accel, "tcg") ? "qemu-tcg" : "qemu";
 	if (run__setup_milestones(vm, false, err, sizeof(err)))
 		die_usage("%s", err);
@@ -372,12 +366,5 @@ int qemu__main(int argc, char **argv)
 
 fail:
 	child__kill(&ch);
-	fprintf(stderr, "%s: %s\n", progname, err);
-	vm->run.outcome = OUTCOME_ERROR;
-	vm->run.exit_status = EXIT_ERROR;
-	vm->run.vcpu = -1;
-	snprintf(vm->run.message, sizeof(vm->run.message), "%.255s", err);
-	if (vm->cfg.json_path)
-		summary__write_json(vm, vm->cfg.json_path);
-	return EXIT_ERROR;
+	return run__fail(vm, err);
 }

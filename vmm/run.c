@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "pc.h"
+#include "summary.h"
 #include "vm.h"
 
 #define TICK_MS 100
@@ -37,6 +38,18 @@ const char *outcome__name(enum outcome o)
 	};
 
 	return (unsigned)o < ARRAY_SIZE(names) ? names[o] : "none";
+}
+
+int run__fail(struct vm *vm, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", progname, msg);
+	vm->run.outcome = OUTCOME_ERROR;
+	vm->run.exit_status = EXIT_ERROR;
+	vm->run.vcpu = -1;
+	snprintf(vm->run.message, sizeof(vm->run.message), "%.*s", (int)sizeof(vm->run.message) - 1, msg);
+	if (vm->cfg.json_path)
+		summary__write_json(vm, vm->cfg.json_path);
+	return EXIT_ERROR;
 }
 
 bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)

@@ -139,10 +139,7 @@ start_cd_boot() {
 	local i
 	"$BOOTSCOPE" run --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
 	PID=$!
-	for ((i = 0; i < 600; i++)); do
-		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_for_output "^Found 1 cpu"
 	CHILD=$(pgrep -P "$PID" | head -1)
 	[ -n "$CHILD" ] || { echo "no QEMU child of $PID"; return 1; }
 	expect "child binary" "$(basename "$(readlink /proc/"$CHILD"/exe)")" qemu-system-i386

@@ -93,10 +93,7 @@ test_sigterm_kills_qemu() {
 	local pid qemu i
 	"$BOOTSCOPE" qemu --cdrom "$ISO" --until 'never printed' --timeout 120 --json "$J" -q >"$OUT" 2>"$ERR" &
 	pid=$!
-	for ((i = 0; i < 600; i++)); do
-		grep -q "^Found 1 cpu" "$OUT" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_for_output "^Found 1 cpu"
 	qemu=$(pgrep -P "$pid" | head -1)
 	[ -n "$qemu" ] || { echo "no QEMU child"; return 1; }
 	kill -TERM "$pid"
