@@ -55,7 +55,7 @@ bool child__poll(struct child *c);
 bool child__wait(struct child *c, int ms);
 /* SIGKILL and reap; safe on a child that never started or is already reaped. */
 void child__kill(struct child *c);
-/* The last non-empty line the child printed (its error message), or "". */
-void child__last_line(const struct child *c, char *buf, size_t len);
+/* The first or the last non-empty line the child printed (an error message), or "". */
+void child__line(const struct child *c, bool first, char *buf, size_t len);
 
 #endif

@@ -30,6 +30,7 @@
 #define MAX_VCPUS 8
 #define MAX_MODULES 64
 #define MAX_MARKS 32
+#define MAX_QEMU_ARGS 16
 #define NR_EXIT_REASONS 64	/* KVM_EXIT_* codes; larger ones count as the last slot */
 
 #define RAM_MIN (1 * MiB)
@@ -67,6 +68,8 @@ struct vm_config {
 	bool stop_at_entry;
 	bool quiet;
 	bool dry_run;		/* bootscope qemu: print the command line only */
+	const char *qemu_args[MAX_QEMU_ARGS];	/* bootscope qemu: raw arguments appended to QEMU's */
+	int nr_qemu_args;
 	const char *accel;	/* bootscope qemu: "kvm" (default) or "tcg" */
 	/* BIOS boots (pc.h): any of these starts the QEMU device-model child. */
 	const char *bios;	/* BIOS image; NULL with cdrom/hda means PC_BIOS_DEFAULT */

@@ -161,16 +161,17 @@ void child__kill(struct child *c)
 	c->output_fd = -1;
 }
 
-void child__last_line(const struct child *c, char *buf, size_t len)
+void child__line(const struct child *c, bool first, char *buf, size_t len)
 {
 	char out[4096] = "", *line = NULL, *save = NULL;
 	off_t end = c->output_fd >= 0 ? lseek(c->output_fd, 0, SEEK_END) : 0;
 	ssize_t n;
 
-	/* The end of what may be pages of warnings. */
-	if (end > 0 && (n = pread(c->output_fd, out, sizeof(out) - 1, MAX(end - (off_t)sizeof(out) + 1, 0))) > 0) {
+	/* The start, or the end of what may be pages of warnings. */
+	if (end > 0 && (n = pread(c->output_fd, out, sizeof(out) - 1,
+				  first ? 0 : MAX(end - (off_t)sizeof(out) + 1, 0))) > 0) {
 		out[n] = '\0';
-		for (char *s = strtok_r(out, "\n", &save); s; s = strtok_r(NULL, "\n", &save))
+		for (char *s = strtok_r(out, "\n", &save); s && !(first && line); s = strtok_r(NULL, "\n", &save))
 			if (*s)
 				line = s;
 	}

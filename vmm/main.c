@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "compare.h"
 #include "cpuid.h"
 #include "cpus.h"
 #include "devices.h"
@@ -324,8 +325,8 @@ static int cmd_run(int argc, char **argv)
 
 	if (options__vm(vm, argc, argv))
 		return EXIT_OK;
-	if (vm->cfg.dry_run || vm->cfg.accel)
-		die_usage("--dry-run and --accel go with `bootscope qemu`");
+	if (vm->cfg.dry_run || vm->cfg.accel || vm->cfg.nr_qemu_args)
+		die_usage("--dry-run, --accel and --qemu-arg go with `bootscope qemu`");
 	if (run__setup_milestones(vm, true, err, sizeof(err)))
 		die_usage("%s", err);
 
@@ -399,6 +400,8 @@ int main(int argc, char **argv)
 		return doctor__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "qemu"))
 		return qemu__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return compare__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

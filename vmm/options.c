@@ -17,7 +17,7 @@
 enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
-	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL,
+	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
 };
 
 static const struct option run_options[] = {
@@ -43,6 +43,7 @@ static const struct option run_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -56,7 +57,12 @@ void options__usage(FILE *f)
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
 	      "  qemu [OPTIONS]       the same boot on stock qemu-system-i386, timed the same way; takes\n"
 	      "                       run's options (not --raw, --trace, --stop-at-entry), and\n"
-	      "                       --accel kvm|tcg (default kvm) and --dry-run (print QEMU's command line)\n"
+	      "                       --accel kvm|tcg (default kvm), --qemu-arg ARG (repeatable, appended\n"
+	      "                       to QEMU's arguments) and --dry-run (print QEMU's command line)\n"
+	      "  compare --samples N [--a 'OPTIONS' --b 'OPTIONS' [--engine kvm|qemu]] [--json FILE]\n"
+	      "          [BOOT OPTIONS]   the boot N times under run and N times under qemu (or under two\n"
+	      "                       configurations), interleaved: per milestone median, min, max, and the\n"
+	      "                       ratio of medians with a 95% bootstrap confidence interval\n"
 	      "  doctor [--json]      what this host's KVM can run (paging, IRET, CPUID, SMM, exit cost)\n"
 	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
 	      "                       --verify boots a probe under each and compares what it sees\n"
@@ -255,6 +261,11 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			break;
 		case OPT_ACCEL:
 			cfg->accel = optarg;
+			break;
+		case OPT_QEMU_ARG:
+			if (cfg->nr_qemu_args == MAX_QEMU_ARGS)
+				return fail(err, errlen, "too many --qemu-arg options (at most %s)", "16");
+			cfg->qemu_args[cfg->nr_qemu_args++] = optarg;
 			break;
 		case OPT_STOP_AT_ENTRY:
 			cfg->stop_at_entry = true;

@@ -160,6 +160,8 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		argv__add(a, "-boot");
 		argv__add(a, "order=%s", c->boot_order);
 	}
+	for (int i = 0; i < c->nr_qemu_args; i++)
+		argv__add(a, "%s", c->qemu_args[i]);
 	if (a->overflow) {
 		snprintf(err, errlen, "the QEMU command line is too long");
 		return -E2BIG;
@@ -204,7 +206,7 @@ static void qemu_exited(struct vm *vm, struct child *ch, uint64_t t)
 	char line[256];
 	int st = ch->status;
 
-	child__last_line(ch, line, sizeof(line));
+	child__line(ch, false, line, sizeof(line));
 	if (WIFSIGNALED(st)) {
 		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, t, "QEMU was killed by signal %d (%s)", WTERMSIG(st),
 			 strsignal(WTERMSIG(st)));

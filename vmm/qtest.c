@@ -322,7 +322,7 @@ void qtest__describe_death(struct qtest *q, char *buf, size_t len)
 	}
 	/* EOF on the socket comes just before the child can be reaped. */
 	child__wait(&q->child, 500);
-	child__last_line(&q->child, line, sizeof(line));
+	child__line(&q->child, false, line, sizeof(line));
 	if (!q->child.reaped) {
 		snprintf(buf, len, "stopped answering%s%.200s", *line ? ": " : "", line);
 		return;	/* still alive: a later look may find it dead */

@@ -21,9 +21,9 @@ test_dry_run() {
 -initrd '$FW/realmode.bin first,firmware/demo.asm second'"
 	# Disk paths with commas are escaped as QEMU's option parser wants; TCG and the host CPU.
 	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --cdrom "$TMP/a,b.iso" --accel tcg --cpu host --dry-run \
-		>"$OUT" 2>"$ERR" || RC=$?
+		--qemu-arg -rtc --qemu-arg 'base=utc,clock=vm' >"$OUT" 2>"$ERR" || RC=$?
 	expect_grep "$OUT" " -accel tcg -cpu max "
-	expect_grep "$OUT" " -drive file=$TMP/a,,b.iso,format=raw,if=ide,index=2,media=cdrom,readonly=on -boot order=d$"
+	expect_grep "$OUT" " -drive file=$TMP/a,,b.iso,format=raw,if=ide,index=2,media=cdrom,readonly=on -boot order=d -rtc base=utc,clock=vm$"
 }
 
 test_refused_options() {
@@ -42,7 +42,7 @@ test_refused_options() {
 	RC=0
 	"$BOOTSCOPE" run --kernel "$FW/demo.elf" --dry-run >"$OUT" 2>"$ERR" || RC=$?
 	expect_status 2
-	expect message "$(head -1 "$ERR")" "bootscope: --dry-run and --accel go with \`bootscope qemu\`"
+	expect message "$(head -1 "$ERR")" "bootscope: --dry-run, --accel and --qemu-arg go with \`bootscope qemu\`"
 }
 
 # What the kernel is handed is the same under both engines: command line and module strings.
