@@ -19,11 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "child.h"
 #include "compare.h"
+#include "sample.h"
 #include "util.h"
 
 #define MAX_SAMPLES 1000
@@ -109,72 +108,40 @@ static int name_index(struct compare *c, const char *name)
 	return c->nr_names++;
 }
 
-/* One sample: this binary, `run` or `qemu`, with the boot options, the side's, and --json. */
-static int run_sample(struct compare *c, struct side *sd, int order, const char *self, const char *json,
-		      char *err, size_t errlen)
+/* One sample of a side, run to its end and read back. */
+static int run_sample(struct compare *c, struct side *sd, int order, char *err, size_t errlen)
 {
-	static struct argv_buf a;
-	struct child ch = { .pid = 0, .output_fd = -1 };
+	static char *opts[ARGV_MAX];
+	struct sample_proc p;
 	struct sample *s = &sd->s[sd->n];
-	struct file_buf f;
-	cJSON *root, *ms, *m;
-	char line[256];
-	int rc;
+	cJSON *root, *m;
+	bool usage;
+	char why[400];
+	int n = 0, rc;
 
-	argv__init(&a);
-	argv__add(&a, "%s", self);
-	argv__add(&a, "%s", strcmp(sd->engine, "kvm") ? "qemu" : "run");
-	for (int i = 0; i < c->nr_boot; i++)
-		argv__add(&a, "%s", c->boot[i]);
-	for (int i = 0; i < sd->nr_extra; i++)
-		argv__add(&a, "%s", sd->extra[i]);
-	argv__add(&a, "--json");
-	argv__add(&a, "%s", json);
-	argv__add(&a, "--serial");
-	argv__add(&a, "/dev/null");
-	argv__add(&a, "-q");
-	unlink(json);
-	if (a.overflow) {
-		snprintf(err, errlen, "too many boot options");
-		return -E2BIG;
-	}
-	if ((rc = child__spawn(&ch, self, a.argv, NULL, 0, err, errlen)))
+	for (int i = 0; i < c->nr_boot && n < ARGV_MAX; i++)
+		opts[n++] = c->boot[i];
+	for (int i = 0; i < sd->nr_extra && n < ARGV_MAX; i++)
+		opts[n++] = sd->extra[i];
+	if ((rc = sample__start(&p, sd->engine, opts, n, err, errlen)))
 		return rc;
-	while (!child__wait(&ch, 1000))
+	while (!child__wait(&p.child, 1000))
 		;
-	child__line(&ch, WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == EXIT_USAGE, line, sizeof(line));
-	if (WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == EXIT_USAGE) {
-		size_t skip = strncmp(line, "bootscope: ", 11) ? 0 : 11;
-
-		snprintf(err, errlen, "side %s: %s", sd->label, line + skip);
-		child__kill(&ch);
-		return -EINVAL;
-	}
-	child__kill(&ch);
-	if (file__read(&f, json, 64 << 20, err, errlen)) {
-		snprintf(err, errlen, "side %s, sample %d wrote no summary: %s", sd->label, sd->n + 1, line);
-		return -EIO;
-	}
-	root = cJSON_ParseWithLength((const char *)f.data, f.size);
-	file__free(&f);
-	if (!root) {
-		snprintf(err, errlen, "side %s, sample %d: its JSON summary does not parse", sd->label, sd->n + 1);
-		return -EIO;
+	if (!(root = sample__result(&p, &usage, why, sizeof(why)))) {
+		snprintf(err, errlen, "side %s%s: %s", sd->label, usage ? "" : ", a sample", why);
+		return usage ? -EINVAL : -EIO;
 	}
 	s->order = order;
 	for (int i = 0; i < MAX_NAMES; i++)
 		s->t[i] = NAN;
-	snprintf(s->outcome, sizeof(s->outcome), "%s",
-		 cJSON_IsString(cJSON_GetObjectItem(root, "outcome")) ? cJSON_GetObjectItem(root, "outcome")->valuestring : "?");
-	m = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "exits"), "total");
-	s->exits = cJSON_IsNumber(m) ? m->valuedouble : NAN;
-	ms = cJSON_GetObjectItem(root, "milestones");
-	cJSON_ArrayForEach(m, ms) {
-		cJSON *name = cJSON_GetObjectItem(m, "name"), *t = cJSON_GetObjectItem(m, "t_ns");
+	snprintf(s->outcome, sizeof(s->outcome), "%s", sample__str(root, "outcome", "?"));
+	s->exits = sample__num(cJSON_GetObjectItem(root, "exits"), "total");
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "milestones")) {
+		double t = sample__num(m, "t_ns");
 		int i;
 
-		if (cJSON_IsString(name) && cJSON_IsNumber(t) && (i = name_index(c, name->valuestring)) >= 0)
-			s->t[i] = t->valuedouble;
+		if (!isnan(t) && (i = name_index(c, sample__str(m, "name", ""))) >= 0)
+			s->t[i] = t;
 	}
 	cJSON_Delete(root);
 	sd->n++;
@@ -396,29 +363,23 @@ static int parse(struct compare *c, int argc, char **argv, char *err, size_t err
 int compare__main(int argc, char **argv)
 {
 	static struct compare c;
-	char err[512], self[512], json[64];
+	char err[512];
 	cJSON *root;
 	int rc = 0;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (parse(&c, argc, argv, err, sizeof(err)))
 		die_usage("%s", err);
-	if (n <= 0)
-		die("compare: cannot find this program (/proc/self/exe): %s", strerror(errno));
-	self[n] = '\0';
-	snprintf(json, sizeof(json), "/tmp/bootscope-compare-%d.json", (int)getpid());
 	for (int k = 0; k < 2; k++)
 		if (!(c.side[k].s = calloc((size_t)c.samples, sizeof(struct sample))))
 			die("out of memory");
 	for (int i = 0; i < 2 * c.samples && !rc; i++) {
 		struct side *sd = &c.side[i % 2];
 
-		rc = run_sample(&c, sd, i, self, json, err, sizeof(err));
+		rc = run_sample(&c, sd, i, err, sizeof(err));
 		if (!rc)
 			fprintf(stderr, "compare: %d/%d %s (%s) %s\n", i + 1, 2 * c.samples, sd->label, sd->engine,
 				sd->s[sd->n - 1].outcome);
 	}
-	unlink(json);
 	if (rc == -EINVAL)
 		die_usage("%s", err);
 	if (rc)

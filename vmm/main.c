@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "compare.h"
+#include "matrix.h"
 #include "cpuid.h"
 #include "cpus.h"
 #include "devices.h"
@@ -402,6 +403,10 @@ int main(int argc, char **argv)
 		return qemu__main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return compare__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "matrix"))
+		return matrix__main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "matrix-report"))
+		return matrix_report__main(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);
