@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# `bootscope matrix` and `matrix-report`: cells appended as they finish,
+# resumed after a kill without repeats, shards merged, tables, CSV and SVG.
+source "$(dirname "$0")/../lib.sh"
+
+DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --mark memory='^memory:' --until '^demo: done')
+RES=$TMP/results.jsonl
+
+cells() { grep -vc bootscope_matrix "$1"; }
+keys() { jq -r 'select(.engine) | "\(.engine) \(.cpu) \(.smp) \(.sample)"' "$1"; }
+
+# The issue's small matrix, both engines; killed after its first cells and run again.
+test_matrix_killed_and_resumed() {
+	local pid first
+	rm -f "$RES"
+	"$BOOTSCOPE" matrix --cpus 486,pentium2 --smp 1,2 --samples 2 --engines kvm,qemu --out "$RES" "${DEMO[@]}" \
+		>"$OUT" 2>"$ERR" </dev/null &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -f "$RES" ] && [ "$(cells "$RES")" -ge 3 ] && break
+		sleep 0.1
+	done
+	kill -INT "$pid"
+	RC=0
+	wait "$pid" || RC=$?
+	expect_status 130
+	expect_grep "$ERR" "^matrix: interrupted by Interrupt: [0-9]+ of 16 cells done; run the same command again to finish$"
+	first=$(cells "$RES")
+	[ "$first" -ge 3 ] && [ "$first" -lt 16 ] || { echo "$first cells before the kill"; return 1; }
+	head -n "$((first + 1))" "$RES" >"$TMP/before"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium2 --smp 1,2 --samples 2 --engines kvm,qemu --out "$RES" "${DEMO[@]}" \
+		>"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	expect_line "$ERR" "matrix: 16 cells, $((16 - first)) of them in shard 1/1 still to run, into $RES"
+	expect "cells" "$(cells "$RES")" 16
+	expect "distinct cells" "$(keys "$RES" | sort -u | wc -l)" 16
+	expect "finished cells kept as they were" "$(head -n "$((first + 1))" "$RES")" "$(cat "$TMP/before")"
+	expect "outcomes" "$(jq -r 'select(.engine) | .outcome' "$RES" | sort -u)" until
+	expect "progress lines" "$(grep -cE '^matrix: [0-9]+/[0-9]+ (kvm|qemu) (486|pentium2) smp=[12] sample=[12] until \(elapsed' "$ERR")" \
+		"$((16 - first))"
+	# The report: one row per CPU and SMP count, the medians as the cells say.
+	RC=0
+	"$BOOTSCOPE" matrix-report "$RES" --csv "$TMP/r.csv" --svg "$TMP/r.svg" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect_grep "$OUT" '^16 cells from 1 file, boot options \["--kernel",'
+	expect_grep "$OUT" '^until \(ms\): median \[min-max\] samples$'
+	expect "until rows" "$(sed -n '/^until (ms)/,/^$/p' "$OUT" | grep -cE '^  (486|pentium2) +[12]  [0-9.]+ \[[0-9.]+-[0-9.]+\] 2 +[0-9.]+ \[[0-9.]+-[0-9.]+\] 2')" 4
+	expect "CSV header" "$(head -1 "$TMP/r.csv")" "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms"
+	local want
+	want=$(jq -s '[.[] | select(.engine=="kvm" and .cpu=="486" and .smp==1) | .milestones_ns.until / 1e6] | add / 2' "$RES")
+	expect "kvm 486 smp 1 until median" "$(grep '^486,1,kvm,until,' "$TMP/r.csv" | cut -d, -f7)" "$(printf '%.3f' "$want")"
+	expect "qemu never reaches entry" "$(grep -c '^[a-z0-9]*,[12],qemu,entry,0,2,,,$' "$TMP/r.csv")" 4
+	xmllint --noout "$TMP/r.svg"
+	expect "SVG points" "$(grep -c '<circle' "$TMP/r.svg")" 8
+}
+
+# Shards split the cells between them; the report merges them.
+test_shards_merge() {
+	local s
+	for s in 1 2; do
+		RC=0
+		"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1 --samples 2 --shard "$s/2" --out "$TMP/shard$s.jsonl" \
+			"${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+		expect_status 0
+	done
+	expect "shard 1" "$(cells "$TMP/shard1.jsonl")" 3
+	expect "shard 2" "$(cells "$TMP/shard2.jsonl")" 3
+	expect "disjoint" "$(cat <(keys "$TMP/shard1.jsonl") <(keys "$TMP/shard2.jsonl") | sort -u | wc -l)" 6
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/shard1.jsonl" "$TMP/shard2.jsonl" "$TMP/shard1.jsonl" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect_grep "$OUT" '^6 cells from 3 files, .* \(duplicates counted once\)$'
+}
+
+# A cell that fails is recorded with what ended it, and the matrix goes on.
+test_failed_cell_recorded() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium --out "$TMP/fail.jsonl" --raw "$FW/triple.bin" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	expect "outcomes" "$(jq -r 'select(.engine) | .outcome' "$TMP/fail.jsonl" | sort -u)" shutdown
+	expect "cells" "$(cells "$TMP/fail.jsonl")" 2
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/fail.jsonl" >"$OUT" 2>"$ERR" || RC=$?
+	expect "failed lines" "$(grep -c '^failed: kvm \(486\|pentium\) smp 1 sample 1: shutdown: vCPU 0 shut down (triple fault)' "$OUT")" 2
+}
+
+test_bad_matrix_input() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix: give --cpus LIST and --out FILE"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,i7 --out "$TMP/x" "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --cpus: unknown CPU model 'i7'"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --engines kvm,xen --out "$TMP/x" "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --engines: 'xen' is not kvm, qemu or qemu-tcg"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --shard 3/2 --out "$TMP/x" "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --shard '3/2': give I/N with 1 <= I <= N"
+	echo '{"engine": "kvm"}' >"$TMP/nohdr.jsonl"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/nohdr.jsonl" 2>"$ERR" || RC=$?
+	expect_status 1
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: $TMP/nohdr.jsonl: not a bootscope matrix results file (no header line)"
+}
+
+# Another study's file is refused, not mixed in.
+test_other_boot_options_refused() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/one.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/one.jsonl" --kernel "$FW/demo.elf" --until x >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 1
+	expect_grep "$ERR" "^bootscope: $TMP/one.jsonl was written for other boot options .*; use another --out, or the same options$"
+	expect "cells" "$(cells "$TMP/one.jsonl")" 1
+}
+
+TESTS=(test_matrix_killed_and_resumed test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
+t bad_matrix_input test_bad_matrix_input
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}"
+fi
