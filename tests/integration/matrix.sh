@@ -55,6 +55,17 @@ test_matrix_killed_and_resumed() {
 	expect "SVG points" "$(grep -c '<circle' "$TMP/r.svg")" 8
 }
 
+# Two cells at a time: the same cells, each once.
+test_jobs() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1,2 --jobs 2 --out "$TMP/jobs.jsonl" "${DEMO[@]}" \
+		>"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	expect "cells" "$(cells "$TMP/jobs.jsonl")" 6
+	expect "distinct cells" "$(keys "$TMP/jobs.jsonl" | sort -u | wc -l)" 6
+	expect "outcomes" "$(jq -r 'select(.engine) | .outcome' "$TMP/jobs.jsonl" | sort -u)" until
+}
+
 # Shards split the cells between them; the report merges them.
 test_shards_merge() {
 	local s
@@ -121,7 +132,7 @@ test_other_boot_options_refused() {
 	expect "cells" "$(cells "$TMP/one.jsonl")" 1
 }
 
-TESTS=(test_matrix_killed_and_resumed test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
+TESTS=(test_matrix_killed_and_resumed test_jobs test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
 t bad_matrix_input test_bad_matrix_input
 if kvm_usable; then
 	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
