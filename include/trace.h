@@ -31,7 +31,8 @@
  * the exit before it; t_enter..t_exit is the round trip, lock wait included.
  */
 enum trace_kind { TR_EXIT = 1, TR_EVENT = 2, TR_MILESTONE = 3, TR_FORWARD = 4 };
-enum trace_flags { TRF_WRITE = 1, TRF_STRING = 2, TRF_MMIO = 4 };
+/* TRF_NO_ADDR: the engine that recorded the exit did not say which port or address (QEMU's trace). */
+enum trace_flags { TRF_WRITE = 1, TRF_STRING = 2, TRF_MMIO = 4, TRF_NO_ADDR = 8 };
 
 /* One record; little-endian on disk, exactly this layout. */
 struct trace_rec {
@@ -88,6 +89,12 @@ int trace__start(struct vm *vm, char *err, size_t errlen);
 int trace__finish(struct vm *vm);
 /* Records written and dropped (full rings, or lost to a write error), bytes, errno of a failed write. */
 void trace__stats(uint64_t *records, uint64_t *dropped, uint64_t *bytes, int *error);
+/*
+ * A record made after the fact (converted from another engine's trace) onto
+ * ring i: waits for the writer instead of dropping. 0, or -EINVAL for no
+ * such ring.
+ */
+int trace__append(int ring, const struct trace_rec *rec);
 /* A record for something that is not an exit (event, milestone), on the caller's ring. */
 void trace__point(enum trace_kind kind, uint8_t reason, uint16_t vcpu, uint64_t t, uint64_t a,
 		  uint64_t b, uint8_t size, uint8_t flags);

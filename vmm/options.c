@@ -56,7 +56,7 @@ void options__usage(FILE *f)
 	      "Commands:\n"
 	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
 	      "  qemu [OPTIONS]       the same boot on stock qemu-system-i386, timed the same way; takes\n"
-	      "                       run's options (not --raw, --trace, --stop-at-entry), and\n"
+	      "                       run's options (not --raw or --stop-at-entry), and\n"
 	      "                       --accel kvm|tcg (default kvm), --qemu-arg ARG (repeatable, appended\n"
 	      "                       to QEMU's arguments) and --dry-run (print QEMU's command line)\n"
 	      "  compare --samples N [--a 'OPTIONS' --b 'OPTIONS' [--engine kvm|qemu]] [--json FILE]\n"

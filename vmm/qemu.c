@@ -22,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -35,6 +37,7 @@
 #include "qemu.h"
 #include "qtest.h"
 #include "summary.h"
+#include "trace.h"
 #include "vm.h"
 
 enum { SRC_SERIAL, SRC_E9, SRC_402, NR_SRC };
@@ -80,7 +83,7 @@ static int module_list(const struct vm_config *c, char *out, size_t len)
  * consoles to (numbers only matter for the real run; --dry-run shows them).
  */
 static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm, const int fds[NR_SRC],
-		      char *err, size_t errlen)
+		      int log_fd, char *err, size_t errlen)
 {
 	const struct vm_config *c = &vm->cfg;
 	bool tcg = c->accel && !strcmp(c->accel, "tcg");
@@ -160,6 +163,15 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		argv__add(a, "-boot");
 		argv__add(a, "order=%s", c->boot_order);
 	}
+	if (c->trace_path) {
+		/* QEMU's own exit events, timestamped, into a descriptor bootscope reads afterwards (qemu_trace.c). */
+		argv__add(a, "-trace");
+		argv__add(a, "enable=kvm_run_exit");
+		argv__add(a, "-D");
+		argv__add(a, "/proc/self/fd/%d", log_fd);
+		argv__add(a, "-msg");
+		argv__add(a, "timestamp=on");
+	}
 	for (int i = 0; i < c->nr_qemu_args; i++)
 		argv__add(a, "%s", c->qemu_args[i]);
 	if (a->overflow) {
@@ -173,7 +185,7 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 static int check_options(const struct vm_config *c, char *err, size_t errlen)
 {
 	const char *no = c->raw ? "--raw (it boots through bootscope's own firmware; give a boot sector as --hda)" :
-			 c->trace_path ? "--trace" : c->stop_at_entry ? "--stop-at-entry" : NULL;
+			 c->stop_at_entry ? "--stop-at-entry" : NULL;
 
 	if (no) {
 		snprintf(err, errlen, "bootscope qemu: %s is not available with the QEMU engine", no);
@@ -296,7 +308,9 @@ int qemu__main(int argc, char **argv)
 	struct vm *vm = &vm_storage;
 	struct child ch = { .pid = 0, .output_fd = -1 };
 	char err[512], path[512];
-	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC], rc, status;
+	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC + 1], rc, status, log_fd = -1;
+	uint64_t rt0 = 0, converted = 0;
+	struct timespec rt;
 	FILE *out = stdout;
 
 	if (options__vm(vm, argc, argv))
@@ -309,7 +323,7 @@ int qemu__main(int argc, char **argv)
 	for (int i = 0; i < NR_SRC; i++)
 		fds[i] = 3 + i;	/* what --dry-run shows; the real numbers follow */
 	if (vm->cfg.dry_run) {
-		if (build_args(&a, qtest__qemu_binary(), vm, fds, err, sizeof(err)))
+		if (build_args(&a, qtest__qemu_binary(), vm, fds, 3 + NR_SRC, err, sizeof(err)))
 			die("%s", err);
 		argv__print(&a, stdout);
 		return EXIT_OK;
@@ -337,13 +351,25 @@ int qemu__main(int argc, char **argv)
 		keep[i] = sv[i][1];
 		fcntl(fds[i], F_SETFL, O_NONBLOCK);
 	}
-	if (build_args(&a, path, vm, keep, err, sizeof(err)))
+	if (vm->cfg.trace_path) {
+		if ((log_fd = memfd_create("bootscope-qemu-trace", MFD_CLOEXEC)) < 0) {
+			snprintf(err, sizeof(err), "memfd_create: %s", strerror(errno));
+			goto fail;
+		}
+		keep[NR_SRC] = log_fd;
+		if (trace__open(vm, vm->cfg.trace_path, err, sizeof(err)) || trace__start(vm, err, sizeof(err)))
+			goto fail;
+	}
+	if (build_args(&a, path, vm, keep, log_fd, err, sizeof(err)))
 		goto fail;
 	vm->run.vcpu = -1;
 	run__hook_milestones(vm);
+	/* The origin, on both clocks: QEMU's trace stamps the real-time one. */
+	clock_gettime(CLOCK_REALTIME, &rt);
 	vm->t0 = clock__now();
+	rt0 = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
 	atomic_store(&vm->started, true);
-	rc = child__spawn(&ch, path, a.argv, keep, NR_SRC, err, sizeof(err));
+	rc = child__spawn(&ch, path, a.argv, keep, log_fd >= 0 ? NR_SRC + 1 : NR_SRC, err, sizeof(err));
 	for (int i = 0; i < NR_SRC; i++)
 		close(keep[i]);
 	if (rc)
@@ -352,6 +378,20 @@ int qemu__main(int argc, char **argv)
 	child__kill(&ch);
 	clock__sample();
 	milestones__flush(&vm->ms, true);
+	if (log_fd >= 0) {
+		int frc;
+
+		rc = qemu_trace__convert(vm, log_fd, rt0, vm->t0, &converted);
+		if (!rc && !converted)
+			fprintf(stderr, "%s: warning: QEMU's trace has no kvm_run_exit events (is its log trace backend built in?)\n",
+				progname);
+		frc = trace__finish(vm);	/* always: the file gets its trailer */
+		if (rc || frc) {
+			fprintf(stderr, "%s: --trace %s: %s\n", progname, vm->cfg.trace_path, strerror(-(rc ? rc : frc)));
+			vm->run.exit_status = EXIT_ERROR;
+		}
+		close(log_fd);
+	}
 	if (vm->run.outcome == OUTCOME_ERROR)
 		fprintf(stderr, "%s: %s\n", progname, vm->run.message);
 	if (!vm->cfg.quiet)
@@ -368,5 +408,9 @@ int qemu__main(int argc, char **argv)
 
 fail:
 	child__kill(&ch);
+	if (log_fd >= 0) {
+		trace__finish(vm);
+		close(log_fd);
+	}
 	return run__fail(vm, err);
 }

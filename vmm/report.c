@@ -88,6 +88,8 @@ static size_t summarise(const struct trace_file *t, struct sample *s, size_t n, 
 
 static uint64_t port_key(const struct trace_file *t, const struct trace_rec *r)
 {
+	if (r->flags & TRF_NO_ADDR)
+		return KEY_OTHER | r->reason;
 	if (r->reason == KVM_EXIT_IO)
 		return r->addr & 0xffff;
 	if (r->reason == KVM_EXIT_MMIO) {

@@ -161,6 +161,24 @@ void trace__point(enum trace_kind kind, uint8_t reason, uint16_t vcpu, uint64_t 
 	trace__commit(r);
 }
 
+int trace__append(int ring, const struct trace_rec *rec)
+{
+	const struct timespec nap = { .tv_nsec = 1000 * 1000 };
+	struct trace_ring *r;
+	struct trace_rec *slot;
+
+	if (tr.fd < 0 || ring < 0 || ring >= tr.nr_rings)
+		return -EINVAL;
+	r = &tr.rings[ring];
+	while (atomic_load_explicit(&r->head, memory_order_relaxed) -
+	       atomic_load_explicit(&r->tail, memory_order_acquire) > r->mask)
+		nanosleep(&nap, NULL);
+	slot = trace__begin(r);
+	*slot = *rec;
+	trace__commit(r);
+	return 0;
+}
+
 /* Trailer building: a growing buffer of little-endian fields. */
 struct buf {
 	uint8_t *p;
