@@ -106,6 +106,22 @@ test_linux_boots_to_userspace() {
 	[ "$(jqv '.milestones[] | select(.name=="kernel") | .t_ns')" != null ]
 }
 
+# The same kernel and initramfs under QEMU's software emulation, which boots where
+# this host's KVM cannot: to userspace, and the poweroff there ends the run.
+test_linux_userspace_under_qemu_tcg() {
+	make_initramfs "$TMP/initrd.gz"
+	RC=0
+	"$BOOTSCOPE" qemu --accel tcg --kernel "$K" --initrd "$TMP/initrd.gz" -m 256M \
+		--append "console=ttyS0 rdinit=/init panic=-1" --mark kernel='] Linux version' --timeout 600 \
+		--json "$J" -q >"$OUT" 2>"$ERR" || RC=$?
+	expect engine "$(jqv .engine)" qemu-tcg
+	expect_grep "$OUT" '^BOOT-OK'
+	# busybox poweroff -f: QEMU exits under -no-reboot, which ends the run as a shutdown.
+	expect outcome "$(jqv .outcome)" shutdown
+	expect_status 3
+	[ "$(jqv '.milestones[] | select(.name=="kernel") | .t_ns')" -gt 0 ]
+}
+
 # Where the host cannot run paging, `run` says so before it starts the kernel.
 test_paging_warning() {
 	"$BOOTSCOPE" doctor --json >"$TMP/doctor.json"
@@ -122,7 +138,7 @@ test_paging_warning() {
 	expect_grep "$TMP/msg" "^vCPU 0: KVM could not emulate|^vCPU 0 shut down \(triple fault\)"
 }
 
-TESTS=(test_linux_handoff test_refused_kernels test_paging_warning)
+TESTS=(test_linux_handoff test_refused_kernels test_paging_warning test_linux_userspace_under_qemu_tcg)
 if ! kvm_usable; then
 	skip_all "$KVM_SKIP" "${TESTS[@]}" test_linux_boots_to_userspace
 	exit 0
