@@ -1,7 +1,8 @@
 /*
  * sample.h - one boot as a child process: this same binary running `run` or
- * `qemu` with given options and --json into a private temporary file, and
- * its JSON summary read back. `compare` and `matrix` are made of these.
+ * `qemu` with given options and --json into a memfd it inherits (no file
+ * name another user could plant), and its JSON summary read back.
+ * `compare` and `matrix` are made of these.
  */
 #ifndef BOOTSCOPE_SAMPLE_H
 #define BOOTSCOPE_SAMPLE_H
@@ -13,7 +14,7 @@
 
 struct sample_proc {
 	struct child child;
-	char json[80];		/* where its summary goes */
+	int json_fd;		/* memfd the child writes its summary to, or -1 */
 };
 
 /*
@@ -27,10 +28,10 @@ bool sample__done(struct sample_proc *p);
 /*
  * After it ended: its summary (the caller frees it with cJSON_Delete), or
  * NULL with err set: its usage error (then *usage is true) or why there is
- * no summary. Removes the temporary file.
+ * no summary. Releases everything the sample held.
  */
 cJSON *sample__result(struct sample_proc *p, bool *usage, char *err, size_t errlen);
-/* Kill a running sample and remove its file. */
+/* Kill a running sample and release what it held. */
 void sample__abort(struct sample_proc *p);
 
 /* JSON helpers for summaries read back. */

@@ -85,7 +85,7 @@ static void __attribute__((noreturn)) exec_child(const char *path, char *const a
 						 int nkeep, int out, pid_t parent)
 {
 	sigset_t none;
-	int null = open("/dev/null", O_RDWR);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);	/* dup2 clears it on 0 */
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);

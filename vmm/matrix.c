@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,7 +111,7 @@ static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errl
 		} else if (!strcmp(o, "--out") && has) {
 			m->out = argv[++i];
 		} else if (!strcmp(o, "--cpu") || !strcmp(o, "--json") || !strcmp(o, "--serial") ||
-			   !strcmp(o, "--trace") || !strcmp(o, "--accel")) {
+			   !strcmp(o, "--trace") || !strcmp(o, "--accel") || !strcmp(o, "--dry-run")) {
 			snprintf(err, errlen, "matrix: %s does not go with matrix (--cpus, --smp and --engines set the cells)", o);
 			return -EINVAL;
 		} else {
@@ -127,6 +128,18 @@ static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errl
 		return -EINVAL;
 	}
 	for (int i = 0; i < m->nr_engines; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(m->engines[i], m->engines[j])) {
+				snprintf(err, errlen, "--engines: '%s' is given twice", m->engines[i]);
+				return -EINVAL;
+			}
+	for (int i = 0; i < m->nr_cpus; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(m->cpus[i], m->cpus[j])) {
+				snprintf(err, errlen, "--cpus: '%s' is given twice", m->cpus[i]);
+				return -EINVAL;
+			}
+	for (int i = 0; i < m->nr_engines; i++)
 		if (strcmp(m->engines[i], "kvm") && strcmp(m->engines[i], "qemu") && strcmp(m->engines[i], "qemu-tcg")) {
 			snprintf(err, errlen, "--engines: '%s' is not kvm, qemu or qemu-tcg", m->engines[i]);
 			return -EINVAL;
@@ -142,6 +155,11 @@ static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errl
 			return -EINVAL;
 		}
 		m->smps[i] = (int)v;
+		for (int j = 0; j < i; j++)
+			if (m->smps[j] == (int)v) {
+				snprintf(err, errlen, "--smp: %d is given twice", (int)v);
+				return -EINVAL;
+			}
 	}
 	return 0;
 }
@@ -228,6 +246,8 @@ static void mark_done(void *arg, const cJSON *o)
 	const char *engine = sample__str(o, "engine", ""), *cpu = sample__str(o, "cpu", "");
 	double smp = sample__num(o, "smp"), k = sample__num(o, "sample");
 
+	if (cJSON_IsTrue(cJSON_GetObjectItem(o, "host_error")))
+		return;
 	for (int i = 0; i < m->nr_cells; i++) {
 		struct cell *c = &m->cells[i];
 
@@ -236,9 +256,26 @@ static void mark_done(void *arg, const cJSON *o)
 	}
 }
 
+/* Is the file's first line a results header? (A file that is all one torn line counts as empty.) */
+static int check_header(int fd, off_t size, const char *path, char *err, size_t errlen)
+{
+	char head[256];
+	ssize_t n = pread(fd, head, (size_t)MIN(size, (off_t)sizeof(head) - 1), 0);
+
+	if (n < 0)
+		return -errno;
+	head[n] = '\0';
+	if (!strncmp(head, "{\"bootscope_matrix\"", 19))
+		return 0;
+	snprintf(err, errlen, "--out %s: not a bootscope matrix results file (no header line); give another file", path);
+	return -EINVAL;
+}
+
 /*
- * Open the results file for appending: check or write its header, note the
- * cells it has, and cut a torn last line.
+ * Open the results file for appending, alone (a lock: two matrices on one
+ * file would run the same cells). A new or emptied file gets its header; an
+ * old one must have been written for the same boot options, its torn last
+ * line is cut off, and its cells are marked done.
  */
 static int open_results(struct matrix *m, char *err, size_t errlen)
 {
@@ -248,13 +285,16 @@ static int open_results(struct matrix *m, char *err, size_t errlen)
 
 	if (!boot)
 		return -ENOMEM;
-	fd = open(m->out, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(m->out, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "--out %s: %s", m->out, strerror(errno));
 		free(boot);
 		return -errno;
 	}
-	if (st.st_size > 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errlen, "--out %s: another bootscope matrix is writing it", m->out);
+		rc = -EBUSY;
+	} else if (st.st_size > 0 && !(rc = check_header(fd, st.st_size, m->out, err, errlen))) {
 		off_t keep = st.st_size;
 		char c;
 
@@ -262,14 +302,16 @@ static int open_results(struct matrix *m, char *err, size_t errlen)
 			keep--;
 		if (keep != st.st_size && ftruncate(fd, keep) < 0)
 			rc = -errno;
-		if (!rc) {
+		st.st_size = keep;
+		if (!rc && keep > 0) {
 			char *b = boot;
 
 			rc = matrix__read(m->out, &b, mark_done, m, err, errlen);
 			if (rc == -EINVAL && strstr(err, "other boot options"))
 				snprintf(err + strlen(err), errlen - strlen(err), "; use another --out, or the same options");
 		}
-	} else {
+	}
+	if (!rc && st.st_size == 0) {
 		char line[8192];
 		int n = snprintf(line, sizeof(line), "{\"bootscope_matrix\": 1, \"boot\": %s}\n", boot);
 
@@ -283,7 +325,6 @@ static int open_results(struct matrix *m, char *err, size_t errlen)
 		close(fd);
 		return rc;
 	}
-	lseek(fd, 0, SEEK_END);
 	return fd;
 }
 
@@ -315,6 +356,9 @@ static int append_result(int fd, const struct cell *c, cJSON *summary, const cha
 		cJSON_AddNullToObject(o, "exits");
 	cJSON_AddStringToObject(o, "last_line",
 				summary ? sample__str(cJSON_GetObjectItem(summary, "guest_output"), "last_line", "") : "");
+	/* No summary: the host failed (no QEMU, a crash, out of memory), not the guest; run it again next time. */
+	if (!summary)
+		cJSON_AddTrueToObject(o, "host_error");
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)
@@ -372,21 +416,70 @@ static int cell_opts(const struct matrix *m, const struct cell *c, char **opts, 
 	return n;
 }
 
+struct runner {
+	struct matrix *m;
+	struct sample_proc procs[MAX_JOBS];
+	struct cell *running[MAX_JOBS];
+	int fd, active;
+	bool tty;
+	struct timespec t0;
+};
+
+static void abort_all(struct runner *r)
+{
+	for (int j = 0; j < r->m->jobs; j++)
+		if (r->running[j]) {
+			sample__abort(&r->procs[j]);
+			r->running[j] = NULL;
+		}
+}
+
+/* Record every cell whose sample has ended. A failure to record ends everything. */
+static void collect(struct runner *r)
+{
+	char err[512];
+
+	for (int j = 0; j < r->m->jobs; j++) {
+		struct timespec now;
+		cJSON *summary;
+		bool usage;
+		int rc;
+
+		if (!r->running[j] || !sample__done(&r->procs[j]))
+			continue;
+		summary = sample__result(&r->procs[j], &usage, err, sizeof(err));
+		if (usage) {
+			abort_all(r);
+			die_usage("matrix: %s", err);
+		}
+		if ((rc = append_result(r->fd, r->running[j], summary, err))) {
+			abort_all(r);
+			die("matrix: cannot write %s: %s", r->m->out, strerror(-rc));
+		}
+		r->m->finished++;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		progress(r->m, r->running[j], summary ? sample__str(summary, "outcome", "?") : "error (host)",
+			 (double)(now.tv_sec - r->t0.tv_sec) + (double)(now.tv_nsec - r->t0.tv_nsec) / 1e9, r->tty);
+		cJSON_Delete(summary);
+		r->running[j] = NULL;
+		r->active--;
+	}
+}
+
 int matrix__main(int argc, char **argv)
 {
 	static struct matrix m;
-	static struct sample_proc procs[MAX_JOBS];
+	static struct runner r;
 	static char *opts[ARGV_MAX];
-	struct cell *running[MAX_JOBS] = { NULL };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[512] = "", smp[8];
-	bool tty = isatty(2);
-	int fd, next = 0, active = 0, status = EXIT_OK;
-	struct timespec t0, now;
+	int next = 0, status = EXIT_OK;
 
 	if (parse(&m, argc, argv, err, sizeof(err)) || make_cells(&m))
 		die_usage("%s", *err ? err : "out of memory");
-	if ((fd = open_results(&m, err, sizeof(err))) < 0)
+	r.m = &m;
+	r.tty = isatty(2);
+	if ((r.fd = open_results(&m, err, sizeof(err))) < 0)
 		die("%s", err);
 	for (int i = 0; i < m.nr_cells; i++)
 		if (i % m.shards == m.shard - 1 && !m.cells[i].done)
@@ -396,57 +489,40 @@ int matrix__main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!stop_signal && (active || next < m.nr_cells)) {
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	while (!stop_signal && (r.active || next < m.nr_cells)) {
 		/* Fill the free slots, then collect what ended. */
 		for (int j = 0; j < m.jobs && !stop_signal; j++) {
 			struct cell *c;
 
-			if (running[j])
+			if (r.running[j])
 				continue;
 			while (next < m.nr_cells && (next % m.shards != m.shard - 1 || m.cells[next].done))
 				next++;
 			if (next == m.nr_cells)
 				break;
 			c = &m.cells[next++];
-			if (sample__start(&procs[j], c->engine, opts, cell_opts(&m, c, opts, smp), err, sizeof(err)))
+			if (sample__start(&r.procs[j], c->engine, opts, cell_opts(&m, c, opts, smp), err, sizeof(err))) {
+				abort_all(&r);
 				die("matrix: %s", err);
-			running[j] = c;
-			active++;
+			}
+			r.running[j] = c;
+			r.active++;
 		}
 		usleep(20000);
-		for (int j = 0; j < m.jobs; j++) {
-			cJSON *summary;
-			bool usage;
-
-			if (!running[j] || !sample__done(&procs[j]))
-				continue;
-			summary = sample__result(&procs[j], &usage, err, sizeof(err));
-			if (usage)
-				die_usage("matrix: %s", err);
-			if (append_result(fd, running[j], summary, err))
-				die("matrix: cannot write %s: %s", m.out, strerror(errno));
-			m.finished++;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			progress(&m, running[j], summary ? sample__str(summary, "outcome", "?") : "error",
-				 (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9, tty);
-			cJSON_Delete(summary);
-			running[j] = NULL;
-			active--;
-		}
+		collect(&r);
 	}
-	if (tty && m.finished)
+	if (r.tty && m.finished)
 		fputc('\n', stderr);
 	if (stop_signal) {
-		for (int j = 0; j < m.jobs; j++)
-			if (running[j])
-				sample__abort(&procs[j]);
+		collect(&r);	/* cells that ended just before the signal count */
+		abort_all(&r);
 		fprintf(stderr, "matrix: interrupted by %s: %d of %d cells done; run the same command again to finish\n",
 			strsignal(stop_signal), m.finished, m.todo);
 		status = 128 + stop_signal;
 	} else {
 		fprintf(stderr, "matrix: done, %d cells run; `bootscope matrix-report %s` shows them\n", m.finished, m.out);
 	}
-	close(fd);
+	close(r.fd);
 	return status;
 }

@@ -50,8 +50,15 @@ static void add_cell(void *arg, const cJSON *cell)
 {
 	struct rep *r = arg;
 	cJSON *c, *m;
-	int smp = (int)sample__num(cell, "smp"), i;
+	double smp_v = sample__num(cell, "smp");
+	int smp, i;
 
+	/* A line that is not a cell as matrix writes them is skipped, not trusted. */
+	if (isnan(smp_v) || smp_v < 1 || smp_v > 64 || isnan(sample__num(cell, "sample")) ||
+	    !cJSON_IsString(cJSON_GetObjectItem(cell, "engine")) || !cJSON_IsString(cJSON_GetObjectItem(cell, "cpu")) ||
+	    !cJSON_IsObject(cJSON_GetObjectItem(cell, "milestones_ns")))
+		return;
+	smp = (int)smp_v;
 	for (i = 0; i < r->nr_cells; i++)
 		if (same_cell(r->cells[i], cell)) {
 			r->duplicates++;
@@ -75,7 +82,8 @@ static void add_cell(void *arg, const cJSON *cell)
 		r->smps[j] = smp;
 	}
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(c, "milestones_ns"))
-		key(r->names, &r->nr_names, m->string);
+		if (m->string)
+			key(r->names, &r->nr_names, m->string);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -148,12 +156,28 @@ static void print_table(const struct rep *r, FILE *f)
 		const cJSON *c = r->cells[i];
 		const char *o = sample__str(c, "outcome", "?");
 
-		if (!strcmp(o, "until") || !strcmp(o, "exit") || !strcmp(o, "halted") || !strcmp(o, "entry"))
+		if (sample__num(c, "exit_status") == 0)
 			continue;
 		fprintf(f, "failed: %s %s smp %d sample %d: %s: %s (last line: %s)\n", sample__str(c, "engine", "?"),
 			sample__str(c, "cpu", "?"), (int)sample__num(c, "smp"), (int)sample__num(c, "sample"), o,
 			sample__str(c, "message", ""), sample__str(c, "last_line", ""));
 	}
+}
+
+/* A milestone name is the user's: quoted as CSV wants when it holds a comma or a quote. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
 }
 
 static int write_csv(const struct rep *r, const char *path)
@@ -171,8 +195,9 @@ static int write_csv(const struct rep *r, const char *path)
 
 					if (!g.n && !g.failed)
 						continue;
-					fprintf(f, "%s,%d,%s,%s,%d,%d", r->cpus[c], r->smps[s], r->engines[e], r->names[k], g.n,
-						g.failed);
+					fprintf(f, "%s,%d,%s,", r->cpus[c], r->smps[s], r->engines[e]);
+					csv_field(f, r->names[k]);
+					fprintf(f, ",%d,%d", g.n, g.failed);
 					if (g.n)
 						fprintf(f, ",%.3f,%.3f,%.3f\n", g.median, g.min, g.max);
 					else

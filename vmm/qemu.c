@@ -44,8 +44,8 @@ enum { SRC_SERIAL, SRC_E9, SRC_402, NR_SRC };
 
 static const enum text_source text_src[NR_SRC] = { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402 };
 
-/* A string for a QEMU option value: commas doubled, as QEMU's option parser wants them. */
-static void escape_commas(char *out, size_t len, const char *s)
+/* A string for a QEMU option value: commas doubled, as QEMU's option parser wants them. -E2BIG if cut. */
+static int escape_commas(char *out, size_t len, const char *s)
 {
 	size_t o = 0;
 
@@ -55,6 +55,7 @@ static void escape_commas(char *out, size_t len, const char *s)
 			out[o++] = ',';
 	}
 	out[o] = '\0';
+	return *s ? -E2BIG : 0;
 }
 
 /* QEMU's Multiboot -initrd list from --module FILE[,ARGS]: "FILE ARGS,FILE ARGS". */
@@ -67,9 +68,10 @@ static int module_list(const struct vm_config *c, char *out, size_t len)
 		char item[ARGV_LEN], esc[ARGV_LEN];
 		int n;
 
-		snprintf(item, sizeof(item), "%s%s%s", c->modules[i].path, c->modules[i].cmdline ? " " : "",
-			 c->modules[i].cmdline ? c->modules[i].cmdline : "");
-		escape_commas(esc, sizeof(esc), item);
+		n = snprintf(item, sizeof(item), "%s%s%s", c->modules[i].path, c->modules[i].cmdline ? " " : "",
+			     c->modules[i].cmdline ? c->modules[i].cmdline : "");
+		if (n < 0 || (size_t)n >= sizeof(item) || escape_commas(esc, sizeof(esc), item))
+			return -E2BIG;
 		n = snprintf(out + o, len - o, "%s%s", i ? "," : "", esc);
 		if (n < 0 || (size_t)n >= len - o)
 			return -E2BIG;
@@ -149,6 +151,10 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		argv__add(a, "-bios");
 		argv__add(a, "%s", c->bios);
 	}
+	if ((c->hda && escape_commas(esc, sizeof(esc), c->hda)) || (c->cdrom && escape_commas(list, sizeof(list), c->cdrom))) {
+		snprintf(err, errlen, "a disk image's path is too long for QEMU's -drive");
+		return -E2BIG;
+	}
 	if (c->hda) {
 		escape_commas(esc, sizeof(esc), c->hda);
 		argv__add(a, "-drive");
@@ -222,7 +228,13 @@ static void qemu_exited(struct vm *vm, struct child *ch, uint64_t t)
 	if (WIFSIGNALED(st)) {
 		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, t, "QEMU was killed by signal %d (%s)", WTERMSIG(st),
 			 strsignal(WTERMSIG(st)));
-	} else if (WEXITSTATUS(st) & 1 && WEXITSTATUS(st) != 1) {
+	} else if (WEXITSTATUS(st) == 127) {
+		run__end(vm, OUTCOME_ERROR, EXIT_ERROR, -1, t, "QEMU could not be started%s%.200s", *line ? ": " : "", line);
+	} else if (WEXITSTATUS(st) & 1 && (WEXITSTATUS(st) != 1 || !*line || strstr(line, "warning:"))) {
+		/*
+		 * isa-debug-exit: (v << 1) | 1. v = 0 gives 1, which is also QEMU's
+		 * failure status: a failure ends with an error line, not a warning.
+		 */
 		vm->run.guest_exit_code = (uint32_t)WEXITSTATUS(st) >> 1;
 		run__end(vm, OUTCOME_EXIT, WEXITSTATUS(st), -1, t, "the guest wrote 0x%x to isa-debug-exit",
 			 vm->run.guest_exit_code);
@@ -235,18 +247,18 @@ static void qemu_exited(struct vm *vm, struct child *ch, uint64_t t)
 	}
 }
 
-/* Read what QEMU wrote on one console socket into the milestone engine. false on EOF. */
-static bool drain(struct vm *vm, int fd, enum text_source src)
+/* Read what QEMU wrote on one console socket into the milestone engine: 1 read, 0 nothing yet, -1 closed. */
+static int drain(struct vm *vm, int fd, enum text_source src)
 {
 	uint8_t buf[4096];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	uint64_t t = clock__now();
 
 	if (n <= 0)
-		return n < 0 && errno == EAGAIN;
+		return n < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
 	for (ssize_t i = 0; i < n; i++)
 		milestones__text(&vm->ms, src, buf[i], t, -1);
-	return true;
+	return 1;
 }
 
 /* The run: from exec to an end, the main thread alone. */
@@ -265,13 +277,17 @@ static void watch(struct vm *vm, struct child *ch, const int fds[NR_SRC])
 	while (!run__ended(vm)) {
 		struct pollfd p[NR_SRC + 1];
 		uint64_t now;
+		bool any = false;
 
-		for (int i = 0; i < NR_SRC; i++)
+		for (int i = 0; i < NR_SRC; i++) {
 			p[i] = (struct pollfd){ .fd = open[i] ? fds[i] : -1, .events = POLLIN };
+			any |= open[i];
+		}
 		p[NR_SRC] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		poll(p, NR_SRC + 1, 20);
+		/* Once QEMU closed its consoles it is exiting: look for it often. */
+		poll(p, NR_SRC + 1, any ? 20 : 1);
 		for (int i = 0; i < NR_SRC; i++)
-			if (p[i].revents && !drain(vm, fds[i], text_src[i]))
+			if (p[i].revents && drain(vm, fds[i], text_src[i]) < 0)
 				open[i] = false;
 		now = clock__now();
 		if (p[NR_SRC].revents & POLLIN) {
@@ -284,7 +300,7 @@ static void watch(struct vm *vm, struct child *ch, const int fds[NR_SRC])
 		/* Output QEMU wrote before it exited is read first: the loop drains, then looks. */
 		if (child__poll(ch)) {
 			for (int i = 0; i < NR_SRC; i++)
-				while (open[i] && drain(vm, fds[i], text_src[i]))
+				while (open[i] && drain(vm, fds[i], text_src[i]) > 0)
 					;
 			qemu_exited(vm, ch, now);
 		}

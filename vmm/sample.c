@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,20 +17,21 @@ int sample__start(struct sample_proc *p, const char *engine, char *const opts[],
 		  size_t errlen)
 {
 	static struct argv_buf a;
-	static unsigned seq;
 	char self[512];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *tmp = getenv("TMPDIR");
+	int rc;
 
 	p->child = (struct child){ .pid = 0, .output_fd = -1 };
+	p->json_fd = -1;
 	if (n <= 0) {
 		snprintf(err, errlen, "cannot find this program (/proc/self/exe): %s", strerror(errno));
 		return -errno;
 	}
 	self[n] = '\0';
-	snprintf(p->json, sizeof(p->json), "%.40s/bootscope-sample-%d-%u.json", tmp && *tmp ? tmp : "/tmp",
-		 (int)getpid(), seq++);
-	unlink(p->json);
+	if ((p->json_fd = memfd_create("bootscope-sample-json", MFD_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+		return -errno;
+	}
 	argv__init(&a);
 	argv__add(&a, "%s", self);
 	argv__add(&a, "%s", strcmp(engine, "kvm") ? "qemu" : "run");
@@ -40,15 +42,18 @@ int sample__start(struct sample_proc *p, const char *engine, char *const opts[],
 		argv__add(&a, "tcg");
 	}
 	argv__add(&a, "--json");
-	argv__add(&a, "%s", p->json);
+	argv__add(&a, "/proc/self/fd/%d", p->json_fd);
 	argv__add(&a, "--serial");
 	argv__add(&a, "/dev/null");
 	argv__add(&a, "-q");
 	if (a.overflow) {
 		snprintf(err, errlen, "too many boot options");
+		sample__abort(p);
 		return -E2BIG;
 	}
-	return child__spawn(&p->child, self, a.argv, NULL, 0, err, errlen);
+	if ((rc = child__spawn(&p->child, self, a.argv, &p->json_fd, 1, err, errlen)))
+		sample__abort(p);
+	return rc;
 }
 
 bool sample__done(struct sample_proc *p)
@@ -59,8 +64,8 @@ bool sample__done(struct sample_proc *p)
 cJSON *sample__result(struct sample_proc *p, bool *usage, char *err, size_t errlen)
 {
 	struct child *c = &p->child;
-	struct file_buf f;
-	char line[256];
+	off_t size = p->json_fd >= 0 ? lseek(p->json_fd, 0, SEEK_END) : -1;
+	char line[256], *text;
 	cJSON *root = NULL;
 
 	*usage = WIFEXITED(c->status) && WEXITSTATUS(c->status) == EXIT_USAGE;
@@ -68,23 +73,25 @@ cJSON *sample__result(struct sample_proc *p, bool *usage, char *err, size_t errl
 	child__line(c, *usage, line, sizeof(line));
 	if (*usage) {
 		snprintf(err, errlen, "%s", line + (strncmp(line, "bootscope: ", 11) ? 0 : 11));
-	} else if (file__read(&f, p->json, 64 << 20, err, errlen)) {
+	} else if (size <= 0 || size > (64 << 20) || !(text = malloc((size_t)size))) {
 		snprintf(err, errlen, "it wrote no summary: %s", *line ? line : "(no message)");
 	} else {
-		root = cJSON_ParseWithLength((const char *)f.data, f.size);
-		file__free(&f);
+		if (pread(p->json_fd, text, (size_t)size, 0) == size)
+			root = cJSON_ParseWithLength(text, (size_t)size);
+		free(text);
 		if (!root)
 			snprintf(err, errlen, "its JSON summary does not parse");
 	}
-	child__kill(c);
-	unlink(p->json);
+	sample__abort(p);
 	return root;
 }
 
 void sample__abort(struct sample_proc *p)
 {
 	child__kill(&p->child);
-	unlink(p->json);
+	if (p->json_fd >= 0)
+		close(p->json_fd);
+	p->json_fd = -1;
 }
 
 const char *sample__str(const cJSON *o, const char *key, const char *dflt)

@@ -110,6 +110,10 @@ test_bad_matrix_input() {
 	expect_status 2
 	expect message "$(head -1 "$ERR")" "bootscope: --engines: 'xen' is not kvm, qemu or qemu-tcg"
 	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,486 --out "$TMP/x" "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --cpus: '486' is given twice"
+	RC=0
 	"$BOOTSCOPE" matrix --cpus 486 --shard 3/2 --out "$TMP/x" "${DEMO[@]}" 2>"$ERR" || RC=$?
 	expect_status 2
 	expect message "$(head -1 "$ERR")" "bootscope: --shard '3/2': give I/N with 1 <= I <= N"
@@ -132,7 +136,29 @@ test_other_boot_options_refused() {
 	expect "cells" "$(cells "$TMP/one.jsonl")" 1
 }
 
-TESTS=(test_matrix_killed_and_resumed test_jobs test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
+# Power lost in the middle of a line: the torn line is cut and the cell run again.
+# A file that is not a results file is refused and left alone.
+test_torn_line_and_foreign_file() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	head -c 40 <(tail -1 "$TMP/torn.jsonl") >"$TMP/half"
+	sed -i '$d' "$TMP/torn.jsonl"
+	cat "$TMP/half" >>"$TMP/torn.jsonl"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	expect_line "$ERR" "matrix: 1 cells, 1 of them in shard 1/1 still to run, into $TMP/torn.jsonl"
+	expect "lines that parse" "$(jq -c . "$TMP/torn.jsonl" | wc -l)" 2
+	printf 'my notes\n' >"$TMP/notes.txt"
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/notes.txt" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 1
+	expect message "$(head -1 "$ERR")" "bootscope: --out $TMP/notes.txt: not a bootscope matrix results file (no header line); give another file"
+	expect "file untouched" "$(cat "$TMP/notes.txt")" "my notes"
+}
+
+TESTS=(test_matrix_killed_and_resumed test_torn_line_and_foreign_file test_jobs test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
 t bad_matrix_input test_bad_matrix_input
 if kvm_usable; then
 	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done

@@ -123,11 +123,17 @@ test_trace_from_qemu() {
 	"$BOOTSCOPE" report "$TMP/q.bin" --format csv | awk -F, 'NR > 1 && $1 == "exit" && $2 != 0 { bad++ } END { exit bad > 0 }'
 }
 
+# QEMU's failure status is also what isa-debug-exit gives for 0; the error line tells them apart.
 test_qemu_failure() {
-	BOOTSCOPE_QEMU=/bin/false bs_qemu --kernel "$FW/demo.elf" --timeout 120
+	printf '#!/bin/sh\necho "qemu-system-i386: cannot do that" >&2\nexit 1\n' >"$TMP/failing-qemu"
+	chmod +x "$TMP/failing-qemu"
+	BOOTSCOPE_QEMU=$TMP/failing-qemu bs_qemu --kernel "$FW/demo.elf" --timeout 120
 	expect_status 1
 	expect outcome "$(jqv .outcome)" error
-	expect message "$(jqv .message)" "QEMU exited with status 1"
+	expect message "$(jqv .message)" "QEMU exited with status 1: qemu-system-i386: cannot do that"
+	BOOTSCOPE_QEMU=$TMP/no-such-qemu bs_qemu --kernel "$FW/demo.elf" --timeout 120
+	expect_status 1
+	expect_grep "$ERR" "^bootscope: cannot find QEMU \($TMP/no-such-qemu\): No such file or directory"
 }
 
 bs_qemu() {
