@@ -43,6 +43,7 @@ struct side {
 	char *extra[MAX_SIDE_ARGS];
 	int nr_extra;
 	char options[512];	/* the extra options as given */
+	char *words;		/* extra[] point into this copy */
 	struct sample *s;
 	int n;
 };
@@ -60,7 +61,7 @@ struct compare {
 /* Split a side's OPTIONS like a shell would, for simple cases: words, with '...' or "..." quoting. */
 static int split_words(const char *s, struct side *sd)
 {
-	char *r = strdup(s);
+	char *r = sd->words = strdup(s);
 
 	if (!r)
 		return -ENOMEM;

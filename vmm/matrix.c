@@ -69,8 +69,9 @@ static int split_list(char *s, const char **out)
 
 static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errlen)
 {
+	static char default_engines[] = "kvm", default_smp[] = "1";
 	const char *smps[MAX_AXIS];
-	char *engines = strdup("kvm"), *cpus = NULL, *smp = strdup("1");
+	char *engines = default_engines, *cpus = NULL, *smp = default_smp;
 	uint64_t v;
 
 	m->samples = 1;
@@ -78,7 +79,7 @@ static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errl
 	m->shard = 1;
 	m->shards = 1;
 	m->boot = calloc((size_t)argc + 1, sizeof(char *));
-	if (!m->boot || !engines || !smp)
+	if (!m->boot)
 		return -ENOMEM;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
