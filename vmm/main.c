@@ -375,6 +375,16 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
+/* Each command gets argv from its own name on. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run }, { "qemu", qemu__main }, { "compare", compare__main }, { "matrix", matrix__main },
+	{ "matrix-report", matrix_report__main }, { "report", report__main }, { "cpus", cpus__main },
+	{ "doctor", doctor__main },
+};
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -391,22 +401,9 @@ int main(int argc, char **argv)
 		printf("bootscope %s\n", VERSION);
 		return EXIT_OK;
 	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "cpus"))
-		return cpus__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "report"))
-		return report__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "doctor"))
-		return doctor__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "qemu"))
-		return qemu__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "compare"))
-		return compare__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "matrix"))
-		return matrix__main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "matrix-report"))
-		return matrix_report__main(argc - 1, argv + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);
