@@ -491,7 +491,8 @@ int doctor__main(int argc, char **argv)
 		cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "checks");
 
 		if (!paging)
-			cannot[nc++] = "Linux (every i386 kernel turns on paging) and MINIX 3, whatever the boot path";
+			cannot[nc++] = "Linux (every i386 kernel turns on paging) and MINIX 3, whatever the boot path, on KVM "
+				       "(QEMU's software emulation can: bootscope qemu --accel tcg)";
 		else if (!pae)
 			cannot[nc++] = "kernels that use PAE paging (Linux built with PAE, such as Debian's 686-pae)";
 		if (!iret)
