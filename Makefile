@@ -32,7 +32,7 @@ GUESTS     := $(BUILD)/firmware/demo.elf $(RAW_GUESTS)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo check test bench deps clean
+.PHONY: all demo check test bench deps clean fuzz
 all: $(BUILD)/bootscope $(GUESTS) $(UNIT_BINS)
 
 deps:
@@ -98,3 +98,31 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/vmm/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d)
+
+# Fuzzing (clang's libFuzzer, with ASan and UBSan): every harness in tests/fuzz
+# over its seed corpus, FUZZ_SECONDS each. A crash stops it and is kept in
+# build/fuzz/ to become a seed (a regression test) once fixed.
+FUZZ_SECONDS ?= 20
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -pthread -fno-omit-frame-pointer \
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS    := $(filter-out $(FUZZ_DIR)/vmm/main.o,$(VMM_SRCS:vmm/%.c=$(FUZZ_DIR)/vmm/%.o)) $(FUZZ_DIR)/vmm/firmware_blob.o
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ_DIR)/vmm/%.o: vmm/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin
+	@mkdir -p $(@D)
+	clang -c -DBIOS_BIN='"$(BIOS)"' -DPROBE_BIN='"$(BUILD)/firmware/cpuprobe.bin"' -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(LDLIBS)
+
+fuzz:
+	@tools/install-deps fuzz
+	@$(MAKE) --no-print-directory $(BIOS) $(BUILD)/firmware/cpuprobe.bin
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@tools/fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -49,6 +50,9 @@ struct file_buf {
 };
 int file__read(struct file_buf *f, const char *path, size_t max, char *err, size_t errlen);
 void file__free(struct file_buf *f);
+
+/* Text that came from a user or a file, escaped for an XML (SVG) document. */
+void xml__text(FILE *f, const char *s);
 
 /* "256M", "1G", "3.5G", "65536K"; a bare number means MiB (as qemu -m). */
 int parse_size(const char *s, uint64_t *out);

@@ -206,22 +206,6 @@ static int write_csv(const struct rep *r, const char *path)
 	return fclose(f) ? -errno : 0;
 }
 
-/* A milestone name is the user's (--mark NAME=...): escaped for XML. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '\'')
-			fputs("&apos;", f);
-		else
-			fputc(*s, f);
-}
-
 /* One milestone: a group of points per (cpu, smp), a colour per engine, bars from min to max. */
 static int write_svg(const struct rep *r, const char *path, const char *name)
 {
@@ -246,7 +230,7 @@ static int write_svg(const struct rep *r, const char *path, const char *name)
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
 		"font-size=\"11\">\n", w, h);
 	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\">", left);
-	xml_text(f, name);
+	xml__text(f, name);
 	fprintf(f, " in ms: median, bar from min to max</text>\n");
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top, left, top + plot_h);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + plot_h, w - 10,

@@ -490,7 +490,8 @@ static int write_svg(const struct trace_file *t, FILE *o)
 	const int W = 1000, left = 70, right = 20, top = 90, lane = 110, bottom = 60;
 	const int plot_w = W - left - right, H = top + lane * (int)t->nr_vcpus + bottom;
 	double total_ms = MAX(rel_ns(t, t->t_end) / 1e6, 1e-3);
-	int bins = MIN(plot_w, MAX(1, (int)ceil(total_ms)));	/* one bin per millisecond where it fits */
+	/* One bin per millisecond where it fits (compared as doubles: a damaged trace can say years). */
+	int bins = total_ms >= plot_w ? plot_w : MAX(1, (int)ceil(total_ms));
 	double bin_ms = total_ms / bins, step;
 	uint64_t *count = calloc((size_t)bins * t->nr_vcpus, sizeof(*count)), peak = 1;
 
@@ -557,9 +558,10 @@ static int write_svg(const struct trace_file *t, FILE *o)
 		fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c0392b\" stroke-dasharray=\"4 2\"/>\n",
 			x, y + 3, x, H - bottom);
 		/* Near the right edge the label goes to the left of its line. */
-		fprintf(o, "<text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" text-anchor=\"%s\">%s %.3f ms</text>\n",
-			x > W - 180 ? x - 3 : x + 3, y, x > W - 180 ? "end" : "start", t->ms_names[r->addr],
-			rel_ns(t, r->t_exit) / 1e6);
+		fprintf(o, "<text x=\"%.1f\" y=\"%d\" fill=\"#c0392b\" text-anchor=\"%s\">",
+			x > W - 180 ? x - 3 : x + 3, y, x > W - 180 ? "end" : "start");
+		xml__text(o, t->ms_names[r->addr]);	/* the user's --mark name, or a damaged file's */
+		fprintf(o, " %.3f ms</text>\n", rel_ns(t, r->t_exit) / 1e6);
 	}
 	fprintf(o, "</svg>\n");
 	free(count);

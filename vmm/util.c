@@ -153,3 +153,19 @@ int parse_size(const char *s, uint64_t *out)
 	*out = (uint64_t)v;
 	return 0;
 }
+
+void xml__text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* Control characters are not allowed in XML 1.0 text at all. */
+			fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? '?' : *s, f);
+		}
+	}
+}
