@@ -294,6 +294,9 @@ int matrix_report__main(int argc, char **argv)
 		die("matrix-report: no finished cells in %s", files > 1 ? "these files" : argv[argc - 1]);
 	printf("%d cells from %d file%s, boot options %s%s\n\n", r.nr_cells, files, files > 1 ? "s" : "", boot,
 	       r.duplicates ? " (duplicates counted once)" : "");
+	for (int e = 0; e < r.nr_engines; e++)
+		if (!strcmp(r.engines[e], "qemu-tcg"))
+			printf("qemu-tcg is QEMU's software emulation: its times are not hardware timings.\n\n");
 	print_table(&r, stdout);
 	/* The chart's milestone: --milestone, else "until", else the last one seen. */
 	if (!name) {

@@ -311,6 +311,8 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddStringToObject(o, "name", "bootscope");
 	cJSON_AddStringToObject(o, "version", VERSION);
 	cJSON_AddStringToObject(root, "engine", vm->engine ? vm->engine : "kvm");
+	if (vm->engine && !strcmp(vm->engine, "qemu-tcg"))
+		cJSON_AddStringToObject(root, "timing_note", "QEMU's software emulation (TCG): not hardware timings");
 	o = cJSON_AddObjectToObject(root, "cpu");
 	cJSON_AddStringToObject(o, "model", vm->cpu ? vm->cpu->name : vm->cfg.cpu_model);
 	if (vm->cpu && vm->cpu->vendor[0]) {
@@ -525,7 +527,8 @@ void summary__print(const struct vm *vm, FILE *f)
 		}
 	}
 	if (vm->engine) {
-		fprintf(f, "  engine %s: times count from QEMU's exec; its exits are not seen\n", vm->engine);
+		fprintf(f, "  engine %s: times count from QEMU's exec; its exits are not seen%s\n", vm->engine,
+			strcmp(vm->engine, "qemu-tcg") ? "" : "; software emulation: these are not hardware timings");
 		return;
 	}
 	exit_totals(vm, tot, &all, &vmm, &guest);

@@ -87,6 +87,7 @@ test_tcg() {
 	bs_qemu "${DEMO[@]}" --accel tcg --until '^demo: done' --timeout 120
 	expect_status 0
 	expect engine "$(jqv .engine)" qemu-tcg
+	expect "timing note" "$(jqv .timing_note)" "QEMU's software emulation (TCG): not hardware timings"
 }
 
 test_sigterm_kills_qemu() {
