@@ -1,2 +1,0 @@
-build/firmware/bios.bin : firmware/bios.asm
-

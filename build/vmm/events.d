@@ -1,2 +1,0 @@
-build/vmm/events.o: vmm/events.c include/events.h
-include/events.h:

@@ -1,2 +1,0 @@
-build/vmm/util.o: vmm/util.c include/util.h
-include/util.h:
