@@ -108,6 +108,12 @@ void delegate__irq(void *opaque, int line, int level);
 int pam__register(struct vm *vm);
 /* Map the 13 PAM windows for their current state. */
 int pam__map_all(struct vm *vm);
+/*
+ * What the guest sees at addr (0xc0000-0xfffff) as PAM stands: the backing
+ * byte (the ROM image or RAM), and whether a guest write lands there. The
+ * memory slots and MMIO that reaches bootscope both follow this.
+ */
+uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable);
 
 /* reset.c: port 0x92, the KBC's 0xfe command and 0xcf9. */
 int reset__register(struct vm *vm);

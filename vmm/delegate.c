@@ -210,13 +210,12 @@ static int forward_mmio(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *
 
 	(void)dev;
 	if (addr >= PC_LEGACY_BASE && addr + len <= PC_LEGACY_BASE + PC_LEGACY_SIZE) {
-		int i = addr >= 0xf0000 ? 0 : 1 + (int)((addr - PC_LEGACY_BASE) / 0x4000);
-		uint8_t st = pc->pam_state[i];
-		uint8_t *p = st ? cpu->vm->ram + addr : pc->legacy + (addr - PC_LEGACY_BASE);
+		bool writable;
+		uint8_t *p = pam__backing(cpu->vm, addr, &writable);
 
 		if (!is_write)
 			memcpy(data, p, len);
-		else if (st >= 2)
+		else if (writable)
 			memcpy(p, data, len);
 		else
 			atomic_fetch_add(&pc->rom_writes_dropped, 1);

@@ -31,20 +31,27 @@ static uint8_t pam_field(const struct pc *pc, int i)
 	return (pc->pam_regs[1 + i / 2] >> (4 * (i % 2))) & 3;
 }
 
-static int map_window(struct vm *vm, int i, bool replace)
+uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable)
 {
 	struct pc *pc = vm->pc;
+	uint8_t st = pc->pam_state[addr >= 0xf0000 ? 0 : 1 + (int)((addr - PC_LEGACY_BASE) / 0x4000)];
+
+	*writable = st >= 2;
+	return st ? vm->ram + addr : pc->legacy + (addr - PC_LEGACY_BASE);
+}
+
+static int map_window(struct vm *vm, int i, bool replace)
+{
 	uint64_t gpa = i == 0 ? 0xf0000 : PC_LEGACY_BASE + (uint64_t)(i - 1) * 0x4000;
 	uint64_t size = i == 0 ? 0x10000 : 0x4000;
-	uint8_t st = pc->pam_state[i];
+	bool writable;
+	uint8_t *host = pam__backing(vm, gpa, &writable);
 	int rc;
 
 	if (replace && (rc = kvm__set_slot(vm, SLOT_PAM + (uint32_t)i, gpa, 0, NULL, 0)))
 		return rc;
-	rc = kvm__set_slot(vm, SLOT_PAM + (uint32_t)i, gpa, size,
-			   st ? vm->ram + gpa : pc->legacy + (gpa - PC_LEGACY_BASE),
-			   st <= 1 ? KVM_MEM_READONLY : 0);
-	atomic_fetch_add(&pc->slot_changes, 1);
+	rc = kvm__set_slot(vm, SLOT_PAM + (uint32_t)i, gpa, size, host, writable ? 0 : KVM_MEM_READONLY);
+	atomic_fetch_add(&vm->pc->slot_changes, 1);
 	return rc;
 }
 
