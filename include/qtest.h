@@ -109,6 +109,16 @@ int qtest__poll(struct qtest *q);
  */
 void qtest__describe_death(struct qtest *q, char *buf, size_t len);
 
+/* "qcow2" for a qcow2 image (its magic number), else "raw": QEMU is never left to probe. */
+const char *qtest__disk_format(int fd);
+/*
+ * A PC's disks on QEMU's command line, the same for the device model and for
+ * `bootscope qemu`: hda and cdrom are QEMU file names (commas escaped), NULL
+ * for none. The disk is read-only unless hda_writable, through a snapshot.
+ */
+void qtest__disk_args(struct argv_buf *a, const char *hda, const char *hda_format, bool hda_writable,
+		      const char *cdrom, const char *boot_order);
+
 /* The QEMU binary to run: $BOOTSCOPE_QEMU, /usr/libexec/qemu-system-i386 (Debian), or the PATH's. */
 const char *qtest__qemu_binary(void);
 

@@ -119,14 +119,6 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *hda_format(int fd)
-{
-	char magic[4];
-
-	/* qcow2 images say so; anything else is given to QEMU as raw, never probed. */
-	return pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
-}
-
 /* QEMU's -cpu for the model the vCPUs present; the child's CPU only halts, but fw_cfg describes it. */
 static const char *qemu_cpu(const struct vm *vm)
 {
@@ -199,7 +191,7 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	struct qtest_config qc = {
 		.qemu = qtest__qemu_binary(), .ram_size = vm->ram_size, .ram_fd = vm->ram_fd,
 		.smp = vm->cfg.smp, .cpu = qemu_cpu(vm), .cdrom_fd = pc->cdrom_fd, .hda_fd = pc->hda_fd,
-		.hda_format = pc->hda_fd >= 0 ? hda_format(pc->hda_fd) : "raw",
+		.hda_format = qtest__disk_format(pc->hda_fd),
 		.hda_writable = vm->cfg.hda_writable, .boot_order = vm->cfg.boot_order,
 	};
 	int rc;

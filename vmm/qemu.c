@@ -80,6 +80,17 @@ static int module_list(const struct vm_config *c, char *out, size_t len)
 	return 0;
 }
 
+/* The disk's format as the device model would give it; an unreadable file is QEMU's to report. */
+static const char *disk_format(const char *path)
+{
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	const char *f = qtest__disk_format(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return f;
+}
+
 /*
  * The command line. fds[] are the socket ends QEMU writes COM1 and the debug
  * consoles to (numbers only matter for the real run; --dry-run shows them).
@@ -155,20 +166,8 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		snprintf(err, errlen, "a disk image's path is too long for QEMU's -drive");
 		return -E2BIG;
 	}
-	if (c->hda) {
-		escape_commas(esc, sizeof(esc), c->hda);
-		argv__add(a, "-drive");
-		argv__add(a, "file=%s,format=raw,if=ide,index=0,media=disk%s", esc, c->hda_writable ? "" : ",snapshot=on");
-	}
-	if (c->cdrom) {
-		escape_commas(esc, sizeof(esc), c->cdrom);
-		argv__add(a, "-drive");
-		argv__add(a, "file=%s,format=raw,if=ide,index=2,media=cdrom,readonly=on", esc);
-	}
-	if (c->boot_order) {
-		argv__add(a, "-boot");
-		argv__add(a, "order=%s", c->boot_order);
-	}
+	qtest__disk_args(a, c->hda ? esc : NULL, disk_format(c->hda), c->hda_writable, c->cdrom ? list : NULL,
+			 c->boot_order);
 	if (c->trace_path) {
 		/* QEMU's own exit events, timestamped, into a descriptor bootscope reads afterwards (qemu_trace.c). */
 		argv__add(a, "-trace");

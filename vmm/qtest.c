@@ -104,19 +104,40 @@ static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_
 	argv__add(a, "chardev:qtest");
 	argv__add(a, "-qtest-log");
 	argv__add(a, "none");
-	if (c->hda_fd >= 0) {
+	{
+		char hda[32], cdrom[32];
+
+		snprintf(hda, sizeof(hda), "/proc/self/fd/%d", c->hda_fd);
+		snprintf(cdrom, sizeof(cdrom), "/proc/self/fd/%d", c->cdrom_fd);
+		qtest__disk_args(a, c->hda_fd >= 0 ? hda : NULL, c->hda_format, c->hda_writable,
+				 c->cdrom_fd >= 0 ? cdrom : NULL, c->boot_order);
+	}
+}
+
+const char *qtest__disk_format(int fd)
+{
+	char magic[4];
+
+	/* qcow2 images say so; anything else is given to QEMU as raw, never probed. */
+	return fd >= 0 && pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+}
+
+void qtest__disk_args(struct argv_buf *a, const char *hda, const char *hda_format, bool hda_writable,
+		      const char *cdrom, const char *boot_order)
+{
+	if (hda) {
 		argv__add(a, "-drive");
 		/* Read-only by default: the guest may write, into a discarded (already unlinked) overlay. */
-		argv__add(a, "file=/proc/self/fd/%d,format=%s,if=ide,index=0,media=disk%s", c->hda_fd,
-		    c->hda_format, c->hda_writable ? "" : ",snapshot=on");
+		argv__add(a, "file=%s,format=%s,if=ide,index=0,media=disk%s", hda, hda_format,
+			  hda_writable ? "" : ",snapshot=on");
 	}
-	if (c->cdrom_fd >= 0) {
+	if (cdrom) {
 		argv__add(a, "-drive");
-		argv__add(a, "file=/proc/self/fd/%d,format=raw,if=ide,index=2,media=cdrom,readonly=on", c->cdrom_fd);
+		argv__add(a, "file=%s,format=raw,if=ide,index=2,media=cdrom,readonly=on", cdrom);
 	}
-	if (c->boot_order) {
+	if (boot_order) {
 		argv__add(a, "-boot");
-		argv__add(a, "order=%s", c->boot_order);
+		argv__add(a, "order=%s", boot_order);
 	}
 }
 
