@@ -51,6 +51,10 @@ struct file_buf {
 int file__read(struct file_buf *f, const char *path, size_t max, char *err, size_t errlen);
 void file__free(struct file_buf *f);
 
+/* Sort v ascending; sort_median also returns its median (n >= 1), so v[0] and v[n-1] are min and max. */
+void sort_doubles(double *v, size_t n);
+double sort_median(double *v, size_t n);
+
 /* Text that came from a user or a file, escaped for an XML (SVG) document. */
 void xml__text(FILE *f, const char *s);
 

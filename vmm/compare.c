@@ -149,19 +149,6 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The reached times of milestone i on a side, into v; their count. */
 static int values(const struct side *sd, int i, double *v)
 {
@@ -194,9 +181,9 @@ static void bootstrap(const double *a, int na, const double *b, int nb, double *
 			ra[i] = a[rng() % (uint32_t)na];
 		for (int i = 0; i < nb; i++)
 			rb[i] = b[rng() % (uint32_t)nb];
-		ratios[r] = median(rb, nb) / median(ra, na);
+		ratios[r] = sort_median(rb, (size_t)nb) / sort_median(ra, (size_t)na);
 	}
-	qsort(ratios, BOOTSTRAP, sizeof(ratios[0]), cmp_double);
+	sort_doubles(ratios, BOOTSTRAP);
 	*lo = ratios[(int)(0.025 * BOOTSTRAP)];
 	*hi = ratios[(int)(0.975 * BOOTSTRAP) - 1];
 }
@@ -211,7 +198,7 @@ static struct stats stats_of(double *v, int n)
 	struct stats s = { n, NAN, NAN, NAN };
 
 	if (n) {
-		s.median = median(v, n);
+		s.median = sort_median(v, (size_t)n);
 		s.min = v[0];
 		s.max = v[n - 1];
 	}
@@ -271,7 +258,7 @@ static void report(struct compare *c, FILE *f, cJSON *root)
 			if (!isnan(sd->s[j].exits))
 				va[n++] = sd->s[j].exits;
 		if (n)
-			fprintf(f, "  exits (%s)       median %.0f, min %.0f, max %.0f\n", sd->label, median(va, n), va[0],
+			fprintf(f, "  exits (%s)       median %.0f, min %.0f, max %.0f\n", sd->label, sort_median(va, (size_t)n), va[0],
 				va[n - 1]);
 	}
 }

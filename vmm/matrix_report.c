@@ -86,13 +86,6 @@ static void add_cell(void *arg, const cJSON *cell)
 			key(r->names, &r->nr_names, m->string);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 struct group {
 	int n, failed;
 	double median, min, max;	/* ms */
@@ -118,8 +111,7 @@ static struct group group_of(const struct rep *r, const char *engine, const char
 			v[g.n++] = t / 1e6;
 	}
 	if (g.n) {
-		qsort(v, (size_t)g.n, sizeof(v[0]), cmp_double);
-		g.median = g.n % 2 ? v[g.n / 2] : (v[g.n / 2 - 1] + v[g.n / 2]) / 2;
+		g.median = sort_median(v, (size_t)g.n);
 		g.min = v[0];
 		g.max = v[g.n - 1];
 	}
