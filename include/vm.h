@@ -105,6 +105,17 @@ struct exit_stat {
 	uint64_t max;
 };
 
+/* n items handled in d ticks (n > 1: a string I/O forward); min and max are per call. */
+static inline void exit_stat__add(struct exit_stat *s, uint64_t n, uint64_t d)
+{
+	s->count += n;
+	s->total += d;
+	if (s->count == n || d < s->min)
+		s->min = d;
+	if (d > s->max)
+		s->max = d;
+}
+
 /* What the idle check found when it kicked a vCPU that had stopped exiting. */
 enum cpu_idle {
 	IDLE_UNKNOWN,

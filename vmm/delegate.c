@@ -117,11 +117,7 @@ static void record(struct kvm_cpu *cpu, bool mmio, uint64_t addr, const uint8_t 
 	cpu->deleg_ticks += t1 - t0;
 	cpu->deleg_accesses += count;
 	cpu->deleg_exits++;
-	st->count += count;
-	st->total += t1 - t0;
-	if (!st->min || t1 - t0 < st->min)
-		st->min = t1 - t0;
-	st->max = MAX(st->max, t1 - t0);
+	exit_stat__add(st, count, t1 - t0);
 	if (!cpu->trace || !(r = trace__begin(cpu->trace)))
 		return;
 	*r = (struct trace_rec){ .t_enter = t0, .t_exit = t1, .t_done = t1, .addr = addr,

@@ -252,16 +252,6 @@ void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint6
 			     write ? TRF_WRITE : 0);
 }
 
-static void stat_add(struct exit_stat *s, uint64_t d)
-{
-	s->count++;
-	s->total += d;
-	if (s->count == 1 || d < s->min)
-		s->min = d;
-	if (d > s->max)
-		s->max = d;
-}
-
 /* Per-port and per-device time, and the trace record, of the exit just handled. */
 static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_t t_done)
 {
@@ -272,7 +262,7 @@ static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_
 	struct trace_rec *slot;
 
 	if (reason == KVM_EXIT_IO) {
-		stat_add(&cpu->pio_stats[run->io.port], d);
+		exit_stat__add(&cpu->pio_stats[run->io.port], 1, d);
 		rec.addr = run->io.port;
 		rec.size = run->io.size;
 		rec.count = (uint16_t)MIN(run->io.count, 0xffffu);
@@ -281,7 +271,7 @@ static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_
 		if (run->io.data_offset + run->io.size <= cpu->run_size)
 			memcpy(&rec.value, (uint8_t *)run + run->io.data_offset, MIN(run->io.size, 8u));
 	} else if (reason == KVM_EXIT_MMIO) {
-		stat_add(&cpu->mmio_stats[cpu->mmio_dev], d);
+		exit_stat__add(&cpu->mmio_stats[cpu->mmio_dev], 1, d);
 		rec.addr = run->mmio.phys_addr;
 		rec.size = (uint8_t)run->mmio.len;
 		rec.flags = run->mmio.is_write ? TRF_WRITE : 0;
@@ -441,7 +431,7 @@ static void *vcpu_thread(void *arg)
 		fn = exit_handlers[reason];
 		r = fn ? fn(cpu) : -ENOSYS;
 		t_done = clock__now();
-		stat_add(&cpu->exits[reason], t_done - cpu->t_exit);
+		exit_stat__add(&cpu->exits[reason], 1, t_done - cpu->t_exit);
 		account(cpu, reason, t_in, t_done);
 		atomic_store_explicit(&cpu->nr_exits, atomic_load_explicit(&cpu->nr_exits, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
