@@ -1,4 +1,5 @@
 # bootscope - see README.md. `make demo` and `make check` are the way in.
+.DEFAULT_GOAL := all
 
 CC      ?= cc
 NASM    ?= nasm
@@ -6,7 +7,7 @@ LD      ?= ld
 BUILD   := build
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread -MMD -MP
-LDLIBS  := -lcjson -lm -pthread -lrt
+LDLIBS  := -lcjson -lseccomp -lm -pthread -lrt
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

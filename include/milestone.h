@@ -58,6 +58,8 @@ struct milestones {
 	FILE *out;		/* stdout or --serial FILE */
 	uint64_t text_bytes;
 	uint64_t lines;
+	uint64_t out_limit;	/* guest text written to out at most (0: no limit) */
+	uint64_t out_bytes, dropped_bytes;
 	char last_line[TEXT_LINE_MAX + 1];	/* last complete guest line, for error reports */
 
 	/* Called with the lock held: at every first hit, and when the --until pattern matches. */

@@ -52,6 +52,7 @@ struct kvm_cpu;
 struct pc {
 	struct qtest qtest;
 	int cdrom_fd, hda_fd;
+	const char *hda_format;	/* qtest__disk_format() */
 
 	uint8_t *bios;			/* the image as read, mapped at 4 GiB - bios_size */
 	size_t bios_size;

@@ -56,6 +56,7 @@ typedef void (*qtest_irq_fn)(void *opaque, int line, int level);
 
 struct qtest {
 	struct child child;	/* the QEMU process */
+	const char *qemu;	/* its binary, as configured */
 	int fd;			/* bootscope's end of the socketpair */
 	pthread_mutex_t lock;
 	bool lock_init;
@@ -109,8 +110,21 @@ int qtest__poll(struct qtest *q);
  */
 void qtest__describe_death(struct qtest *q, char *buf, size_t len);
 
-/* "qcow2" for a qcow2 image (its magic number), else "raw": QEMU is never left to probe. */
-const char *qtest__disk_format(int fd);
+/*
+ * QEMU's own seccomp sandbox, for every QEMU bootscope starts: no obsolete
+ * calls, no privilege changes, no fork or exec, no scheduler or resource
+ * changes. QEMU still opens files, which its command line names.
+ */
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
+/*
+ * A --hda image's format: "qcow2" for a qcow2 image (its magic number), else
+ * "raw", so QEMU is never left to probe. A qcow2 image that would make QEMU
+ * open another file (a backing file, an external data file) is refused, as
+ * is a qcow2 header that is cut short or of an unknown version: 0, or
+ * -EINVAL with a one-line reason naming path in err.
+ */
+int qtest__disk_format(int fd, const char *path, const char **format, char *err, size_t errlen);
 /*
  * A PC's disks on QEMU's command line, the same for the device model and for
  * `bootscope qemu`: hda and cdrom are QEMU file names (commas escaped), NULL

@@ -13,7 +13,7 @@ struct cJSON;
 
 struct cJSON *summary__json(const struct vm *vm);
 /* Write to path ("-" = stdout); returns 0 or negative errno. */
-int summary__write_json(const struct vm *vm, const char *path);
+int summary__write_json(struct vm *vm, const char *path);
 void summary__print(const struct vm *vm, FILE *f);
 
 #endif

@@ -30,6 +30,7 @@ enum {
 	EXIT_GUEST_FAILED = 3,	/* guest stopped without reaching --until, or crashed */
 	EXIT_TIMEOUT = 124,	/* --timeout elapsed (as timeout(1)) */
 	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM */
+	EXIT_SANDBOX = 159,	/* a system call outside the sandbox's allowlist (128 + SIGSYS) */
 };
 
 extern const char *progname;

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bus.h"
 #include "cpu_model.h"
@@ -36,6 +37,7 @@
 #define RAM_MIN (1 * MiB)
 #define RAM_MAX (3584 * MiB)	/* 3.5 GiB: everything stays below the PCI/ROM hole */
 #define RAM_DEFAULT (256 * MiB)
+#define OUTPUT_LIMIT_DEFAULT (1 * GiB)
 
 struct module_arg {
 	const char *path;
@@ -77,6 +79,10 @@ struct vm_config {
 	const char *hda;
 	bool hda_writable;
 	const char *boot_order;	/* "c", "d", "dc", ... */
+	/* The sandbox (sandbox.h). */
+	bool no_sandbox;
+	const char *user;	/* --user: drop to this user after opening /dev/kvm */
+	uint64_t output_limit;	/* bytes per output file (RLIMIT_FSIZE) and of guest text passed on */
 };
 
 static inline bool vm_config__bios_boot(const struct vm_config *c)
@@ -171,10 +177,13 @@ struct run_state {
 	uint32_t guest_exit_code;
 	char message[256];	/* why, for errors and abnormal ends */
 	int wake_fd;		/* eventfd the main thread polls */
+	int signal_fd;		/* SIGINT, SIGTERM */
 };
 
 struct vm {
 	struct vm_config cfg;
+	FILE *json_out;		/* --json, opened before the sandbox; NULL: open at the end */
+	bool sandboxed;		/* the seccomp filter is installed (sandbox.h) */
 	const char *engine;	/* "kvm" (NULL means it too), "qemu" or "qemu-tcg" */
 
 	int kvm_fd;
@@ -248,6 +257,8 @@ int kvm__map_rom(struct vm *vm, char *err, size_t errlen);
 void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint64_t b, uint8_t size,
 		    uint8_t write);
 int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen);
+/* The signal kvm_cpu__kick() sends; once, before any vCPU starts. */
+void kvm_cpu__init_kick(void);
 int kvm_cpu__start(struct kvm_cpu *cpu);
 void kvm_cpu__kick(struct kvm_cpu *cpu);
 const char *kvm_cpu__exit_name(unsigned reason);
@@ -257,6 +268,12 @@ const char *kvm_cpu__exit_name(unsigned reason);
 int run__setup_milestones(struct vm *vm, bool bios_builtins, char *err, size_t errlen);
 /* Let --until and a BIOS's "No bootable device" end the run, and trace each hit. */
 void run__hook_milestones(struct vm *vm);
+/*
+ * Everything the main loop needs that a sandbox forbids creating later: the
+ * eventfd, the signalfd and signal mask, the kick signal's handler.
+ */
+int run__prepare(struct vm *vm, char *err, size_t errlen);
+/* The trace writer and the vCPU threads: the machine runs. */
 int run__start(struct vm *vm, char *err, size_t errlen);
 /* A run that failed before it started: print msg, record outcome "error", write --json. EXIT_ERROR. */
 int run__fail(struct vm *vm, const char *msg);

@@ -100,7 +100,8 @@ static int open_kvm(struct vm *vm, char *err, size_t errlen)
 {
 	int v;
 
-	vm->kvm_fd = kvm__open(err, errlen);
+	if (vm->kvm_fd < 0)	/* --user opened it already, as root */
+		vm->kvm_fd = kvm__open(err, errlen);
 	if (vm->kvm_fd < 0)
 		return vm->kvm_fd;
 	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -149,6 +150,11 @@ static int create_memory(struct vm *vm, char *err, size_t errlen)
 		vm->ram = vm->rom = NULL;
 		return -ENOMEM;
 	}
+	/* A core dump must not carry the guest's memory. */
+	if (madvise(vm->ram, vm->ram_size, MADV_DONTDUMP) < 0) {
+		snprintf(err, errlen, "madvise(MADV_DONTDUMP) on guest RAM: %s", strerror(errno));
+		return -errno;
+	}
 	/* Guest memory holds the guest's secrets, not ours: keep it out of core dumps. */
 	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
 	rc = kvm__set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
@@ -178,7 +184,7 @@ int kvm__init(struct vm *vm, char *err, size_t errlen)
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int rc;
 
-	vm->kvm_fd = vm->vm_fd = vm->ram_fd = -1;
+	vm->vm_fd = vm->ram_fd = -1;	/* kvm_fd: -1 from options__vm(), or /dev/kvm opened by --user */
 	if ((rc = open_kvm(vm, err, errlen)))
 		return rc;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);

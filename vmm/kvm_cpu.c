@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "cpuid.h"
 #include "msr.h"
+#include "sandbox.h"
 #include "vm.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -377,6 +378,8 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	trace_ring_self = cpu->trace;
+	if (cpu->id == 0)
+		sandbox__test_hook();
 	if (cpu->id == 0 && vm->nr_bps) {
 		int rc;
 
@@ -446,18 +449,18 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+void kvm_cpu__init_kick(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);	/* no SA_RESTART: KVM_RUN must return */
+}
+
 int kvm_cpu__start(struct kvm_cpu *cpu)
 {
-	static bool handler_installed;
 	int rc;
 
-	if (!handler_installed) {
-		struct sigaction sa = { .sa_handler = kick_handler };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(KICK_SIGNAL, &sa, NULL);	/* no SA_RESTART: KVM_RUN must return */
-		handler_installed = true;
-	}
 	rc = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
 	if (rc)
 		return -rc;

@@ -22,6 +22,7 @@
 #include "pc.h"
 #include "qemu.h"
 #include "report.h"
+#include "sandbox.h"
 #include "summary.h"
 #include "tables.h"
 #include "trace.h"
@@ -301,6 +302,65 @@ static int create_vcpus(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The machine is built and every file is open: narrow what the process can
+ * do before the guest runs. Output limits always; the seccomp allowlist
+ * unless --no-sandbox.
+ */
+static int lock_down(struct vm *vm, char *err, size_t errlen)
+{
+	struct sandbox_spec s = {
+		.vm_fd = vm->vm_fd, .nr_vcpus = vm->nr_cpus, .memory_slots = vm->pc != NULL,
+		.qtest_fd = vm->pc ? vm->pc->qtest.fd : -1, .child = vm->pc ? vm->pc->qtest.child.pid : 0,
+		.wake_fd = vm->run.wake_fd,
+	};
+	int rc;
+
+	for (int i = 0; i < vm->nr_cpus; i++)
+		s.vcpu_fds[i] = vm->cpus[i]->fd;
+	if ((rc = sandbox__limit_output(vm->cfg.output_limit, err, errlen)))
+		return rc;
+	if (vm->cfg.no_sandbox)
+		return 0;
+	rc = sandbox__enter(&s, err, errlen);
+	vm->sandboxed = rc == 0;
+	return rc;
+}
+
+/* --user: /dev/kvm is opened as root, everything else (the guest's files, outputs, QEMU) as NAME. */
+static void become_user(struct vm *vm)
+{
+	struct sandbox_user u;
+	char err[ERRLEN];
+
+	if (sandbox__find_user(vm->cfg.user, &u, err, sizeof(err)))
+		die_usage("%s", err);
+	vm->kvm_fd = kvm__open(err, sizeof(err));
+	if (vm->kvm_fd < 0)
+		die("%s", err);
+	if (sandbox__drop_user(&u, err, sizeof(err)))
+		die("%s", err);
+}
+
+/* Outputs are opened before the sandbox, which allows no open. */
+static int open_outputs(struct vm *vm, FILE **out, char *err, size_t errlen)
+{
+	int rc;
+
+	if (vm->cfg.serial_path && !(*out = fopen(vm->cfg.serial_path, "we"))) {
+		rc = -errno;
+		*out = stdout;
+		snprintf(err, errlen, "--serial %s: %s", vm->cfg.serial_path, strerror(-rc));
+		return rc;
+	}
+	if (vm->cfg.json_path && strcmp(vm->cfg.json_path, "-") && !(vm->json_out = fopen(vm->cfg.json_path, "we"))) {
+		rc = -errno;
+		snprintf(err, errlen, "--json %s: %s", vm->cfg.json_path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 static void report(struct vm *vm)
 {
 	int rc;
@@ -330,16 +390,15 @@ static int cmd_run(int argc, char **argv)
 		die_usage("--dry-run, --accel and --qemu-arg go with `bootscope qemu`");
 	if (run__setup_milestones(vm, true, err, sizeof(err)))
 		die_usage("%s", err);
+	if (vm->cfg.user)
+		become_user(vm);
 
 	rc = vm_config__bios_boot(&vm->cfg) ? pc__prepare(vm, err, sizeof(err))
 					     : guest_files__read(&files, &vm->cfg, err, sizeof(err));
-	if (rc == 0 &&
-	    vm->cfg.serial_path && !(out = fopen(vm->cfg.serial_path, "we"))) {
-		rc = -errno;
-		out = stdout;
-		snprintf(err, sizeof(err), "--serial %s: %s", vm->cfg.serial_path, strerror(-rc));
-	}
+	if (rc == 0)
+		rc = open_outputs(vm, &out, err, sizeof(err));
 	vm->ms.out = out;
+	vm->ms.out_limit = vm->cfg.output_limit;
 	if (!rc)
 		rc = vm->pc ? build_pc(vm, err, sizeof(err)) : build_machine(vm, &files, err, sizeof(err));
 	if (!rc)
@@ -347,6 +406,10 @@ static int cmd_run(int argc, char **argv)
 	if (!rc && vm->cfg.trace_path)
 		rc = trace__open(vm, vm->cfg.trace_path, err, sizeof(err));
 	guest_files__free(&files);
+	if (!rc)
+		rc = run__prepare(vm, err, sizeof(err));
+	if (!rc)
+		rc = lock_down(vm, err, sizeof(err));
 
 	if (rc) {
 		status = run__fail(vm, err);
@@ -362,6 +425,11 @@ static int cmd_run(int argc, char **argv)
 		report(vm);
 		status = vm->run.exit_status;
 	}
+	if (status != EXIT_SANDBOX && sandbox__violation(err, sizeof(err))) {
+		/* Refused while the results were being written: they are out, but say so. */
+		fprintf(stderr, "%s: sandbox: the system call %s is not allowed once the guest runs\n", progname, err);
+		status = EXIT_SANDBOX;
+	}
 
 	if (out != stdout)
 		fclose(out);
@@ -372,6 +440,8 @@ static int cmd_run(int argc, char **argv)
 	free(vm->unhandled_pio);
 	if (vm->run.wake_fd >= 0)
 		close(vm->run.wake_fd);
+	if (vm->run.signal_fd >= 0)
+		close(vm->run.signal_fd);
 	return status;
 }
 
@@ -382,7 +452,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run }, { "qemu", qemu__main }, { "compare", compare__main }, { "matrix", matrix__main },
 	{ "matrix-report", matrix_report__main }, { "report", report__main }, { "cpus", cpus__main },
-	{ "doctor", doctor__main },
+	{ "doctor", doctor__main }, { "sandbox-check", sandbox__main },
 };
 
 int main(int argc, char **argv)

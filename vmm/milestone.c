@@ -115,10 +115,19 @@ void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/* Write out the part of the line not yet written, as far as --output-limit allows. */
 static void emit(struct milestones *m, struct text_line *l)
 {
-	if (m->out && l->len > l->emitted)
-		fwrite(l->buf + l->emitted, 1, l->len - l->emitted, m->out);
+	uint64_t n = l->len - l->emitted, room = m->out_limit ? m->out_limit - m->out_bytes : n;
+
+	if (m->out && n) {
+		if (n > room) {
+			m->dropped_bytes += n - room;
+			n = room;
+		}
+		fwrite(l->buf + l->emitted, 1, n, m->out);
+		m->out_bytes += n;
+	}
 	l->emitted = l->len;
 }
 
@@ -180,8 +189,10 @@ void milestones__flush(struct milestones *m, bool final)
 			continue;
 		if (final) {
 			finish_line(m, l, l->t_last, l->vcpu_last);
-			if (m->out)
+			if (m->out && (!m->out_limit || m->out_bytes < m->out_limit)) {
 				fputc('\n', m->out);
+				m->out_bytes++;
+			}
 		} else if (l->matched != l->len) {
 			emit(m, l);
 			match(m, l, l->t_last, l->vcpu_last, false);

@@ -18,6 +18,7 @@ enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
 	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
+	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT,
 };
 
 static const struct option run_options[] = {
@@ -44,6 +45,9 @@ static const struct option run_options[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -106,13 +110,17 @@ void options__usage(FILE *f)
 	      "  --stop-at-entry        stop at the loaded guest's first instruction (BIOS boots: the boot\n"
 	      "                         sector at 0x7c00); the JSON summary's `entry` shows the registers\n"
 	      "                         and the boot information it was handed\n"
+	      "  --output-limit SIZE    the most bytes written to any file (--serial, --trace, --json) and\n"
+	      "                         of guest text passed on; K/M/G suffix (default 1G)\n"
+	      "  --user NAME            started as root: become NAME once /dev/kvm is open\n"
+	      "  --no-sandbox           run without the seccomp sandbox (`bootscope sandbox-check`)\n"
 	      "  -q, --quiet            no summary table on stderr\n"
 	      "\n"
 	      "Exit status: 0 --until matched, --stop-at-entry stopped, or the guest halted cleanly;\n"
 	      "1 error; 2 usage;\n"
 	      "3 the guest stopped without reaching --until (halt, shutdown, no boot device);\n"
 	      "(v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4); 124 timeout;\n"
-	      "128+N killed by signal N (SIGINT, SIGTERM).\n", f);
+	      "128+N killed by signal N (SIGINT, SIGTERM); 159 the sandbox refused a system call.\n", f);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
@@ -170,6 +178,7 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 	cfg->ram_size = RAM_DEFAULT;
 	cfg->smp = 1;
 	cfg->timeout_s = 300;
+	cfg->output_limit = OUTPUT_LIMIT_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":m:qh", run_options, NULL)) != -1) {
@@ -277,6 +286,19 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		case OPT_STOP_AT_ENTRY:
 			cfg->stop_at_entry = true;
 			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
+			break;
+		case OPT_USER:
+			if (!*optarg)
+				return fail(err, errlen, "--user: give a user name%s", "");
+			cfg->user = optarg;
+			break;
+		case OPT_OUTPUT_LIMIT:
+			if (parse_size(optarg, &v) || v < 4 * KiB)
+				return fail(err, errlen, "--output-limit '%s': give a size of at least 4K (e.g. 100M)", optarg);
+			cfg->output_limit = v;
+			break;
 		case 'q':
 			cfg->quiet = true;
 			break;
@@ -309,7 +331,7 @@ int options__vm(struct vm *vm, int argc, char **argv)
 
 	clock__init();
 	vm->t_setup = clock__now();
-	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = vm->run.signal_fd = -1;
 	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
 	if (rc == 1)
 		return 1;

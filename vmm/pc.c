@@ -113,6 +113,8 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	}
 	if (c->hda && (rc = pc->hda_fd = open_image("--hda", c->hda, c->hda_writable, &size, err, errlen)) < 0)
 		return rc;
+	if (c->hda && (rc = qtest__disk_format(pc->hda_fd, c->hda, &pc->hda_format, err, errlen)))
+		return rc;
 	vm->boot_kind = "bios";
 	vm->boot_file = c->cdrom ? c->cdrom : c->hda ? c->hda : c->bios ? c->bios : PC_BIOS_DEFAULT;
 	vm->boot_entry = PC_BOOT_SECTOR;
@@ -191,7 +193,7 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	struct qtest_config qc = {
 		.qemu = qtest__qemu_binary(), .ram_size = vm->ram_size, .ram_fd = vm->ram_fd,
 		.smp = vm->cfg.smp, .cpu = qemu_cpu(vm), .cdrom_fd = pc->cdrom_fd, .hda_fd = pc->hda_fd,
-		.hda_format = qtest__disk_format(pc->hda_fd),
+		.hda_format = pc->hda_format,
 		.hda_writable = vm->cfg.hda_writable, .boot_order = vm->cfg.boot_order,
 	};
 	int rc;

@@ -36,6 +36,7 @@
 #include "pc.h"
 #include "qemu.h"
 #include "qtest.h"
+#include "sandbox.h"
 #include "summary.h"
 #include "trace.h"
 #include "vm.h"
@@ -81,14 +82,16 @@ static int module_list(const struct vm_config *c, char *out, size_t len)
 }
 
 /* The disk's format as the device model would give it; an unreadable file is QEMU's to report. */
-static const char *disk_format(const char *path)
+static int disk_format(const char *path, const char **format, char *err, size_t errlen)
 {
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	const char *f = qtest__disk_format(fd);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, rc = 0;
 
-	if (fd >= 0)
+	*format = "raw";
+	if (fd >= 0) {
+		rc = qtest__disk_format(fd, path, format, err, errlen);
 		close(fd);
-	return f;
+	}
+	return rc;
 }
 
 /*
@@ -101,6 +104,7 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 	const struct vm_config *c = &vm->cfg;
 	bool tcg = c->accel && !strcmp(c->accel, "tcg");
 	char esc[ARGV_LEN], list[ARGV_LEN];
+	const char *format;
 
 	argv__init(a);
 	argv__add(a, "%s", qemu);
@@ -125,6 +129,8 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 	argv__add(a, "-display");
 	argv__add(a, "none");
 	argv__add(a, "-no-reboot");
+	argv__add(a, "-sandbox");
+	argv__add(a, QEMU_SANDBOX);
 	argv__add(a, "-chardev");
 	argv__add(a, "socket,id=com1,fd=%d", fds[SRC_SERIAL]);
 	argv__add(a, "-serial");
@@ -166,7 +172,9 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		snprintf(err, errlen, "a disk image's path is too long for QEMU's -drive");
 		return -E2BIG;
 	}
-	qtest__disk_args(a, c->hda ? esc : NULL, disk_format(c->hda), c->hda_writable, c->cdrom ? list : NULL,
+	if (disk_format(c->hda, &format, err, errlen))
+		return -EINVAL;
+	qtest__disk_args(a, c->hda ? esc : NULL, format, c->hda_writable, c->cdrom ? list : NULL,
 			 c->boot_order);
 	if (c->trace_path) {
 		/* QEMU's own exit events, timestamped, into a descriptor bootscope reads afterwards (qemu_trace.c). */
@@ -190,7 +198,8 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 static int check_options(const struct vm_config *c, char *err, size_t errlen)
 {
 	const char *no = c->raw ? "--raw (it boots through bootscope's own firmware; give a boot sector as --hda)" :
-			 c->stop_at_entry ? "--stop-at-entry" : NULL;
+			 c->stop_at_entry ? "--stop-at-entry" :
+			 c->user || c->no_sandbox ? "--user or --no-sandbox (QEMU runs under its own -sandbox on)" : NULL;
 
 	if (no) {
 		snprintf(err, errlen, "bootscope qemu: %s is not available with the QEMU engine", no);
@@ -357,6 +366,7 @@ int qemu__main(int argc, char **argv)
 		goto fail;
 	}
 	vm->ms.out = out;
+	vm->ms.out_limit = vm->cfg.output_limit;
 	for (int i = 0; i < NR_SRC; i++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) < 0) {
 			snprintf(err, sizeof(err), "socketpair: %s", strerror(errno));
@@ -387,7 +397,7 @@ int qemu__main(int argc, char **argv)
 	rc = child__spawn(&ch, path, a.argv, keep, log_fd >= 0 ? NR_SRC + 1 : NR_SRC, err, sizeof(err));
 	for (int i = 0; i < NR_SRC; i++)
 		close(keep[i]);
-	if (rc)
+	if (rc || (rc = sandbox__limit_output(vm->cfg.output_limit, err, sizeof(err))))
 		goto fail;
 	watch(vm, &ch, fds);
 	child__kill(&ch);

@@ -97,7 +97,7 @@ static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_
 	argv__add(a, "-global");
 	argv__add(a, "apic-common.vapic=off");
 	argv__add(a, "-sandbox");
-	argv__add(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+	argv__add(a, QEMU_SANDBOX);
 	argv__add(a, "-chardev");
 	argv__add(a, "socket,id=qtest,fd=%d", sock);
 	argv__add(a, "-qtest");
@@ -114,12 +114,46 @@ static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_
 	}
 }
 
-const char *qtest__disk_format(int fd)
+static uint64_t be(const uint8_t *p, int n)
 {
-	char magic[4];
+	uint64_t v = 0;
 
-	/* qcow2 images say so; anything else is given to QEMU as raw, never probed. */
-	return fd >= 0 && pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+	while (n--)
+		v = v << 8 | *p++;
+	return v;
+}
+
+int qtest__disk_format(int fd, const char *path, const char **format, char *err, size_t errlen)
+{
+	/* The qcow2 header (QEMU's docs/interop/qcow2.txt): big-endian, 72 bytes in v2, 104 in v3. */
+	uint8_t h[104];
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	uint32_t version;
+
+	*format = "raw";
+	if (n < 4 || memcmp(h, "QFI\xfb", 4))
+		return 0;
+	*format = "qcow2";
+	version = (uint32_t)be(h + 4, 4);
+	if (version != 2 && version != 3) {
+		snprintf(err, errlen, "--hda %s: qcow2 version %u; QEMU's qcow2 is version 2 or 3", path, version);
+		return -EINVAL;
+	}
+	if (n < (version == 2 ? 72 : 104)) {
+		snprintf(err, errlen, "--hda %s: a qcow2 header cut short (%zd bytes)", path, n);
+		return -EINVAL;
+	}
+	if (be(h + 8, 8) || be(h + 16, 4)) {
+		snprintf(err, errlen, "--hda %s: a qcow2 image with a backing file; bootscope does not let QEMU open "
+			 "other files (flatten it: qemu-img convert -O qcow2 %s flat.qcow2)", path, path);
+		return -EINVAL;
+	}
+	if (version == 3 && (be(h + 72, 8) & 4)) {
+		snprintf(err, errlen, "--hda %s: a qcow2 image with an external data file; bootscope does not let "
+			 "QEMU open other files", path);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void qtest__disk_args(struct argv_buf *a, const char *hda, const char *hda_format, bool hda_writable,
@@ -370,6 +404,7 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 	q->fd = q->child.output_fd = -1;
 	q->irq = irq;
 	q->opaque = opaque;
+	q->qemu = c->qemu;
 	pthread_mutex_init(&q->lock, NULL);
 	q->lock_init = true;
 	if ((rc = child__resolve(c->qemu, path, sizeof(path)))) {

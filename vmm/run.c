@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "pc.h"
+#include "sandbox.h"
 #include "summary.h"
 #include "vm.h"
 
@@ -126,10 +127,9 @@ void run__hook_milestones(struct vm *vm)
 	vm->ms.opaque = vm;
 }
 
-int run__start(struct vm *vm, char *err, size_t errlen)
+int run__prepare(struct vm *vm, char *err, size_t errlen)
 {
 	sigset_t set;
-	int rc;
 
 	vm->run.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->run.wake_fd < 0) {
@@ -148,6 +148,20 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+	vm->run.signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (vm->run.signal_fd < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	kvm_cpu__init_kick();
+	return 0;
+}
+
+int run__start(struct vm *vm, char *err, size_t errlen)
+{
+	int rc;
+
 	if ((rc = trace__start(vm, err, errlen)))
 		return rc;
 
@@ -243,14 +257,8 @@ void run__wait(struct vm *vm)
 {
 	uint64_t last_exits[MAX_VCPUS] = { 0 }, exits_at_check[MAX_VCPUS] = { 0 };
 	uint64_t start = clock__now(), timeout = clock__ticks(vm->cfg.timeout_s), deadline;
-	sigset_t set;
-	int sfd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-
+	int sfd = vm->run.signal_fd;
+	char call[96];
 	bool child_busy = false;
 	uint64_t tick = clock__ticks(TICK_MS / 1e3), next_tick = start + tick;
 
@@ -284,6 +292,10 @@ void run__wait(struct vm *vm)
 				run__end(vm, OUTCOME_INTERRUPTED, 128 + (int)si.ssi_signo, -1, now,
 					 "interrupted by %s", strsignal((int)si.ssi_signo));
 		}
+		if (sandbox__violation(call, sizeof(call)))
+			run__end(vm, OUTCOME_ERROR, EXIT_SANDBOX, -1, now,
+				 "sandbox: the system call %s is not allowed once the guest runs (see bootscope sandbox-check)",
+				 call);
 		if (now >= deadline)
 			run__end(vm, OUTCOME_TIMEOUT, EXIT_TIMEOUT, -1, now,
 				 "no end after %g s (--timeout)", vm->cfg.timeout_s);
@@ -298,6 +310,4 @@ void run__wait(struct vm *vm)
 	stop_vcpus(vm);
 	clock__sample();
 	milestones__flush(&vm->ms, true);
-	if (sfd >= 0)
-		close(sfd);
 }

@@ -227,7 +227,7 @@ static cJSON *device_model_json(const struct vm *vm)
 		items += vm->cpus[i]->deleg_accesses;
 		forwards += vm->cpus[i]->deleg_exits;
 	}
-	cJSON_AddStringToObject(o, "qemu", qtest__qemu_binary());
+	cJSON_AddStringToObject(o, "qemu", q->qemu ? q->qemu : "");
 	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
 	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
 	cJSON_AddNumberToObject(o, "accesses", (double)items);
@@ -476,10 +476,19 @@ after_exits:
 	cJSON_AddNumberToObject(o, "bytes", (double)vm->ms.text_bytes);
 	cJSON_AddNumberToObject(o, "lines", (double)vm->ms.lines);
 	cJSON_AddStringToObject(o, "last_line", vm->ms.last_line);
+	cJSON_AddNumberToObject(o, "dropped_bytes", (double)vm->ms.dropped_bytes);
+
+	o = cJSON_AddObjectToObject(root, "sandbox");
+	cJSON_AddBoolToObject(o, "seccomp", vm->sandboxed);
+	if (vm->cfg.user)
+		cJSON_AddStringToObject(o, "user", vm->cfg.user);
+	else
+		cJSON_AddNullToObject(o, "user");
+	cJSON_AddNumberToObject(o, "output_limit", (double)vm->cfg.output_limit);
 	return root;
 }
 
-int summary__write_json(const struct vm *vm, const char *path)
+int summary__write_json(struct vm *vm, const char *path)
 {
 	cJSON *root = summary__json(vm);
 	char *text = cJSON_Print(root);
@@ -489,7 +498,8 @@ int summary__write_json(const struct vm *vm, const char *path)
 	cJSON_Delete(root);
 	if (!text)
 		return -ENOMEM;
-	f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+	f = vm->json_out ? vm->json_out : strcmp(path, "-") ? fopen(path, "we") : stdout;
+	vm->json_out = NULL;
 	if (!f) {
 		rc = -errno;
 	} else {
@@ -553,4 +563,9 @@ void summary__print(const struct vm *vm, FILE *f)
 			items ? clock__ns(delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
 			(unsigned long long)vm->pc->qtest.irq_lines);
 	}
+	if (vm->ms.dropped_bytes)
+		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",
+			(unsigned long long)vm->ms.dropped_bytes);
+	if (vm->cfg.no_sandbox)
+		fputs("  sandbox: off (--no-sandbox): the guest ran without the seccomp allowlist\n", f);
 }

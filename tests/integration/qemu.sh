@@ -14,7 +14,7 @@ test_dry_run() {
 		>"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
 	expect "command line" "$(cat "$OUT")" "qemu-system-i386 -M pc -accel kvm -cpu athlon,vendor=AuthenticAMD \
--m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -chardev socket,id=com1,fd=3 \
+-m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -chardev socket,id=com1,fd=3 \
 -serial chardev:com1 -chardev socket,id=debugcon-e9,fd=4 -device isa-debugcon,iobase=0xe9,chardev=debugcon-e9 \
 -chardev socket,id=debugcon-402,fd=5 -device isa-debugcon,iobase=0x402,chardev=debugcon-402 \
 -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $FW/demo.elf -append 'console=ttyS0 demo' \

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# The sandbox: the seccomp filter is on in a running VMM (every thread), a
+# forbidden call ends the run with status 159 and its name, --no-sandbox,
+# --user (checked from /proc), --output-limit against a guest that prints
+# forever, and the policy that sandbox-check prints.
+source "$(dirname "$0")/../lib.sh"
+
+# A boot sector that spins (jmp $), and one that floods COM1 with 'A's.
+printf '\xeb\xfe' >"$TMP/spin.bin"
+printf '\xba\xf8\x03\xb0\x41\xee\xeb\xfd' >"$TMP/flood.bin"
+DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --until '^demo: done')
+
+# status_field PID FIELD: a line of /proc/PID/status, without its name.
+status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '[:space:]' ' ' | sed 's/ $//'; }
+
+# Start bootscope in the background on the spinning guest; wait until its filter is on.
+start_spinning() { # ARGS...
+	"$BOOTSCOPE" run --raw "$TMP/spin.bin" --timeout 60 -q --json "$J" "$@" >"$OUT" 2>"$ERR" &
+	PID=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(status_field "$PID" Seccomp 2>/dev/null)" = 2 ] && return 0
+		sleep 0.1
+	done
+	echo "Seccomp never became 2 in /proc/$PID/status"
+	return 1
+}
+
+stop_spinning() {
+	kill -TERM "$PID"
+	RC=0
+	wait "$PID" || RC=$?
+	expect_status 143
+	expect outcome "$(jqv .outcome)" interrupted
+}
+
+test_filter_on_every_thread() {
+	start_spinning
+	expect "NoNewPrivs" "$(status_field "$PID" NoNewPrivs)" 1
+	# Every thread (main, vCPU, ...). Seccomp_filters counts the stacked filters: ours alone.
+	local task n=0
+	for task in /proc/"$PID"/task/*; do
+		expect "Seccomp of thread ${task##*/} ($(cat "$task/comm"))" \
+			"$(sed -n 's/^Seccomp:[[:space:]]*//p' "$task/status")" 2
+		n=$((n + 1))
+	done
+	expect "threads" "$([ "$n" -ge 2 ] && echo 'main and vCPU at least')" 'main and vCPU at least'
+	expect "filters" "$(status_field "$PID" Seccomp_filters)" 1
+	stop_spinning
+	expect "summary sandbox" "$(jq -c .sandbox "$J")" '{"seccomp":true,"user":null,"output_limit":1073741824}'
+}
+
+test_no_sandbox() {
+	start_spinning --no-sandbox || true	# it never becomes 2: check the real value
+	expect "Seccomp" "$(status_field "$PID" Seccomp)" 0
+	stop_spinning
+	expect "summary sandbox" "$(jqv .sandbox.seccomp)" false
+	# The summary table says so.
+	RC=0
+	"$BOOTSCOPE" run "${DEMO[@]}" --no-sandbox >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect_line "$ERR" "  sandbox: off (--no-sandbox): the guest ran without the seccomp allowlist"
+}
+
+# Each forbidden call, made by vCPU 0's thread after the filter is on: the run
+# ends with its name and status 159, and the results are still written.
+forbidden() { # HOOK SYSCALL
+	RC=0
+	BOOTSCOPE_TEST_FORBIDDEN=$1 "$BOOTSCOPE" run --json "$J" -q "${DEMO[@]}" --trace "$TMP/t.trace" >"$OUT" 2>"$ERR" || RC=$?
+	expect "status of $1" "$RC" 159
+	local msg="sandbox: the system call $2 is not allowed once the guest runs (see bootscope sandbox-check)"
+	expect "message of $1" "$(head -1 "$ERR")" "bootscope: $msg"
+	expect "stderr lines of $1" "$(grep -c 'sandbox:' "$ERR")" 1
+	expect "outcome of $1" "$(jqv .outcome)" error
+	expect "JSON message of $1" "$(jqv .message)" "$msg"
+	expect "JSON status of $1" "$(jqv .exit_status)" 159
+	# The trace was finished: report reads it.
+	"$BOOTSCOPE" report "$TMP/t.trace" >"$TMP/report" || { echo "report failed on the trace of $1"; _failed=1; }
+	# Without the sandbox the same hook's call succeeds and the boot ends normally.
+	RC=0
+	BOOTSCOPE_TEST_FORBIDDEN=$1 "$BOOTSCOPE" run -q "${DEMO[@]}" --no-sandbox >"$OUT" 2>"$ERR" || RC=$?
+	expect "status of $1 without the sandbox" "$RC" 0
+}
+
+test_forbidden_calls() {
+	# A sanitizer build lets LeakSanitizer open /proc/self: that one call is allowed there.
+	if ! "$BOOTSCOPE" sandbox-check | grep -q '^  openat '; then
+		forbidden open openat
+	fi
+	forbidden socket socket
+	forbidden exec execve
+	forbidden fork clone
+}
+
+test_bios_boot_sandboxed() {
+	# The POST: vCPU threads, the qtest socket, PAM slot changes and the child, all under the filter.
+	"$BOOTSCOPE" run --bios /usr/share/seabios/bios-256k.bin -q --json "$J" >"$OUT" 2>"$ERR" &
+	PID=$!
+	local i child=
+	for ((i = 0; i < 300; i++)); do
+		[ "$(status_field "$PID" Seccomp 2>/dev/null)" = 2 ] && break
+		sleep 0.1
+	done
+	child=$(pgrep -P "$PID" || true)
+	expect "QEMU child" "$([ -n "$child" ] && echo found)" found
+	# QEMU's own -sandbox on: its filter, and no new privileges.
+	expect "child Seccomp" "$(status_field "$child" Seccomp)" 2
+	expect "child NoNewPrivs" "$(status_field "$child" NoNewPrivs)" 1
+	RC=0
+	wait "$PID" || RC=$?
+	expect_status 3
+	expect outcome "$(jqv .outcome)" no-boot-device
+	expect "seccomp" "$(jqv .sandbox.seccomp)" true
+	expect "PAM slot changes" "$([ "$(jqv .device_model.pam_slot_changes)" -gt 0 ] && echo yes)" yes
+	expect "child gone" "$(kill -0 "$child" 2>/dev/null && echo alive || echo gone)" gone
+}
+
+test_user() {
+	chmod 0711 "$TMP"
+	mkdir -m 0777 "$TMP/u"
+	J=$TMP/u/summary.json
+	start_spinning --user nobody --serial "$TMP/u/serial"
+	expect "Uid" "$(status_field "$PID" Uid)" "65534 65534 65534 65534"
+	expect "Gid" "$(status_field "$PID" Gid)" "65534 65534 65534 65534"
+	expect "Groups" "$(status_field "$PID" Groups)" ""
+	expect "CapEff" "$(status_field "$PID" CapEff)" 0000000000000000
+	# /dev/kvm is root's alone here, and yet the dropped process holds it: opened before the drop.
+	expect "/dev/kvm held" "$(ls -l /proc/"$PID"/fd 2>/dev/null | grep -c ' -> /dev/kvm$' || true)" 1
+	stop_spinning
+	# Outputs are created as the user.
+	expect "owner of the summary" "$(stat -c %U "$J")" nobody
+	expect "owner of the serial file" "$(stat -c %U "$TMP/u/serial")" nobody
+	expect "summary user" "$(jqv .sandbox.user)" nobody
+	# A file only root can read is out of reach once the user changed.
+	cp "$FW/demo.elf" "$TMP/root-only.elf"
+	chmod 0600 "$TMP/root-only.elf"
+	RC=0
+	"$BOOTSCOPE" run --user nobody --kernel "$TMP/root-only.elf" -q >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 1
+	expect message "$(head -1 "$ERR")" "bootscope: $TMP/root-only.elf: Permission denied"
+}
+
+test_user_errors() {
+	RC=0
+	"$BOOTSCOPE" run --user no-such-user-here "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --user no-such-user-here: no such user"
+	RC=0
+	"$BOOTSCOPE" run --user root "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --user root: that is root; give an unprivileged user"
+	RC=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BOOTSCOPE" run --user nobody "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --user nobody: only root can change user (this is uid 65534)"
+	RC=0
+	"$BOOTSCOPE" qemu --user nobody "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" \
+		"bootscope: bootscope qemu: --user or --no-sandbox (QEMU runs under its own -sandbox on) is not available with the QEMU engine"
+}
+
+test_output_limit() {
+	# 1 s of 'A's is some 10^5 bytes here; 4 KiB of them are written, the rest counted.
+	RC=0
+	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 1 --output-limit 4K --serial "$TMP/serial" -q --json "$J" \
+		2>"$ERR" || RC=$?
+	expect_status 124
+	expect "serial bytes" "$(stat -c %s "$TMP/serial")" 4096
+	local bytes dropped
+	bytes=$(jqv .guest_output.bytes)
+	dropped=$(jqv .guest_output.dropped_bytes)
+	expect "more text than the limit" "$([ "$bytes" -gt 8192 ] && echo yes)" yes
+	expect "dropped" "$dropped" "$((bytes - 4096))"
+	expect "only A" "$(tr -d A <"$TMP/serial" | wc -c)" 0
+	# The same limit holds for every file bootscope writes: the trace stops at 4 KiB and says why.
+	RC=0
+	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 1 --output-limit 4K --serial /dev/null --trace "$TMP/t.trace" \
+		-q --json "$J" 2>"$ERR" || RC=$?
+	expect_status 1
+	expect_line "$ERR" "bootscope: --trace $TMP/t.trace: File too large"
+	expect "trace size" "$([ "$(stat -c %s "$TMP/t.trace")" -le 4096 ] && echo within)" within
+	expect "trace error" "$(jqv .trace.error)" "File too large"
+	# Bad values.
+	RC=0
+	"$BOOTSCOPE" run --output-limit 1K "${DEMO[@]}" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --output-limit '1K': give a size of at least 4K (e.g. 100M)"
+}
+
+test_sandbox_check() {
+	RC=0
+	"$BOOTSCOPE" sandbox-check >"$OUT" || RC=$?
+	expect_status 0
+	expect_grep "$OUT" '^  KVM_RUN +0x0000ae80  on vCPUs '
+	expect_grep "$OUT" '^  KVM_IRQ_LINE +0x4008ae61  on VM '
+	expect_grep "$OUT" '^  KVM_SET_USER_MEMORY_REGION +0x4020ae46  on VM .*BIOS boots only'
+	expect_grep "$OUT" '^  clone +CLONE_THREAD set: threads only '
+	expect_grep "$OUT" '^  mmap +without PROT_EXEC '
+	local call
+	for call in execve execveat fork vfork socket connect ptrace open; do
+		if grep -qE "^  $call " "$OUT"; then
+			echo "$call is in the allowlist"
+			_failed=1
+		fi
+	done
+	RC=0
+	"$BOOTSCOPE" sandbox-check --bogus 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: sandbox-check: unexpected argument '--bogus'"
+}
+
+t sandbox_check test_sandbox_check
+TESTS=(test_filter_on_every_thread test_no_sandbox test_forbidden_calls test_bios_boot_sandboxed test_output_limit)
+ROOT_TESTS=(test_user test_user_errors)
+if kvm_usable; then
+	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+	if [ "$(id -u)" -eq 0 ]; then
+		for fn in "${ROOT_TESTS[@]}"; do t "${fn#test_}" "$fn"; done
+	else
+		skip_all "--user needs root" "${ROOT_TESTS[@]}"
+	fi
+else
+	skip_all "$KVM_SKIP" "${TESTS[@]}" "${ROOT_TESTS[@]}"
+fi
