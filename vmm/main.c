@@ -139,6 +139,10 @@ static int guest_files__read(struct guest_files *g, const struct vm_config *cfg,
 		return file__read(&g->image, cfg->raw, EBDA_BASE, err, errlen);
 	if ((rc = file__read(&g->image, cfg->kernel, KERNEL_MAX_SIZE, err, errlen)))
 		return rc;
+	if (!g->image.size) {
+		snprintf(err, errlen, "%s: empty file", cfg->kernel);
+		return -EINVAL;
+	}
 	if (linux__detect(&g->image)) {
 		g->linux = true;
 		if (cfg->nr_modules) {

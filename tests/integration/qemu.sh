@@ -24,7 +24,7 @@ test_dry_run() {
 		--qemu-arg -rtc --qemu-arg 'base=utc,clock=vm' >"$OUT" 2>"$ERR" || RC=$?
 	expect_grep "$OUT" " -accel tcg -cpu max "
 	# A qcow2 disk is named qcow2 to stock QEMU too, as to the device model; QEMU never probes.
-	printf 'QFI\xfb' >"$TMP/disk.qcow2"
+	{ printf 'QFI\xfb\0\0\0\3'; head -c 504 /dev/zero; } >"$TMP/disk.qcow2"	# a version 3 header
 	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --hda "$TMP/disk.qcow2" --dry-run >"$TMP/q2" 2>"$ERR"
 	expect_grep "$TMP/q2" " -drive file=$TMP/disk.qcow2,format=qcow2,if=ide,index=0,media=disk,snapshot=on -boot order=c$"
 	expect_grep "$OUT" " -drive file=$TMP/a,,b.iso,format=raw,if=ide,index=2,media=cdrom,readonly=on -boot order=d -rtc base=utc,clock=vm$"
