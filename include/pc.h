@@ -62,8 +62,9 @@ struct pc {
 	pthread_mutex_t chipset_lock;
 	uint32_t cf8;
 	uint8_t pam_regs[7];		/* config 0x59-0x5f */
-	uint8_t pam_state[PC_NR_PAM];	/* 0 ROM, 1 RAM read-only, 2 and 3 RAM */
-	uint16_t pm_base;		/* PIIX4 PM I/O base (00:01.3 config 0x40) */
+	/* Written under chipset_lock, read without it by any vCPU's MMIO and port handlers. */
+	_Atomic uint8_t pam_state[PC_NR_PAM];	/* 0 ROM, 1 RAM read-only, 2 and 3 RAM */
+	_Atomic uint16_t pm_base;	/* PIIX4 PM I/O base (00:01.3 config 0x40) */
 	uint8_t apm_cnt, apm_sts;
 	uint8_t port92;
 

@@ -172,18 +172,36 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 	return rc == -ECANCELED ? 0 : -EIO;
 }
 
+/*
+ * ACPI sleep: SLP_EN, bit 13 of PM1 control at pm_base + 4, set by any write
+ * that covers its byte (a word, the high byte alone, a rep outs). QEMU would
+ * exit; a power-off ends the run here instead, and the write is not forwarded.
+ */
+static bool powers_off(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data, uint32_t size, uint32_t count)
+{
+	uint64_t base = atomic_load_explicit(&cpu->vm->pc->pm_base, memory_order_relaxed), hi = base + 5;
+
+	if (!base || hi < port || hi - port >= size)
+		return false;
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t v = data[(size_t)i * size + (hi - port)];
+
+		if (v & 0x20) {
+			run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+				 "vCPU %d powered the machine off (ACPI PM1 control, SLP_EN in 0x%02x written to port 0x%llx)",
+				 cpu->id, v, (unsigned long long)hi);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int forward_pio(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
 		       bool is_write)
 {
-	struct pc *pc = cpu->vm->pc;
-
 	(void)dev;
-	/* ACPI sleep (SLP_EN in PM1 control): QEMU would exit. A power-off ends the run here. */
-	if (is_write && pc->pm_base && port == pc->pm_base + 4u && len >= 2 && (data[1] & 0x20)) {
-		run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
-			 "vCPU %d powered the machine off (ACPI PM1 control 0x%02x%02x)", cpu->id, data[1], data[0]);
+	if (is_write && powers_off(cpu, port, data, len, 1))
 		return 0;
-	}
 	return delegate__forward(cpu, false, port, data, len, 1, is_write);
 }
 
@@ -191,6 +209,8 @@ static int forward_pio_string(struct kvm_cpu *cpu, void *dev, uint64_t port, uin
 			      uint32_t count, bool is_write)
 {
 	(void)dev;
+	if (is_write && powers_off(cpu, port, data, size, count))
+		return 0;
 	return delegate__forward(cpu, false, port, data, size, count, is_write);
 }
 

@@ -33,7 +33,7 @@ static int handle_io(struct kvm_cpu *cpu)
 	uint32_t size = run->io.size, count = run->io.count;
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 
-	if (size == 0 || size > 4 || run->io.data_offset > cpu->run_size ||
+	if (size == 0 || size > 4 || count == 0 || run->io.data_offset > cpu->run_size ||
 	    (uint64_t)size * count > cpu->run_size - run->io.data_offset)
 		return -EFAULT;
 	/* String I/O (rep ins/outs) arrives as count consecutive items. */
@@ -269,7 +269,7 @@ static void account(struct kvm_cpu *cpu, unsigned reason, uint64_t t_in, uint64_
 		rec.count = (uint16_t)MIN(run->io.count, 0xffffu);
 		rec.flags = (uint8_t)((run->io.direction == KVM_EXIT_IO_OUT ? TRF_WRITE : 0) |
 				      (run->io.count > 1 ? TRF_STRING : 0));
-		if (run->io.data_offset + run->io.size <= cpu->run_size)
+		if (run->io.data_offset <= cpu->run_size && run->io.size <= cpu->run_size - run->io.data_offset)
 			memcpy(&rec.value, (uint8_t *)run + run->io.data_offset, MIN(run->io.size, 8u));
 	} else if (reason == KVM_EXIT_MMIO) {
 		exit_stat__add(&cpu->mmio_stats[cpu->mmio_dev], 1, d);

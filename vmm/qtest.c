@@ -205,8 +205,10 @@ static int fill(struct qtest *q)
 {
 	ssize_t n;
 
-	if (q->rlen == sizeof(q->rbuf))
+	if (q->rlen == sizeof(q->rbuf)) {
+		snprintf(q->bad, sizeof(q->bad), "a line longer than %zu bytes", sizeof(q->rbuf));
 		return -EPROTO;
+	}
 	n = recv(q->fd, q->rbuf + q->rlen, sizeof(q->rbuf) - q->rlen, MSG_DONTWAIT);
 	if (n > 0) {
 		q->rlen += (size_t)n;
@@ -219,27 +221,56 @@ static int fill(struct qtest *q)
 
 enum line_kind { LINE_NONE, LINE_OK, LINE_BAD };
 
+/* "IRQ raise N" or "IRQ lower N", N a decimal below 256: 1, else 0. */
+static int parse_irq(const char *line, int *num, bool *raise)
+{
+	const char *p;
+	char *end;
+	long v;
+
+	if (!strncmp(line, "IRQ raise ", 10))
+		*raise = true;
+	else if (!strncmp(line, "IRQ lower ", 10))
+		*raise = false;
+	else
+		return 0;
+	p = line + 10;
+	if (*p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (errno || *end || v > 255)
+		return 0;
+	*num = (int)v;
+	return 1;
+}
+
 /*
  * Take the next complete line out of rbuf. IRQ lines are handled here and
- * consumed; an answer is returned as LINE_OK with its value or LINE_BAD.
+ * consumed; an answer is returned as LINE_OK with its value or LINE_BAD,
+ * or, with irq_only, left in rbuf (LINE_NONE).
  */
-static enum line_kind next_answer(struct qtest *q, uint64_t *value)
+static enum line_kind next_answer(struct qtest *q, uint64_t *value, bool irq_only)
 {
 	for (;;) {
 		char *nl = memchr(q->rbuf, '\n', q->rlen), line[128];
 		size_t n;
-		int num;
+		int num, irq;
+		bool raise;
 
 		if (!nl)
 			return LINE_NONE;
 		n = (size_t)(nl - q->rbuf);
 		snprintf(line, sizeof(line), "%.*s", (int)MIN(n, sizeof(line) - 1), q->rbuf);
+		irq = parse_irq(line, &num, &raise);
+		if (irq_only && !irq)
+			return LINE_NONE;	/* an answer: left for whoever asks */
 		memmove(q->rbuf, nl + 1, q->rlen - n - 1);
 		q->rlen -= n + 1;
-		if (sscanf(line, "IRQ raise %d", &num) == 1 || sscanf(line, "IRQ lower %d", &num) == 1) {
+		if (irq) {
 			q->irq_lines++;
 			if (q->irq)
-				q->irq(q->opaque, num, line[4] == 'r');
+				q->irq(q->opaque, num, raise);
 			continue;
 		}
 		if (!strncmp(line, "OK", 2) && (line[2] == '\0' || line[2] == ' ')) {
@@ -256,22 +287,23 @@ static int read_answer(struct qtest *q, uint64_t *value, uint64_t deadline,
 {
 	for (;;) {
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
-		enum line_kind k = next_answer(q, value);
+		enum line_kind k = next_answer(q, value, false);
 		int rc;
 
 		if (k == LINE_OK)
 			return 0;
 		if (k == LINE_BAD)
 			return -EPROTO;
+		/* Checked on every pass: a child that floods IRQ lines never lets fill() say EAGAIN. */
+		if (cancel && cancel(cancel_arg))
+			return -ECANCELED;
+		if (mono_ns() > deadline)
+			return -ETIMEDOUT;
 		rc = fill(q);
 		if (rc == 0)
 			continue;
 		if (rc != -EAGAIN)
 			return rc;
-		if (cancel && cancel(cancel_arg))
-			return -ECANCELED;
-		if (mono_ns() > deadline)
-			return -ETIMEDOUT;
 		poll(&p, 1, 100);	/* a kick (EINTR) brings us back to the cancel check */
 	}
 }
@@ -284,8 +316,7 @@ static void drain_irq_lines(struct qtest *q)
 {
 	uint64_t v;
 
-	while (memchr(q->rbuf, '\n', q->rlen) && !strncmp(q->rbuf, "IRQ ", 4))
-		next_answer(q, &v);
+	next_answer(q, &v, true);
 }
 
 static int exchange(struct qtest *q, const char *cmds, size_t len, int n, uint64_t *values,
@@ -347,11 +378,12 @@ int qtest__poll(struct qtest *q)
 {
 	if (q->failed)
 		return -EPIPE;
-	for (;;) {
+	/* Bounded: a child that never stops sending must not keep the main loop from its tick. */
+	for (int pass = 0; pass < 16; pass++) {
 		uint64_t v;
 		int rc;
 
-		if (next_answer(q, &v) != LINE_NONE) {
+		if (next_answer(q, &v, false) != LINE_NONE) {
 			if (!q->bad[0])
 				snprintf(q->bad, sizeof(q->bad), "an answer nobody asked for");
 			q->failed = true;
@@ -365,6 +397,7 @@ int qtest__poll(struct qtest *q)
 			return rc;
 		}
 	}
+	return 0;
 }
 
 void qtest__describe_death(struct qtest *q, char *buf, size_t len)

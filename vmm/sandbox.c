@@ -107,7 +107,9 @@ static const struct sys_rule {
 #if defined(__SANITIZE_ADDRESS__)
 	/* LeakSanitizer's check at exit reads /proc/self and stops the threads under ptrace. */
 	{ "openat", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer reads /proc/self" },
+	{ "open", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer reads /proc/self" },
 	{ "getdents64", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
+	{ "getdents", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
 	{ "readlink", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
 	{ "ptrace", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer stops the threads" },
 	{ "prctl", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
@@ -118,6 +120,11 @@ static const struct sys_rule {
 	{ "prlimit64", ARGS_ANY, "SANITIZER BUILD ONLY: sanitizer runtime" },
 	{ "pipe2", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
 	{ "waitid", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer" },
+	{ "clone", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer's tracer, a process" },
+	{ "wait4", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer waits for its tracer" },
+	{ "getppid", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer's tracer" },
+	{ "kill", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer's tracer" },
+	{ "tgkill", ARGS_ANY, "SANITIZER BUILD ONLY: LeakSanitizer's tracer" },
 #endif
 };
 

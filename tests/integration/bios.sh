@@ -239,6 +239,26 @@ test_bad_bios_options() {
 	expect_grep "$ERR" "go with a BIOS boot"
 }
 
+# A boot sector that sets SLP_EN (bit 13 of PM1 control, at the PM base 0x600 SeaBIOS sets + 4) with CODE.
+power_off_disk() { # FILE CODE-BYTES
+	{ printf "$2"; printf '\xeb\xfe'; } >"$1"
+	truncate -s 510 "$1"
+	printf '\x55\xaa' >>"$1"
+}
+
+# The guest's ACPI power-off ends the run here (QEMU would exit), however it writes the bit.
+test_acpi_power_off() {
+	power_off_disk "$TMP/off-byte.img" '\xba\x05\x06\xb0\x20\xee'		# mov dx,0x605; mov al,0x20; out dx,al
+	bs --hda "$TMP/off-byte.img" --timeout 60
+	expect_status 3
+	expect outcome "$(jqv .outcome)" shutdown
+	expect message "$(jqv .message)" "vCPU 0 powered the machine off (ACPI PM1 control, SLP_EN in 0x20 written to port 0x605)"
+	power_off_disk "$TMP/off-word.img" '\xba\x04\x06\xb8\x00\x24\xef'	# mov dx,0x604; mov ax,0x2400; out dx,ax
+	bs --hda "$TMP/off-word.img" --timeout 60
+	expect_status 3
+	expect message "$(jqv .message)" "vCPU 0 powered the machine off (ACPI PM1 control, SLP_EN in 0x24 written to port 0x605)"
+}
+
 build_guests() {
 	tools/make-iso "$ISO" "$FW/bootload.bin" README.md &&
 		cp "$FW/bootload.bin" "$DISK" && truncate -s 1M "$DISK" &&
@@ -248,7 +268,7 @@ build_guests() {
 TESTS=(test_post_alone_ends_at_no_boot_device test_smp_2_seabios_finds_2_cpus test_cdrom_under_each_cpu_model
 	test_cdrom_stop_at_entry test_hda_boot_and_read_only test_boot_order_picks_the_device
 	test_trace_splits_device_model_time test_child_killed_mid_boot test_child_stops_answering
-	test_child_dies_with_bootscope
+	test_child_dies_with_bootscope test_acpi_power_off
 	test_bad_bios_inputs test_grub_iso_boots_multiboot_kernel)
 if ! build_guests >"$TMP/build.log" 2>&1; then
 	echo "not ok 1 - building the test ISOs and disk"

@@ -5,6 +5,7 @@
  * answers and a dying peer can be checked exactly.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,6 +103,16 @@ static void finish(struct qtest *q, pthread_t t)
 	shutdown(q->fd, SHUT_RDWR);
 	close(q->fd);
 	pthread_join(t, NULL);
+}
+
+/* A client on a socketpair with no fake behind it: the test writes the child's side itself. */
+static void bare(struct qtest *q, int sv[2], struct irqs *irqs)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(q, 0, sizeof(*q));
+	q->fd = sv[0];
+	q->irq = irqs ? on_irq : NULL;
+	q->opaque = irqs;
 }
 
 static void test_values_and_irq_lines(void **state)
@@ -206,9 +217,7 @@ static void test_cancel_while_waiting(void **state)
 	static const char cmd[] = "inb 0x71\n";
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	memset(&q, 0, sizeof(q));
-	q.fd = sv[0];
+	bare(&q, sv, NULL);
 	assert_int_equal(qtest__exchange(&q, cmd, sizeof(cmd) - 1, 1, &v, always, NULL), -ECANCELED);
 	close(sv[0]);
 	close(sv[1]);
@@ -223,11 +232,7 @@ static void test_poll(void **state)
 	static const char irq_lines[] = "IRQ raise 8\nIRQ lower 8\nIRQ raise 1";
 
 	(void)state;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	memset(&q, 0, sizeof(q));
-	q.fd = sv[0];
-	q.irq = on_irq;
-	q.opaque = &irqs;
+	bare(&q, sv, &irqs);
 	assert_int_equal(write(sv[1], irq_lines, sizeof(irq_lines) - 1), (ssize_t)sizeof(irq_lines) - 1);
 	assert_int_equal(qtest__poll(&q), 0);
 	assert_int_equal(irqs.raised, 1);
@@ -242,6 +247,72 @@ static void test_poll(void **state)
 	close(sv[0]);
 }
 
+/* A child that sends IRQ lines without end, until its socket is closed. */
+static void *irq_flood(void *arg)
+{
+	static const char line[] = "IRQ raise 4\nIRQ lower 4\n";
+	int fd = *(int *)arg;
+
+	while (send(fd, line, sizeof(line) - 1, MSG_NOSIGNAL) > 0)
+		;
+	return NULL;
+}
+
+static bool after_many_irqs(void *arg)
+{
+	return ((struct irqs *)arg)->raised > 1000;
+}
+
+/*
+ * A flood of IRQ lines never makes the socket run dry: a waiting vCPU must
+ * still see its cancel check, and the main thread's poll must still return.
+ */
+static void test_irq_flood(void **state)
+{
+	struct qtest q;
+	struct irqs irqs = { 0 };
+	pthread_t t;
+	int sv[2];
+	uint64_t v;
+	static const char cmd[] = "inb 0x71\n";
+
+	(void)state;
+	bare(&q, sv, &irqs);
+	assert_int_equal(pthread_create(&t, NULL, irq_flood, &sv[1]), 0);
+	assert_int_equal(poll(&(struct pollfd){ .fd = sv[0], .events = POLLIN }, 1, 10000), 1);
+	assert_int_equal(qtest__poll(&q), 0);
+	assert_true(irqs.raised > 0);
+	assert_int_equal(qtest__exchange(&q, cmd, sizeof(cmd) - 1, 1, &v, after_many_irqs, &irqs), -ECANCELED);
+	assert_true(irqs.raised > 1000);
+	shutdown(sv[0], SHUT_RDWR);
+	pthread_join(t, NULL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* IRQ numbers are decimals below 256; anything else is the child breaking the protocol. */
+static void test_bad_irq_lines(void **state)
+{
+	static const char *const bad[] = { "IRQ raise 99999999999", "IRQ raise -1", "IRQ lower 256", "IRQ raise 4x",
+					   "IRQ raise " };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct qtest q;
+		struct irqs irqs = { 0 };
+		int sv[2];
+
+		bare(&q, sv, &irqs);
+		assert_int_equal(write(sv[1], bad[i], strlen(bad[i])), (ssize_t)strlen(bad[i]));
+		assert_int_equal(write(sv[1], "\n", 1), 1);
+		assert_int_equal(qtest__poll(&q), -EPROTO);
+		assert_string_equal(q.bad, bad[i]);
+		assert_int_equal(irqs.raised + irqs.lowered, 0);
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +322,8 @@ int main(void)
 		cmocka_unit_test(test_peer_gone),
 		cmocka_unit_test(test_cancel_while_waiting),
 		cmocka_unit_test(test_poll),
+		cmocka_unit_test(test_irq_flood),
+		cmocka_unit_test(test_bad_irq_lines),
 	};
 
 	return cmocka_run_group_tests_name("qtest", tests, NULL, NULL);

@@ -1,0 +1,63 @@
+/*
+ * Fuzz harness: the port devices of a direct boot as a guest drives them
+ * through the bus (CMOS/RTC, fw_cfg, the debug console, POST codes, and
+ * ports nobody claims), any port, size, direction, value and repeat count.
+ * Each 8-byte record: port selector, flags (size, direction, string), a
+ * count for string I/O, then a 4-byte value.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "vm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The ports that have devices, and their neighbours; any other port is the selector's own value. */
+static const uint16_t ports[] = { 0x70, 0x71, 0x72, 0x510, 0x511, 0x512, 0x80, 0xe9, 0x402, 0x3f8 };
+
+static struct vm *machine(void)
+{
+	static struct vm vm;
+	static struct kvm_cpu cpu;
+
+	if (!cpu.vm) {
+		vm.ram_size = 16 * MiB;
+		vm.cfg.smp = 2;
+		vm.run.wake_fd = -1;
+		vm.unhandled_pio = calloc(65536, sizeof(*vm.unhandled_pio));
+		milestones__init(&vm.ms, NULL);
+		if (!vm.unhandled_pio || cmos__register(&vm) || fw_cfg__register(&vm) || debugcon__register(&vm) ||
+		    post__register(&vm))
+			abort();
+		cpu.vm = &vm;
+		vm.cpus[0] = &cpu;
+		vm.nr_cpus = 1;
+	}
+	return &vm;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vm *vm = machine();
+	struct kvm_cpu *cpu = vm->cpus[0];
+	uint8_t buf[4 * 64];
+
+	for (size_t i = 0; i + 8 <= size; i += 8) {
+		const uint8_t *r = data + i;
+		uint16_t port = r[0] < 0xf0 ? ports[r[0] % (sizeof(ports) / sizeof(ports[0]))] : (uint16_t)(r[0] << 8 | r[2]);
+		uint32_t len = 1u << (r[1] & 3), count = 1 + r[2] % 64;
+		bool write = r[1] & 4, string = r[1] & 8;
+
+		if (len > 4)
+			len = 4;
+		for (uint32_t k = 0; k < sizeof(buf); k += 4)
+			memcpy(buf + k, r + 4, 4);
+		if (string)
+			bus__pio_string(cpu, port, buf, len, count, write);
+		else
+			bus__pio(cpu, port, buf, len, write);
+	}
+	return 0;
+}
