@@ -35,6 +35,7 @@ struct sandbox_spec {
 	bool memory_slots;	/* BIOS boots: PAM shadowing changes KVM memory slots */
 	int qtest_fd;		/* the device-model child's socket, or -1 */
 	pid_t child;		/* the device-model child, or 0 */
+	int child_output_fd;	/* its captured stdout and stderr, or -1 */
 	int wake_fd;		/* the eventfd the main thread polls: the SIGSYS handler writes it */
 };
 

@@ -316,6 +316,7 @@ static int lock_down(struct vm *vm, char *err, size_t errlen)
 	struct sandbox_spec s = {
 		.vm_fd = vm->vm_fd, .nr_vcpus = vm->nr_cpus, .memory_slots = vm->pc != NULL,
 		.qtest_fd = vm->pc ? vm->pc->qtest.fd : -1, .child = vm->pc ? vm->pc->qtest.child.pid : 0,
+		.child_output_fd = vm->pc ? vm->pc->qtest.child.output_fd : -1,
 		.wake_fd = vm->run.wake_fd,
 	};
 	int rc;

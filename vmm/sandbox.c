@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -37,10 +38,11 @@ enum arg_rule {
 	ARGS_ANY,
 	ARGS_NO_EXEC,		/* mmap, mprotect: the protection (arg 2) lacks PROT_EXEC */
 	ARGS_THREAD,		/* clone: a thread (CLONE_THREAD), never a process */
-	ARGS_FSTAT,		/* newfstatat: only an open descriptor (AT_EMPTY_PATH) */
+	ARGS_FSTAT,		/* newfstatat: with AT_EMPTY_PATH, as fstat() makes it (a filter cannot read the path) */
 	ARGS_OWN_THREADS,	/* tgkill: a thread of this process */
 	ARGS_CHILD,		/* kill, wait4: the device-model child only */
 	ARGS_QTEST_FD,		/* sendto, recvfrom: the device-model child's socket only */
+	ARGS_CHILD_OUTPUT,	/* pread64: the device-model child's captured output only */
 	ARGS_IOCTL,		/* ioctl: ioctl_rules[] */
 	ARGS_THREAD_SIGNALS,	/* rt_sigaction: glibc's own SIGCANCEL and SIGSETXID only */
 	ARGS_ENOSYS,		/* clone3: fails with ENOSYS, so glibc falls back to clone */
@@ -49,11 +51,12 @@ enum arg_rule {
 static const char *const arg_rule_text[] = {
 	[ARGS_ANY] = "any arguments",
 	[ARGS_NO_EXEC] = "without PROT_EXEC",
-	[ARGS_THREAD] = "CLONE_THREAD set: threads only",
-	[ARGS_FSTAT] = "AT_EMPTY_PATH: open descriptors only",
+	[ARGS_THREAD] = "CLONE_THREAD, no CLONE_NEW*: threads only",
+	[ARGS_FSTAT] = "AT_EMPTY_PATH set (the path is unread)",
 	[ARGS_OWN_THREADS] = "this process's threads only",
 	[ARGS_CHILD] = "the QEMU child's pid only",
 	[ARGS_QTEST_FD] = "the qtest socket only",
+	[ARGS_CHILD_OUTPUT] = "the QEMU child's output memfd only",
 	[ARGS_IOCTL] = "the requests below, per descriptor",
 	[ARGS_THREAD_SIGNALS] = "signals 32 and 33 only (glibc's)",
 	[ARGS_ENOSYS] = "fails with ENOSYS",
@@ -79,12 +82,14 @@ static const struct sys_rule {
 	{ "recvfrom", ARGS_QTEST_FD, "qtest answers and IRQ lines (BIOS boots)" },
 	{ "kill", ARGS_CHILD, "killing the QEMU child at the end (BIOS boots)" },
 	{ "wait4", ARGS_CHILD, "reaping the QEMU child (BIOS boots)" },
+	{ "pread64", ARGS_CHILD_OUTPUT, "QEMU's last words, when it dies (BIOS boots)" },
 	{ "futex", ARGS_ANY, "locks, joins" },
 	{ "sched_yield", ARGS_ANY, "locks" },
 	{ "nanosleep", ARGS_ANY, "the trace writer's naps" },
 	{ "clock_nanosleep", ARGS_ANY, "the trace writer's naps" },
 	{ "clock_gettime", ARGS_ANY, "the clock, when the vDSO is not used" },
 	{ "gettimeofday", ARGS_ANY, "the clock, when the vDSO is not used" },
+	{ "time", ARGS_ANY, "the RTC's clock, when the vDSO is not used" },
 	{ "restart_syscall", ARGS_ANY, "a nap interrupted by a kick" },
 	{ "getpid", ARGS_ANY, "pthread_kill" },
 	{ "gettid", ARGS_ANY, "pthread_kill" },
@@ -151,20 +156,23 @@ static const struct ioctl_rule {
 	{ "TCGETS", TCGETS, ON_ANY, false, "isatty(), by stdio's first write to a stream" },
 };
 
-/* The first refused call: number and architecture. Written by the SIGSYS handler. */
-static _Atomic int violation_nr = -1;
-static _Atomic uint32_t violation_arch;
+/*
+ * The first refused call, written by the SIGSYS handler: its architecture
+ * (an AUDIT_ARCH_* value) << 32 | its number, in one word so that a reader
+ * never sees one without the other. NO_VIOLATION until then.
+ */
+#define NO_VIOLATION UINT64_MAX
+static _Atomic uint64_t violation = NO_VIOLATION;
 static int violation_wake_fd = -1;
 
 static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	int none = -1, saved = errno;
-	uint64_t one = 1;
+	int saved = errno;
+	uint64_t one = 1, none = NO_VIOLATION;
 
 	(void)sig;
-	if (atomic_compare_exchange_strong(&violation_nr, &none, si->si_syscall))
-		atomic_store(&violation_arch, si->si_arch);
+	atomic_compare_exchange_strong(&violation, &none, (uint64_t)si->si_arch << 32 | (uint32_t)si->si_syscall);
 	/* The call returns EPERM to its caller; the main thread ends the run. */
 #if defined(__x86_64__)
 	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
@@ -180,11 +188,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 
 bool sandbox__violation(char *name, size_t len)
 {
-	int nr = atomic_load(&violation_nr);
-	uint32_t arch = atomic_load(&violation_arch);
+	uint64_t v = atomic_load(&violation);
+	uint32_t arch = (uint32_t)(v >> 32);
+	int nr = (int)(uint32_t)v;
 	char *s;
 
-	if (nr < 0)
+	if (v == NO_VIOLATION)
 		return false;
 	s = seccomp_syscall_resolve_num_arch(arch, nr);
 	if (s && arch == seccomp_arch_native())
@@ -208,9 +217,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case ARGS_NO_EXEC:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2_32(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	case ARGS_THREAD:
+	case ARGS_THREAD: {
+		const uint64_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+				    CLONE_NEWPID | CLONE_NEWNET;
+
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+					SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD | ns, CLONE_THREAD));
+	}
 	case ARGS_FSTAT:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					SCMP_A3_32(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
@@ -226,6 +239,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 		/* SIGCANCEL and SIGSETXID: the kernel's 32 and 33, below glibc's SIGRTMIN. */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0_32(SCMP_CMP_EQ, 32)) ?:
 		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0_32(SCMP_CMP_EQ, 33));
+	case ARGS_CHILD_OUTPUT:
+		return s->child_output_fd >= 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+								  SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->child_output_fd)) : 0;
 	case ARGS_ENOSYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	case ARGS_IOCTL:
@@ -259,6 +275,8 @@ int sandbox__enter(const struct sandbox_spec *s, char *err, size_t errlen)
 	int rc = 0;
 
 	violation_wake_fd = s->wake_fd;
+	/* glibc reads the time zone file on the first gmtime_r() (the RTC's): now, not after the filter. */
+	tzset();
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0) {
 		snprintf(err, errlen, "cannot install the sandbox: sigaction(SIGSYS): %s", strerror(errno));
@@ -311,7 +329,7 @@ void sandbox__print(FILE *f)
 		EXIT_SANDBOX, n);
 	for (size_t i = 0; i < ARRAY_SIZE(sys_rules); i++)
 		if (sys_rules[i].args != ARGS_ENOSYS)
-			fprintf(f, "  %-18s %-38s %s\n", sys_rules[i].name, arg_rule_text[sys_rules[i].args],
+			fprintf(f, "  %-18s %-42s %s\n", sys_rules[i].name, arg_rule_text[sys_rules[i].args],
 				sys_rules[i].why);
 	fputs("\nioctl requests allowed:\n", f);
 	for (size_t i = 0; i < ARRAY_SIZE(ioctl_rules); i++)
@@ -376,8 +394,16 @@ int sandbox__drop_user(const struct sandbox_user *u, char *err, size_t errlen)
 
 int sandbox__limit_output(uint64_t limit, char *err, size_t errlen)
 {
-	struct rlimit core = { 0, 0 }, fsize = { limit, limit };
+	struct rlimit core = { 0, 0 }, fsize;
 
+	/* Never above the hard limit the caller had: only root could raise it. */
+	if (getrlimit(RLIMIT_FSIZE, &fsize) < 0) {
+		snprintf(err, errlen, "cannot read the file size limit: %s", strerror(errno));
+		return -errno;
+	}
+	if (fsize.rlim_max == RLIM_INFINITY || fsize.rlim_max > limit)
+		fsize.rlim_max = limit;
+	fsize.rlim_cur = fsize.rlim_max;
 	/* Past the limit, write() fails with EFBIG instead of the signal killing the run. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_CORE, &core) < 0 || setrlimit(RLIMIT_FSIZE, &fsize) < 0) {

@@ -496,8 +496,12 @@ int summary__write_json(struct vm *vm, const char *path)
 	int rc = 0;
 
 	cJSON_Delete(root);
-	if (!text)
+	if (!text) {
+		if (vm->json_out)
+			fclose(vm->json_out);
+		vm->json_out = NULL;
 		return -ENOMEM;
+	}
 	f = vm->json_out ? vm->json_out : strcmp(path, "-") ? fopen(path, "we") : stdout;
 	vm->json_out = NULL;
 	if (!f) {

@@ -8,6 +8,8 @@ source "$(dirname "$0")/../lib.sh"
 # A boot sector that spins (jmp $), and one that floods COM1 with 'A's.
 printf '\xeb\xfe' >"$TMP/spin.bin"
 printf '\xba\xf8\x03\xb0\x41\xee\xeb\xfd' >"$TMP/flood.bin"
+# One that reads the RTC's seconds (CMOS 0), then says OK on the debug console and halts.
+printf '\xb0\x00\xe6\x70\xe4\x71\xb0\x4f\xe6\xe9\xb0\x4b\xe6\xe9\xb0\x0a\xe6\xe9\xfa\xf4' >"$TMP/rtc.bin"
 DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --until '^demo: done')
 
 # status_field PID FIELD: a line of /proc/PID/status, without its name.
@@ -90,6 +92,14 @@ test_forbidden_calls() {
 	fi
 	forbidden socket socket
 	forbidden exec execve
+}
+
+# The RTC's time comes from gmtime_r(), which reads the time zone file on first use: not after the filter.
+test_rtc_read_under_sandbox() {
+	bs --raw "$TMP/rtc.bin" --until '^OK'
+	expect_status 0
+	expect outcome "$(jqv .outcome)" until
+	expect "seccomp" "$(jqv .sandbox.seccomp)" true
 }
 
 test_bios_boot_sandboxed() {
@@ -195,7 +205,7 @@ test_sandbox_check() {
 	expect_grep "$OUT" '^  KVM_RUN +0x0000ae80  on vCPUs '
 	expect_grep "$OUT" '^  KVM_IRQ_LINE +0x4008ae61  on VM '
 	expect_grep "$OUT" '^  KVM_SET_USER_MEMORY_REGION +0x4020ae46  on VM .*BIOS boots only'
-	expect_grep "$OUT" '^  clone +CLONE_THREAD set: threads only '
+	expect_grep "$OUT" '^  clone +CLONE_THREAD, no CLONE_NEW\*: threads only '
 	expect_grep "$OUT" '^  mmap +without PROT_EXEC '
 	local call
 	# None of these, but for what only a sanitizer build's LeakSanitizer needs (marked so).
@@ -212,7 +222,8 @@ test_sandbox_check() {
 }
 
 t sandbox_check test_sandbox_check
-TESTS=(test_filter_on_every_thread test_no_sandbox test_forbidden_calls test_bios_boot_sandboxed test_output_limit)
+TESTS=(test_filter_on_every_thread test_no_sandbox test_forbidden_calls test_rtc_read_under_sandbox
+	test_bios_boot_sandboxed test_output_limit)
 ROOT_TESTS=(test_user test_user_errors)
 if kvm_usable; then
 	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
