@@ -206,6 +206,10 @@ bool sandbox__violation(char *name, size_t len)
 	return true;
 }
 
+/* Argument comparisons, every field given (libseccomp's SCMP_A* macros leave datum_b out). */
+#define ARG_EQ(n, v) ((struct scmp_arg_cmp){ (n), SCMP_CMP_EQ, (uint32_t)(v), 0 })
+#define ARG_MASKED(n, mask, v) ((struct scmp_arg_cmp){ (n), SCMP_CMP_MASKED_EQ, (mask), (v) })
+
 static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct sandbox_spec *s)
 {
 	int nr = seccomp_syscall_resolve_name(r->name), rc = 0;
@@ -216,32 +220,32 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 	case ARGS_ANY:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	case ARGS_NO_EXEC:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2_32(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_MASKED(2, PROT_EXEC, 0));
 	case ARGS_THREAD: {
 		const uint64_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
 				    CLONE_NEWPID | CLONE_NEWNET;
 
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD | ns, CLONE_THREAD));
+					ARG_MASKED(0, CLONE_THREAD | ns, CLONE_THREAD));
 	}
 	case ARGS_FSTAT:
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-					SCMP_A3_32(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+					ARG_MASKED(3, AT_EMPTY_PATH, AT_EMPTY_PATH));
 	case ARGS_OWN_THREADS:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)getpid()));
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, (uint32_t)getpid()));
 	case ARGS_CHILD:
 		return s->child > 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-						       SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->child)) : 0;
+						       ARG_EQ(0, (uint32_t)s->child)) : 0;
 	case ARGS_QTEST_FD:
 		return s->qtest_fd >= 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-							   SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->qtest_fd)) : 0;
+							   ARG_EQ(0, (uint32_t)s->qtest_fd)) : 0;
 	case ARGS_THREAD_SIGNALS:
 		/* SIGCANCEL and SIGSETXID: the kernel's 32 and 33, below glibc's SIGRTMIN. */
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0_32(SCMP_CMP_EQ, 32)) ?:
-		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0_32(SCMP_CMP_EQ, 33));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, 32));
+		return rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, 33));
 	case ARGS_CHILD_OUTPUT:
 		return s->child_output_fd >= 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-								  SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->child_output_fd)) : 0;
+								  ARG_EQ(0, (uint32_t)s->child_output_fd)) : 0;
 	case ARGS_ENOSYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	case ARGS_IOCTL:
@@ -252,15 +256,15 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 			if (io->memory_slots && !s->memory_slots)
 				continue;
 			if (io->on == ON_ANY)
-				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1_32(SCMP_CMP_EQ, req));
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(1, req));
 			else if (io->on == ON_VM)
-				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->vm_fd),
-						      SCMP_A1_32(SCMP_CMP_EQ, req));
+				rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, ARG_EQ(0, (uint32_t)s->vm_fd),
+						      ARG_EQ(1, req));
 			else
 				for (int v = 0; v < s->nr_vcpus && !rc; v++)
 					rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
-							      SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)s->vcpu_fds[v]),
-							      SCMP_A1_32(SCMP_CMP_EQ, req));
+							      ARG_EQ(0, (uint32_t)s->vcpu_fds[v]),
+							      ARG_EQ(1, req));
 		}
 		return rc;
 	}
