@@ -255,6 +255,23 @@ static void qemu_exited(struct vm *vm, struct child *ch, uint64_t t)
 	}
 }
 
+/*
+ * QEMU writes a guest's serial output one byte per write(). A unix stream
+ * socket charges each pending write a whole buffer (about 1 KiB), so the
+ * default send buffer holds only a few hundred unread bytes. When bootscope
+ * falls behind (a loaded host), QEMU's write fails with EAGAIN, and its
+ * 16550 model then stops sending for good: the rest of the boot's output
+ * never arrives. A large send buffer on QEMU's end keeps that from happening
+ * (root may go past net.core.wmem_max; others get what it allows).
+ */
+static void widen_send_buffer(int fd)
+{
+	int size = 16 << 20;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 /* Read what QEMU wrote on one console socket into the milestone engine: 1 read, 0 nothing yet, -1 closed. */
 static int drain(struct vm *vm, int fd, enum text_source src)
 {
@@ -375,6 +392,7 @@ int qemu__main(int argc, char **argv)
 		fds[i] = sv[i][0];
 		keep[i] = sv[i][1];
 		fcntl(fds[i], F_SETFL, O_NONBLOCK);
+		widen_send_buffer(keep[i]);
 	}
 	if (vm->cfg.trace_path) {
 		if ((log_fd = memfd_create("bootscope-qemu-trace", MFD_CLOEXEC)) < 0) {
