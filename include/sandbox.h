@@ -43,10 +43,10 @@ struct sandbox_spec {
 int sandbox__enter(const struct sandbox_spec *s, char *err, size_t errlen);
 
 /*
- * The first system call the filter refused, by name (or "number N"), into
- * name; false if none. Safe to call at any time, from any thread.
+ * The first system call the filter refused: the one-line message that names
+ * it, into msg; false if none. Safe to call at any time, from any thread.
  */
-bool sandbox__violation(char *name, size_t len);
+bool sandbox__violation(char *msg, size_t len);
 
 /* Print the policy sandbox__enter() installs, for `bootscope sandbox-check`. */
 void sandbox__print(FILE *f);

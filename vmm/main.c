@@ -432,7 +432,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (status != EXIT_SANDBOX && sandbox__violation(err, sizeof(err))) {
 		/* Refused while the results were being written: they are out, but say so. */
-		fprintf(stderr, "%s: sandbox: the system call %s is not allowed once the guest runs\n", progname, err);
+		fprintf(stderr, "%s: %s\n", progname, err);
 		status = EXIT_SANDBOX;
 	}
 

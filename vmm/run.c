@@ -258,7 +258,7 @@ void run__wait(struct vm *vm)
 	uint64_t last_exits[MAX_VCPUS] = { 0 }, exits_at_check[MAX_VCPUS] = { 0 };
 	uint64_t start = clock__now(), timeout = clock__ticks(vm->cfg.timeout_s), deadline;
 	int sfd = vm->run.signal_fd;
-	char call[96];
+	char refused[192];
 	bool child_busy = false;
 	uint64_t tick = clock__ticks(TICK_MS / 1e3), next_tick = start + tick;
 
@@ -292,10 +292,8 @@ void run__wait(struct vm *vm)
 				run__end(vm, OUTCOME_INTERRUPTED, 128 + (int)si.ssi_signo, -1, now,
 					 "interrupted by %s", strsignal((int)si.ssi_signo));
 		}
-		if (sandbox__violation(call, sizeof(call)))
-			run__end(vm, OUTCOME_ERROR, EXIT_SANDBOX, -1, now,
-				 "sandbox: the system call %s is not allowed once the guest runs (see bootscope sandbox-check)",
-				 call);
+		if (sandbox__violation(refused, sizeof(refused)))
+			run__end(vm, OUTCOME_ERROR, EXIT_SANDBOX, -1, now, "%s", refused);
 		if (now >= deadline)
 			run__end(vm, OUTCOME_TIMEOUT, EXIT_TIMEOUT, -1, now,
 				 "no end after %g s (--timeout)", vm->cfg.timeout_s);

@@ -186,23 +186,25 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	errno = saved;
 }
 
-bool sandbox__violation(char *name, size_t len)
+bool sandbox__violation(char *msg, size_t len)
 {
 	uint64_t v = atomic_load(&violation);
 	uint32_t arch = (uint32_t)(v >> 32);
 	int nr = (int)(uint32_t)v;
-	char *s;
+	char *s, name[96];
 
 	if (v == NO_VIOLATION)
 		return false;
 	s = seccomp_syscall_resolve_num_arch(arch, nr);
 	if (s && arch == seccomp_arch_native())
-		snprintf(name, len, "%s", s);
+		snprintf(name, sizeof(name), "%s", s);
 	else if (s)
-		snprintf(name, len, "%s (number %d, of another architecture)", s, nr);
+		snprintf(name, sizeof(name), "%s (number %d, of another architecture)", s, nr);
 	else
-		snprintf(name, len, "number %d (architecture 0x%x)", nr, arch);
+		snprintf(name, sizeof(name), "number %d (architecture 0x%x)", nr, arch);
 	free(s);
+	snprintf(msg, len, "sandbox: the system call %s is not allowed once the guest runs (see bootscope sandbox-check)",
+		 name);
 	return true;
 }
 
