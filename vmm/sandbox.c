@@ -212,6 +212,12 @@ bool sandbox__violation(char *msg, size_t len)
 #define ARG_EQ(n, v) ((struct scmp_arg_cmp){ (n), SCMP_CMP_EQ, (uint32_t)(v), 0 })
 #define ARG_MASKED(n, mask, v) ((struct scmp_arg_cmp){ (n), SCMP_CMP_MASKED_EQ, (mask), (v) })
 
+/* Allow call nr when its first argument is v (a descriptor, a pid, a signal); no rule when v < 0. */
+static int allow_arg0(scmp_filter_ctx ctx, int nr, long v)
+{
+	return v < 0 ? 0 : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, v));
+}
+
 static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct sandbox_spec *s)
 {
 	int nr = seccomp_syscall_resolve_name(r->name), rc = 0;
@@ -234,20 +240,17 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 					ARG_MASKED(3, AT_EMPTY_PATH, AT_EMPTY_PATH));
 	case ARGS_OWN_THREADS:
-		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, (uint32_t)getpid()));
+		return allow_arg0(ctx, nr, getpid());
 	case ARGS_CHILD:
-		return s->child > 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-						       ARG_EQ(0, (uint32_t)s->child)) : 0;
+		return allow_arg0(ctx, nr, s->child > 0 ? s->child : -1);
 	case ARGS_QTEST_FD:
-		return s->qtest_fd >= 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-							   ARG_EQ(0, (uint32_t)s->qtest_fd)) : 0;
+		return allow_arg0(ctx, nr, s->qtest_fd);
 	case ARGS_THREAD_SIGNALS:
 		/* SIGCANCEL and SIGSETXID: the kernel's 32 and 33, below glibc's SIGRTMIN. */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, 32));
-		return rc ? rc : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, ARG_EQ(0, 33));
+		rc = allow_arg0(ctx, nr, 32);
+		return rc ? rc : allow_arg0(ctx, nr, 33);
 	case ARGS_CHILD_OUTPUT:
-		return s->child_output_fd >= 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-								  ARG_EQ(0, (uint32_t)s->child_output_fd)) : 0;
+		return allow_arg0(ctx, nr, s->child_output_fd);
 	case ARGS_ENOSYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	case ARGS_IOCTL:

@@ -82,16 +82,22 @@ static void on_irq(void *opaque, int line, int level)
 	i->last = line;
 }
 
+/* A client on one end of a socketpair; the other end is the child's: a fake's, or the test's own. */
+static void bare(struct qtest *q, int sv[2], struct irqs *irqs)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(q, 0, sizeof(*q));
+	q->fd = sv[0];
+	q->irq = irqs ? on_irq : NULL;
+	q->opaque = irqs;
+}
+
 static void start(struct qtest *q, struct fake *f, pthread_t *t, struct irqs *irqs, const char *mode)
 {
 	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	memset(q, 0, sizeof(*q));
-	q->fd = sv[0];
+	bare(q, sv, irqs);
 	q->child.output_fd = -1;
-	q->irq = on_irq;
-	q->opaque = irqs;
 	memset(f, 0, sizeof(*f));
 	f->fd = sv[1];
 	f->mode = mode;
@@ -103,16 +109,6 @@ static void finish(struct qtest *q, pthread_t t)
 	shutdown(q->fd, SHUT_RDWR);
 	close(q->fd);
 	pthread_join(t, NULL);
-}
-
-/* A client on a socketpair with no fake behind it: the test writes the child's side itself. */
-static void bare(struct qtest *q, int sv[2], struct irqs *irqs)
-{
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	memset(q, 0, sizeof(*q));
-	q->fd = sv[0];
-	q->irq = irqs ? on_irq : NULL;
-	q->opaque = irqs;
 }
 
 static void test_values_and_irq_lines(void **state)
