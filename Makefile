@@ -72,10 +72,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a $(FLAGS_STAMP) | $(BUIL
 $(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
+# Where the KVM parts run: auto (this machine's KVM if it can page, else the
+# test VM), host or vm. See tools/on-kvm and tools/testvm.
+KVM ?= auto
+
 # The demo: a Multiboot kernel with two modules, timed to its last line.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/bootscope run --kernel $(BUILD)/firmware/demo.elf --append "console=ttyS0 demo" \
+	@KVM=$(KVM) tools/on-kvm $(BUILD)/bootscope run --kernel $(BUILD)/firmware/demo.elf --append "console=ttyS0 demo" \
 		--module $(BUILD)/firmware/realmode.bin,first --module firmware/demo.asm,second \
 		--mark memory='^memory:' --mark modules='^module 2' --until '^demo: done'
 
@@ -90,10 +94,10 @@ bench: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all
-	@tests/run
+	@KVM=$(KVM) tests/run
 
 test: all
-	@tests/run
+	@KVM=$(KVM) tests/run
 
 clean:
 	rm -rf $(BUILD)

@@ -39,6 +39,22 @@ struct milestone {
 
 enum text_source { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402, TEXT_NR };
 
+/*
+ * A watch on the complete lines of one source, for firmware lines that say
+ * where the boot is (SeaBIOS's "Booting from 0000:7c00"): each match hits
+ * milestone (-1: none) and calls fn, with the milestones' lock held, on the
+ * thread that wrote the line's last byte, with the line and its
+ * parenthesised subexpressions. Not part of the summary.
+ */
+#define MAX_WATCHES 4
+struct text_watch {
+	enum text_source src;
+	regex_t re;
+	int milestone;
+	void (*fn)(void *arg, const char *line, const regmatch_t *sub, int vcpu);
+	void *arg;
+};
+
 struct text_line {
 	char buf[TEXT_LINE_MAX];
 	size_t len;
@@ -53,6 +69,8 @@ struct milestones {
 	struct milestone ms[MAX_MILESTONES];
 	int n;
 	int id_entry, id_first_output;
+	struct text_watch watch[MAX_WATCHES];
+	int nr_watch;
 
 	struct text_line line[TEXT_NR];
 	FILE *out;		/* stdout or --serial FILE */
@@ -75,6 +93,9 @@ void milestones__destroy(struct milestones *m);
 int milestones__add_pattern(struct milestones *m, const char *name, const char *regex,
 			    enum ms_kind kind, char *err, size_t errlen);
 int milestones__add_builtin(struct milestones *m, const char *name);
+/* Watch src's lines for regex (extended, at most 3 subexpressions). 0, or -EINVAL/-E2BIG. */
+int milestones__watch(struct milestones *m, enum text_source src, const char *regex, int milestone,
+		      void (*fn)(void *arg, const char *line, const regmatch_t *sub, int vcpu), void *arg);
 /* First call for an id wins; later calls are ignored. Takes the lock. */
 void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu);
 /* One byte of guest text from a source. */

@@ -24,6 +24,8 @@
  *   boot-read    the first disk read command after int19 (ATA or ATAPI)
  *   entry        the first instruction at 0000:7C00, the loaded boot sector
  *                (as in direct boots: the loaded guest's first instruction)
+ * Where this KVM's breakpoints do not fire, int19 and entry come from
+ * SeaBIOS's debug console lines instead (pc.c, boot_milestones).
  */
 #ifndef BOOTSCOPE_PC_H
 #define BOOTSCOPE_PC_H
@@ -70,6 +72,7 @@ struct pc {
 
 	int ms_reset, ms_int19, ms_boot_read;
 	atomic_bool int19_seen, boot_read_seen;
+	bool milestones_from_debugcon;	/* int19 and entry from SeaBIOS's lines, not breakpoints */
 	atomic_int packet_port;		/* ATAPI data port whose next write is a packet, or 0 */
 
 	/* Counters for the summary. */

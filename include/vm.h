@@ -160,6 +160,14 @@ struct kvm_cpu {
 	/* Forwarded time per port device (bus.pio index), the last for MMIO; count = items. */
 	struct exit_stat deleg_stats[BUS_MAX_DEVICES + 2];
 	uint32_t bp_armed;	/* bit i: vm->bps[i] is still set in DR7 */
+	/* Single-stepping to a linear address (kvm_cpu__step_to), this vCPU's thread only. */
+	struct {
+		bool on;
+		uint32_t to;
+		int milestone;	/* hit on arrival; -1: none */
+		bool stop;	/* --stop-at-entry */
+		uint32_t steps;
+	} step;
 	struct event_log events;
 
 	/* Idle detection handshake with the main thread. */
@@ -246,6 +254,13 @@ enum { SLOT_LOW_RAM, SLOT_HIGH_RAM, SLOT_ROM, SLOT_ROM_HIGH, SLOT_VGA_RAM, SLOT_
 int kvm__set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags);
 /* Open /dev/kvm; on failure a one-line reason in err and -errno. */
 int kvm__open(char *err, size_t errlen);
+/*
+ * Guest RAM (a memfd) and the ROM buffer. No KVM is needed for them, so the
+ * firmware and the guest's files are loaded and checked before /dev/kvm is
+ * opened: a bad file gets its own message on a machine without KVM too.
+ */
+int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen);
+/* /dev/kvm, the VM, its interrupt controllers, and the RAM slots (after kvm__alloc_memory). */
 int kvm__init(struct vm *vm, char *err, size_t errlen);
 void kvm__exit(struct vm *vm);
 int kvm__irq_line(struct vm *vm, int gsi, int level);
@@ -253,6 +268,14 @@ int kvm__irq_line(struct vm *vm, int gsi, int level);
 int kvm__map_rom(struct vm *vm, char *err, size_t errlen);
 
 /* kvm_cpu.c */
+/*
+ * From this vCPU's own thread (a handler of its exit): single-step until the
+ * guest's next instruction is at linear address to, then hit milestone (-1:
+ * none) and, with stop, end the run there as --stop-at-entry does. Where
+ * hardware breakpoints do not fire (tools/testvm), this is how the firmware's
+ * hand-off is followed to its target.
+ */
+int kvm_cpu__step_to(struct kvm_cpu *cpu, uint32_t to, int milestone, bool stop);
 /* Something worth a line in the summary (and the trace) happened on this vCPU. */
 void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint64_t b, uint8_t size,
 		    uint8_t write);

@@ -13,6 +13,29 @@
 
 static struct kvm_cpuid2 *supported;
 
+#define F1_ECX_TSC_DEADLINE (1u << 24)
+#define F1_ECX_HYPERVISOR (1u << 31)
+
+/*
+ * What QEMU adds to KVM_GET_SUPPORTED_CPUID before it applies a CPU model
+ * (its kvm_arch_get_supported_cpuid): the hypervisor bit, always, and the
+ * TSC-deadline timer when the in-kernel LAPIC has one. KVM lists neither
+ * (both are its own doing, not the host CPU's), and a guest that looks for
+ * KVM's paravirtual leaves checks the hypervisor bit first.
+ */
+static void add_what_qemu_adds(int kvm_fd)
+{
+	for (uint32_t i = 0; i < supported->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &supported->entries[i];
+
+		if (e->function != 1)
+			continue;
+		e->ecx |= F1_ECX_HYPERVISOR;
+		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+			e->ecx |= F1_ECX_TSC_DEADLINE;
+	}
+}
+
 int cpuid__read_supported(int kvm_fd, char *err, size_t errlen)
 {
 	if (supported)
@@ -22,8 +45,10 @@ int cpuid__read_supported(int kvm_fd, char *err, size_t errlen)
 		if (!supported)
 			break;
 		supported->nent = (uint32_t)n;
-		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) == 0)
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, supported) == 0) {
+			add_what_qemu_adds(kvm_fd);
 			return 0;
+		}
 		free(supported);
 		supported = NULL;
 		if (errno != E2BIG)

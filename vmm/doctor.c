@@ -17,6 +17,7 @@
 #include "cpu_model.h"
 #include "cpuid.h"
 #include "doctor.h"
+#include "host.h"
 #include "qtest.h"
 #include "util.h"
 #include "vm.h"
@@ -33,6 +34,10 @@ struct probe_vm {
 	uint8_t *mem;
 	struct kvm_run *run;
 	size_t run_size;
+	/* KVM_EXIT_DEBUG on the way: where, in order; a breakpoint's is taken out after it fires. */
+	uint64_t debug_pc[8];
+	int nr_debug;
+	bool disarm_on_debug;
 };
 
 static void probe_vm__destroy(struct probe_vm *p)
@@ -150,6 +155,20 @@ static bool probe_vm__run(struct probe_vm *p, char *detail, size_t len, uint64_t
 			break;
 		}
 		(*exits)++;
+		if (p->run->exit_reason == KVM_EXIT_DEBUG) {
+			if (p->nr_debug < (int)ARRAY_SIZE(p->debug_pc))
+				p->debug_pc[p->nr_debug] = p->run->debug.arch.pc;
+			p->nr_debug++;
+			if (p->disarm_on_debug &&
+			    ioctl(p->cpu, KVM_SET_GUEST_DEBUG, &(struct kvm_guest_debug){ 0 }) < 0) {
+				snprintf(detail, len, "KVM_SET_GUEST_DEBUG: %s", strerror(errno));
+				break;
+			}
+			if (p->nr_debug < 1000)
+				continue;
+			snprintf(detail, len, "debug exits without end");
+			break;
+		}
 		if (p->run->exit_reason == KVM_EXIT_IO) {
 			if (p->run->io.port != 0xf4)
 				continue;
@@ -174,6 +193,21 @@ static bool probe_vm__run(struct probe_vm *p, char *detail, size_t len, uint64_t
 
 enum probe_kind { PR_REAL, PR_PM32, PR_PSE, PR_PAE, PR_IRET, PR_LONG };
 
+/* Real mode with CS:IP at 0:CODE, for the probes that need no tables. */
+static int set_real(struct probe_vm *p)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r = { .rip = CODE, .rflags = 2 };
+
+	if (ioctl(p->cpu, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if (ioctl(p->cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p->cpu, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
 static bool probe(int kvm, enum probe_kind k, char *detail, size_t len)
 {
 	struct probe_vm p;
@@ -188,17 +222,9 @@ static bool probe(int kvm, enum probe_kind k, char *detail, size_t len)
 	}
 	memcpy(p.mem + CODE, done_code, sizeof(done_code));
 	switch (k) {
-	case PR_REAL: {
-		struct kvm_sregs s;
-		struct kvm_regs r = { .rip = CODE, .rflags = 2 };
-
-		rc = ioctl(p.cpu, KVM_GET_SREGS, &s) < 0 ? -errno : 0;
-		s.cs.base = 0;
-		s.cs.selector = 0;
-		if (!rc && (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p.cpu, KVM_SET_REGS, &r) < 0))
-			rc = -errno;
+	case PR_REAL:
+		rc = set_real(&p);
 		break;
-	}
 	case PR_PM32:
 		rc = set_pm32(&p, 0, 0, 0);
 		break;
@@ -276,29 +302,97 @@ bool doctor__paging_works(int kvm_fd, char *detail, size_t len)
 	return probe(kvm_fd, PR_PSE, detail, len);
 }
 
+/*
+ * Debug exits, by using them: a hardware breakpoint on the probe's first
+ * instruction must stop it there; single-stepping "nop; nop; mov al, 0x2a"
+ * must stop after each instruction. QEMU's software emulation loses the
+ * breakpoints of a nested guest (VMRUN loads DR7 without arming it), so in
+ * the test VM the code runs past the breakpoint, while single steps (the
+ * trap flag, part of the guest's RFLAGS) arrive.
+ */
+static bool debug_probe(int kvm, bool step, char *detail, size_t len)
+{
+	static const uint8_t code[] = { 0x90, 0x90 };
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE };
+	struct probe_vm p;
+	uint64_t exits;
+	bool ok = false;
+	int rc = probe_vm__create(kvm, &p);
+
+	if (!rc)
+		rc = set_real(&p);
+	if (rc) {
+		snprintf(detail, len, "cannot set the vCPU up: %s", strerror(-rc));
+		probe_vm__destroy(&p);
+		return false;
+	}
+	memcpy(p.mem + CODE, code, sizeof(code));
+	memcpy(p.mem + CODE + sizeof(code), done_code, sizeof(done_code));
+	if (step) {
+		dbg.control |= KVM_GUESTDBG_SINGLESTEP;
+	} else {
+		dbg.control |= KVM_GUESTDBG_USE_HW_BP;
+		dbg.arch.debugreg[0] = CODE;
+		dbg.arch.debugreg[7] = 1;	/* L0: execute, 1 byte */
+		p.disarm_on_debug = true;
+	}
+	if (ioctl(p.cpu, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+		snprintf(detail, len, "KVM_SET_GUEST_DEBUG: %s", strerror(errno));
+	} else if (probe_vm__run(&p, detail, len, &exits)) {
+		if (step) {
+			/* After each nop, after the mov; the out then exits on its own. */
+			ok = p.nr_debug == 3 && p.debug_pc[0] == CODE + 1 && p.debug_pc[1] == CODE + 2 &&
+			     p.debug_pc[2] == CODE + 4;
+			if (ok)
+				snprintf(detail, len, "stopped after each of 3 instructions");
+			else if (!p.nr_debug)
+				snprintf(detail, len, "no step was reported: the code ran to its end");
+			else
+				snprintf(detail, len, "%d steps reported, the first at 0x%llx; 3 expected from 0x%x",
+					 p.nr_debug, (unsigned long long)p.debug_pc[0], CODE + 1);
+		} else {
+			ok = p.nr_debug == 1 && p.debug_pc[0] == CODE;
+			if (ok)
+				snprintf(detail, len, "a breakpoint on the first instruction stopped it there");
+			else if (!p.nr_debug)
+				snprintf(detail, len, "a breakpoint on the first instruction did not fire: the code ran past it%s",
+					 host__info()->under_tcg ? " (QEMU's software emulation loses a nested guest's breakpoints)" : "");
+			else
+				snprintf(detail, len, "the breakpoint at 0x%x fired at 0x%llx", CODE,
+					 (unsigned long long)p.debug_pc[0]);
+		}
+	}
+	probe_vm__destroy(&p);
+	return ok;
+}
+
+bool doctor__breakpoints_work(int kvm_fd, char *detail, size_t len)
+{
+	return debug_probe(kvm_fd, false, detail, len);
+}
+
+bool doctor__single_step_works(int kvm_fd, char *detail, size_t len)
+{
+	return debug_probe(kvm_fd, true, detail, len);
+}
+
 /* The cost of a port-I/O exit with nothing done for it: 20000 of them in real mode. */
 static double exit_cost_ns(int kvm)
 {
 	/* mov cx, 20000; 1: out 0x70, al; dec cx; jnz 1b; then report. */
 	static const uint8_t loop[] = { 0xb9, 0x20, 0x4e, 0xe6, 0x70, 0x49, 0x75, 0xfb };
 	struct probe_vm p;
-	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = CODE, .rflags = 2 };
 	char detail[128];
 	uint64_t exits, t0, t1;
 	double ns = -1;
 
-	if (probe_vm__create(kvm, &p) == 0 && ioctl(p.cpu, KVM_GET_SREGS, &s) == 0) {
+	if (probe_vm__create(kvm, &p) == 0 && set_real(&p) == 0) {
 		memcpy(p.mem + CODE, loop, sizeof(loop));
 		memcpy(p.mem + CODE + sizeof(loop), done_code, sizeof(done_code));
-		s.cs.base = 0;
-		s.cs.selector = 0;
-		if (ioctl(p.cpu, KVM_SET_SREGS, &s) == 0 && ioctl(p.cpu, KVM_SET_REGS, &r) == 0) {
-			t0 = clock__mono_ns();
-			if (probe_vm__run(&p, detail, sizeof(detail), &exits) && exits > 1) {
-				t1 = clock__mono_ns();
-				ns = (double)(t1 - t0) / (double)exits;
-			}
+		t0 = clock__mono_ns();
+		if (probe_vm__run(&p, detail, sizeof(detail), &exits) && exits > 1) {
+			t1 = clock__mono_ns();
+			ns = (double)(t1 - t0) / (double)exits;
 		}
 	}
 	probe_vm__destroy(&p);
@@ -419,20 +513,6 @@ static bool device_model_works(char *detail, size_t len)
 	return ok;
 }
 
-static const char *kvm_module(void)
-{
-	static const char *const mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
-		if (access(path, F_OK) == 0)
-			return mods[i];
-	}
-	return "unknown";
-}
-
 struct row {
 	const char *check;
 	const char *result;	/* "ok", "FAILS", "missing", "differs", or a measurement */
@@ -442,8 +522,9 @@ struct row {
 int doctor__main(int argc, char **argv)
 {
 	static struct row rows[24];
+	const struct host_info *host = host__info();
 	char err[256], buf[400];
-	bool json = argc > 1 && !strcmp(argv[1], "--json"), paging, pae, iret, same;
+	bool json = argc > 1 && !strcmp(argv[1], "--json"), paging, pae, iret, same, bps, step;
 	int n = 0, kvm;
 	double cost;
 
@@ -457,7 +538,10 @@ int doctor__main(int argc, char **argv)
 #define ROW(c, r, ...) do { rows[n].check = (c); rows[n].result = (r); snprintf(rows[n].detail, sizeof(rows[n].detail), __VA_ARGS__); n++; } while (0)
 #define CAP(x) ioctl(kvm, KVM_CHECK_EXTENSION, (x))
 	ROW("/dev/kvm", "ok", "API version %d, module %s, up to %d vCPUs", ioctl(kvm, KVM_GET_API_VERSION, 0),
-	    kvm_module(), CAP(KVM_CAP_MAX_VCPUS));
+	    host->kvm_module, CAP(KVM_CAP_MAX_VCPUS));
+	ROW("host CPU", host->under_tcg ? "emulated" : *host->hypervisor ? "virtual" : "hardware", "%s%s%s",
+	    host->under_tcg ? "QEMU's software emulation (TCG)" : *host->hypervisor ? "a virtual machine" : "bare metal",
+	    *host->hypervisor ? ", hypervisor signature " : "", host->hypervisor);
 	ROW("in-kernel irqchip and PIT", CAP(KVM_CAP_IRQCHIP) > 0 && CAP(KVM_CAP_PIT2) > 0 ? "ok" : "missing",
 	    "KVM_CAP_IRQCHIP %d, KVM_CAP_PIT2 %d", CAP(KVM_CAP_IRQCHIP), CAP(KVM_CAP_PIT2));
 	ROW("read-only memory (ROM)", CAP(KVM_CAP_READONLY_MEM) > 0 ? "ok" : "missing", "KVM_CAP_READONLY_MEM %d",
@@ -475,8 +559,10 @@ int doctor__main(int argc, char **argv)
 	ROW("CPUID as programmed", same ? "ok" : "differs", "%s", buf);
 	ROW("MSR filter (CPU models' MSRs)", msr_filter_works(kvm, buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
 	ROW("SMM", CAP(KVM_CAP_X86_SMM) > 0 ? "ok" : "missing", "KVM_CAP_X86_SMM %d", CAP(KVM_CAP_X86_SMM));
-	ROW("hardware breakpoints (--stop-at-entry)", CAP(KVM_CAP_SET_GUEST_DEBUG) > 0 ? "ok" : "missing",
-	    "KVM_CAP_SET_GUEST_DEBUG %d", CAP(KVM_CAP_SET_GUEST_DEBUG));
+	bps = doctor__breakpoints_work(kvm, buf, sizeof(buf));
+	ROW("hardware breakpoints (BIOS milestones)", bps ? "ok" : "FAILS", "%s", buf);
+	step = doctor__single_step_works(kvm, buf, sizeof(buf));
+	ROW("single-step (--stop-at-entry)", step ? "ok" : "FAILS", "%s", buf);
 	ROW("QEMU device model (BIOS boots)", device_model_works(buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
 	cost = exit_cost_ns(kvm);
 	snprintf(buf, 32, "%.1f us", cost / 1e3);
@@ -486,29 +572,48 @@ int doctor__main(int argc, char **argv)
 #undef CAP
 
 	{
-		const char *cannot[4];
-		int nc = 0;
-		cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "checks");
+		const char *cannot[4], *notes[4];
+		int nc = 0, nn = 0;
+		cJSON *root = cJSON_CreateObject(), *arr;
 
 		if (!paging)
 			cannot[nc++] = "Linux (every i386 kernel turns on paging) and MINIX 3, whatever the boot path, on KVM "
-				       "(QEMU's software emulation can: bootscope qemu --accel tcg)";
+				       "(QEMU's software emulation can: bootscope qemu --accel tcg; so can tools/testvm)";
 		else if (!pae)
 			cannot[nc++] = "kernels that use PAE paging (Linux built with PAE, such as Debian's 686-pae)";
 		if (!iret)
 			cannot[nc++] = "boot loaders and kernels that take interrupts in protected mode (isolinux, iPXE, ...)";
+		if (host->timing_note)
+			notes[nn++] = host->timing_note;
+		if (!bps)
+			notes[nn++] = step ? "BIOS boots take int19 and entry from SeaBIOS's debug console lines, and "
+					     "--stop-at-entry single-steps from the last of them to 0000:7C00"
+					   : "BIOS boots take int19 from SeaBIOS's debug console; their entry milestone "
+					     "and --stop-at-entry are not available";
+		else if (!step)
+			notes[nn++] = "--stop-at-entry of direct boots is not available";
 		if (json) {
-			for (int i = 0; i < n; i++) {
-				cJSON *o = cJSON_CreateObject();
+			cJSON *o = cJSON_AddObjectToObject(root, "host");
 
-				cJSON_AddStringToObject(o, "check", rows[i].check);
-				cJSON_AddStringToObject(o, "result", rows[i].result);
-				cJSON_AddStringToObject(o, "detail", rows[i].detail);
-				cJSON_AddItemToArray(arr, o);
+			cJSON_AddStringToObject(o, "kvm_module", host->kvm_module);
+			cJSON_AddStringToObject(o, "hypervisor", host->hypervisor);
+			cJSON_AddBoolToObject(o, "under_tcg", host->under_tcg);
+			cJSON_AddBoolToObject(o, "hardware_timings", host->hardware_timings);
+			arr = cJSON_AddArrayToObject(root, "checks");
+			for (int i = 0; i < n; i++) {
+				cJSON *c = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(c, "check", rows[i].check);
+				cJSON_AddStringToObject(c, "result", rows[i].result);
+				cJSON_AddStringToObject(c, "detail", rows[i].detail);
+				cJSON_AddItemToArray(arr, c);
 			}
 			arr = cJSON_AddArrayToObject(root, "will_not_boot");
 			for (int i = 0; i < nc; i++)
 				cJSON_AddItemToArray(arr, cJSON_CreateString(cannot[i]));
+			arr = cJSON_AddArrayToObject(root, "notes");
+			for (int i = 0; i < nn; i++)
+				cJSON_AddItemToArray(arr, cJSON_CreateString(notes[i]));
 			{
 				char *s = cJSON_Print(root);
 
@@ -523,6 +628,10 @@ int doctor__main(int argc, char **argv)
 			printf("guests that will not boot on this host:%s\n", nc ? "" : " none found");
 			for (int i = 0; i < nc; i++)
 				printf("  - %s\n", cannot[i]);
+			if (nn)
+				printf("notes:\n");
+			for (int i = 0; i < nn; i++)
+				printf("  - %s\n", notes[i]);
 		}
 		cJSON_Delete(root);
 	}

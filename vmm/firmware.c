@@ -78,6 +78,9 @@ static int fw_port_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *da
 	switch (v >> 24) {
 	case FW_EV_ENTRY:
 		milestones__hit(&vm->ms, vm->ms.id_entry, cpu->t_exit, cpu->id);
+		/* The last few instructions load the hand-off registers and jump: follow them there. */
+		if (vm->cfg.stop_at_entry)
+			return kvm_cpu__step_to(cpu, vm->boot_entry, -1, true);
 		break;
 	case FW_EV_UNSUPPORTED:
 		kvm_cpu__event(cpu, EV_FW_UNSUPPORTED, (v >> 16) & 0xff,

@@ -130,11 +130,8 @@ static int open_kvm(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int create_memory(struct vm *vm, char *err, size_t errlen)
+int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen)
 {
-	uint64_t low = MIN(vm->ram_size, LOW_RAM_END);
-	int rc;
-
 	vm->ram_fd = memfd_create("bootscope-ram", MFD_CLOEXEC);
 	if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)vm->ram_size) < 0) {
 		snprintf(err, errlen, "cannot create %llu MiB of guest RAM: %s",
@@ -150,14 +147,20 @@ static int create_memory(struct vm *vm, char *err, size_t errlen)
 		vm->ram = vm->rom = NULL;
 		return -ENOMEM;
 	}
-	/* A core dump must not carry the guest's memory. */
+	/* Guest memory holds the guest's secrets, not ours: keep it out of core dumps. */
 	if (madvise(vm->ram, vm->ram_size, MADV_DONTDUMP) < 0) {
 		snprintf(err, errlen, "madvise(MADV_DONTDUMP) on guest RAM: %s", strerror(errno));
 		return -errno;
 	}
-	/* Guest memory holds the guest's secrets, not ours: keep it out of core dumps. */
-	madvise(vm->ram, vm->ram_size, MADV_DONTDUMP);
-	rc = kvm__set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
+	return 0;
+}
+
+/* The RAM slots: below 640 KiB, above 1 MiB, and in a BIOS boot the VGA window too. */
+static int map_ram(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t low = MIN(vm->ram_size, LOW_RAM_END);
+	int rc = kvm__set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
+
 	/* A BIOS boot's child has no VGA: QEMU shows RAM at 0xa0000-0xbffff then, so do we. */
 	if (!rc && vm_config__bios_boot(&vm->cfg))
 		rc = kvm__set_slot(vm, SLOT_VGA_RAM, LOW_RAM_END, 0x20000, vm->ram + LOW_RAM_END, 0);
@@ -184,7 +187,7 @@ int kvm__init(struct vm *vm, char *err, size_t errlen)
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	int rc;
 
-	vm->vm_fd = vm->ram_fd = -1;	/* kvm_fd: -1 from options__vm(), or /dev/kvm opened by --user */
+	/* kvm_fd: -1 from options__vm(), or /dev/kvm opened by --user; RAM exists already. */
 	if ((rc = open_kvm(vm, err, errlen)))
 		return rc;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -210,7 +213,7 @@ int kvm__init(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "KVM_SET_GSI_ROUTING failed: %s", strerror(-rc));
 		return rc;
 	}
-	return create_memory(vm, err, errlen);
+	return map_ram(vm, err, errlen);
 }
 
 int kvm__map_rom(struct vm *vm, char *err, size_t errlen)

@@ -68,29 +68,36 @@ static int handle_hlt(struct kvm_cpu *cpu)
 	return 0;
 }
 
-static void describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
+/* Where the vCPU is; false if its registers are the reset state (or unavailable). */
+static bool describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 
 	if (ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0) {
 		snprintf(buf, len, "(registers unavailable)");
-		return;
+		return false;
 	}
 	snprintf(buf, len, "CS:EIP %04x:%08llx (linear 0x%llx, %s mode)", sregs.cs.selector,
 		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip),
 		 !(sregs.cr0 & 1) ? "real" : (sregs.efer & 0x400) ? "long" :
 		 (sregs.cr0 & 0x80000000u) ? "paged protected" : "protected");
+	return !(sregs.cs.selector == 0xf000 && sregs.cs.base == 0xffff0000 && regs.rip == 0xfff0 && !(sregs.cr0 & 1));
 }
 
 static int handle_shutdown(struct kvm_cpu *cpu)
 {
 	char where[128];
 
-	describe_pc(cpu, where, sizeof(where));
-	run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
-		 "vCPU %d shut down (triple fault) at %s%s", cpu->id, where,
-		 strstr(where, "paged protected") ? "; if this host's KVM cannot run 32-bit paging, see bootscope doctor" : "");
+	/* KVM on AMD (SVM) puts a vCPU back in its reset state when it shuts down: nothing to say where. */
+	if (!describe_pc(cpu, where, sizeof(where)))
+		run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+			 "vCPU %d shut down (triple fault); this KVM reset its registers, so where is not known",
+			 cpu->id);
+	else
+		run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+			 "vCPU %d shut down (triple fault) at %s%s", cpu->id, where,
+			 strstr(where, "paged protected") ? "; if this host's KVM cannot run 32-bit paging, see bootscope doctor" : "");
 	return 0;
 }
 
@@ -163,6 +170,9 @@ static int arm_breakpoints(struct kvm_cpu *cpu, bool inject_db)
 	struct kvm_guest_debug dbg = { .control = inject_db ? KVM_GUESTDBG_INJECT_DB : 0 };
 	struct vm *vm = cpu->vm;
 
+	/* Interrupts wait while stepping (BLOCKIRQ): the steps follow the hand-off, not a timer tick. */
+	if (cpu->step.on)
+		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_BLOCKIRQ;
 	if (cpu->bp_armed) {
 		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
 		for (int i = 0; i < vm->nr_bps; i++) {
@@ -172,14 +182,76 @@ static int arm_breakpoints(struct kvm_cpu *cpu, bool inject_db)
 			dbg.arch.debugreg[7] |= 1u << (2 * i);	/* Li: execute, 1 byte */
 		}
 	}
-	return ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0 ? -errno : 0;
+	if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) == 0)
+		return 0;
+	/* Kernels before 5.16 know no BLOCKIRQ. */
+	if (errno == EINVAL && (dbg.control & KVM_GUESTDBG_BLOCKIRQ)) {
+		dbg.control &= ~KVM_GUESTDBG_BLOCKIRQ;
+		if (ioctl(cpu->fd, KVM_SET_GUEST_DEBUG, &dbg) == 0)
+			return 0;
+	}
+	return -errno;
+}
+
+/* --stop-at-entry: the vCPU is at the guest's first instruction; keep its state and end the run. */
+static int stop_at_entry(struct kvm_cpu *cpu, uint32_t addr)
+{
+	struct vm *vm = cpu->vm;
+
+	if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
+		return -errno;
+	/* RF is KVM's, set to get past the stop; the guest never had it. */
+	vm->entry_regs.rflags &= ~(uint64_t)0x10000;
+	vm->entry_captured = true;
+	run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
+		 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", addr);
+	return 0;
+}
+
+/* A follow of the hand-off gives up after this many instructions. */
+#define STEP_LIMIT 100000
+
+int kvm_cpu__step_to(struct kvm_cpu *cpu, uint32_t to, int milestone, bool stop)
+{
+	cpu->step.on = true;
+	cpu->step.to = to;
+	cpu->step.milestone = milestone;
+	cpu->step.stop = stop;
+	cpu->step.steps = 0;
+	return arm_breakpoints(cpu, false);
+}
+
+static int handle_step(struct kvm_cpu *cpu, uint64_t pc)
+{
+	int rc;
+
+	if (pc != cpu->step.to) {
+		if (++cpu->step.steps < STEP_LIMIT)
+			return 0;
+		cpu->step.on = false;
+		if (cpu->step.stop)
+			run__end(cpu->vm, OUTCOME_ERROR, EXIT_ERROR, cpu->id, cpu->t_exit,
+				 "--stop-at-entry: %u instructions after the hand-off began, the guest was still not at 0x%x",
+				 STEP_LIMIT, cpu->step.to);
+		return arm_breakpoints(cpu, false);
+	}
+	cpu->step.on = false;
+	if (cpu->step.milestone >= 0)
+		milestones__hit(&cpu->vm->ms, cpu->step.milestone, cpu->t_exit, cpu->id);
+	if (cpu->step.stop && (rc = stop_at_entry(cpu, cpu->step.to)))
+		return rc;
+	return arm_breakpoints(cpu, false);
 }
 
 static int handle_debug(struct kvm_cpu *cpu)
 {
 	struct vm *vm = cpu->vm;
 	uint64_t pc = cpu->run->debug.arch.pc;
+	int rc;
 
+	/* While stepping, every exit is a step (a breakpoint on the same instruction shows as one too). */
+	if (cpu->step.on)
+		return handle_step(cpu, pc);
 	for (int i = 0; i < vm->nr_bps; i++) {
 		struct breakpoint *bp = &vm->bps[i];
 
@@ -187,14 +259,8 @@ static int handle_debug(struct kvm_cpu *cpu)
 			continue;
 		if (bp->milestone >= 0)
 			milestones__hit(&vm->ms, bp->milestone, cpu->t_exit, cpu->id);
-		if (bp->stop) {
-			if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 ||
-			    ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
-				return -errno;
-			vm->entry_captured = true;
-			run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
-				 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", bp->addr);
-		}
+		if (bp->stop && (rc = stop_at_entry(cpu, bp->addr)))
+			return rc;
 		if (bp->seen)
 			atomic_store(bp->seen, true);
 		cpu->bp_armed &= ~(1u << i);

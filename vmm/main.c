@@ -15,6 +15,7 @@
 #include "cpus.h"
 #include "devices.h"
 #include "doctor.h"
+#include "host.h"
 #include "firmware.h"
 #include "loader.h"
 #include "msr.h"
@@ -135,8 +136,15 @@ static int guest_files__read(struct guest_files *g, const struct vm_config *cfg,
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	if (cfg->raw)
-		return file__read(&g->image, cfg->raw, EBDA_BASE, err, errlen);
+	if (cfg->raw) {
+		if ((rc = file__read(&g->image, cfg->raw, EBDA_BASE, err, errlen)))
+			return rc;
+		if (!g->image.size) {
+			snprintf(err, errlen, "%s: empty file", cfg->raw);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if ((rc = file__read(&g->image, cfg->kernel, KERNEL_MAX_SIZE, err, errlen)))
 		return rc;
 	if (!g->image.size) {
@@ -240,24 +248,28 @@ static void follow_host_leaf1(struct vm *vm)
 		"(see bootscope doctor), so their MSRs are allowed: %s\n", progname, vm->cpu->name, names);
 }
 
-/* The machine: KVM, memory and its map, firmware, the guest, devices, vCPUs. */
+/*
+ * The machine: memory and its map, firmware, the guest (every check of its
+ * files done before KVM is opened), then KVM, devices, CPUID and tables.
+ */
 static int build_machine(struct vm *vm, struct guest_files *files, char *err, size_t errlen)
 {
 	char why[128];
 	int rc;
 
-	if ((rc = kvm__init(vm, err, errlen)))
+	if ((rc = kvm__alloc_memory(vm, err, errlen)))
+		return rc;
+	memmap__init(&vm->map, vm->ram_size);
+	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
+				err, errlen)) ||
+	    (rc = firmware__load(vm, err, errlen)) ||
+	    (rc = guest_files__load(vm, files, err, errlen)) ||
+	    (rc = kvm__init(vm, err, errlen)))
 		return rc;
 	/* Every i386 Linux kernel turns paging on; say so now if this host's KVM cannot run it. */
 	if (files->linux && !vm->cfg.stop_at_entry && !doctor__paging_works(vm->kvm_fd, why, sizeof(why)))
 		fprintf(stderr, "%s: warning: this host's KVM cannot run 32-bit paging (%s; see bootscope doctor): "
 			"this Linux kernel will stop when it turns paging on\n", progname, why);
-	memmap__init(&vm->map, vm->ram_size);
-	if ((rc = memmap__claim(&vm->map, 0, 0x500, "interrupt vector table and BIOS data area",
-				err, errlen)) ||
-	    (rc = firmware__load(vm, err, errlen)) ||
-	    (rc = guest_files__load(vm, files, err, errlen)))
-		return rc;
 	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
 	if (!vm->unhandled_pio || (rc = register_devices(vm))) {
 		snprintf(err, errlen, "cannot set up the devices");
@@ -266,8 +278,11 @@ static int build_machine(struct vm *vm, struct guest_files *files, char *err, si
 	if ((rc = cpuid__init(vm, err, errlen)) || (rc = msr__install_filter(vm, err, errlen)) ||
 	    (rc = tables__install(vm, err, errlen)) || (rc = kvm__map_rom(vm, err, errlen)))
 		return rc;
-	if (vm->cfg.stop_at_entry)
-		vm->bps[vm->nr_bps++] = (struct breakpoint){ vm->boot_entry, -1, true, NULL };
+	/* --stop-at-entry single-steps from the firmware's hand-off signal to the entry (firmware.c). */
+	if (vm->cfg.stop_at_entry && !doctor__single_step_works(vm->kvm_fd, why, sizeof(why))) {
+		snprintf(err, errlen, "--stop-at-entry: this host's KVM does not single-step (%s; see bootscope doctor)", why);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -279,7 +294,7 @@ static int build_pc(struct vm *vm, char *err, size_t errlen)
 {
 	int rc;
 
-	if ((rc = kvm__init(vm, err, errlen)))
+	if ((rc = kvm__alloc_memory(vm, err, errlen)) || (rc = kvm__init(vm, err, errlen)))
 		return rc;
 	memmap__init(&vm->map, vm->ram_size);
 	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
@@ -397,6 +412,7 @@ static int cmd_run(int argc, char **argv)
 		die_usage("%s", err);
 	if (vm->cfg.user)
 		become_user(vm);
+	host__info();	/* it reads /sys: before the sandbox */
 
 	rc = vm_config__bios_boot(&vm->cfg) ? pc__prepare(vm, err, sizeof(err))
 					     : guest_files__read(&files, &vm->cfg, err, sizeof(err));

@@ -27,6 +27,8 @@ void milestones__destroy(struct milestones *m)
 	for (int i = 0; i < m->n; i++)
 		if (m->ms[i].has_re)
 			regfree(&m->ms[i].re);
+	for (int i = 0; i < m->nr_watch; i++)
+		regfree(&m->watch[i].re);
 	pthread_mutex_destroy(&m->lock);
 }
 
@@ -88,6 +90,24 @@ int milestones__add_pattern(struct milestones *m, const char *name, const char *
 	return id;
 }
 
+int milestones__watch(struct milestones *m, enum text_source src, const char *regex, int milestone,
+		      void (*fn)(void *arg, const char *line, const regmatch_t *sub, int vcpu), void *arg)
+{
+	struct text_watch *w;
+
+	if (m->nr_watch >= MAX_WATCHES)
+		return -E2BIG;
+	w = &m->watch[m->nr_watch];
+	if (regcomp(&w->re, regex, REG_EXTENDED))
+		return -EINVAL;
+	w->src = src;
+	w->milestone = milestone;
+	w->fn = fn;
+	w->arg = arg;
+	m->nr_watch++;
+	return 0;
+}
+
 static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
 {
 	struct milestone *ms;
@@ -131,8 +151,24 @@ static void emit(struct milestones *m, struct text_line *l)
 	l->emitted = l->len;
 }
 
+/* A complete line of src, as the guest wrote it: the watches on that source. */
+static void watch_line(struct milestones *m, enum text_source src, const char *text, uint64_t t, int vcpu)
+{
+	for (int i = 0; i < m->nr_watch; i++) {
+		struct text_watch *w = &m->watch[i];
+		regmatch_t sub[4];
+
+		if (w->src != src || regexec(&w->re, text, 4, sub, 0))
+			continue;
+		if (w->milestone >= 0)
+			hit_locked(m, w->milestone, t, vcpu);
+		if (w->fn)
+			w->fn(w->arg, text, sub, vcpu);
+	}
+}
+
 static void match(struct milestones *m, const struct text_line *l, uint64_t t, int vcpu,
-		  bool remember)
+		  bool remember, int src)
 {
 	char text[TEXT_LINE_MAX + 1];
 	size_t n = l->len;
@@ -153,14 +189,19 @@ static void match(struct milestones *m, const struct text_line *l, uint64_t t, i
 		if (ms->has_re && !ms->hit && regexec(&ms->re, text, 0, NULL, 0) == 0)
 			hit_locked(m, i, t, vcpu);
 	}
+	if (src >= 0)
+		watch_line(m, (enum text_source)src, text, t, vcpu);
 }
 
-/* The line is complete: write what is left of it, then match. */
-static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, int vcpu)
+/*
+ * The line is complete: write what is left of it, then match. src is its
+ * source for the watches, or -1 when the run is over (the final flush).
+ */
+static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src)
 {
 	emit(m, l);
 	m->lines++;
-	match(m, l, t, vcpu, true);
+	match(m, l, t, vcpu, true, src);
 	l->len = l->emitted = l->matched = 0;
 }
 
@@ -175,7 +216,7 @@ void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uin
 	l->t_last = t;
 	l->vcpu_last = vcpu;
 	if (c == '\n' || l->len == TEXT_LINE_MAX)
-		finish_line(m, l, t, vcpu);
+		finish_line(m, l, t, vcpu, (int)src);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -188,14 +229,14 @@ void milestones__flush(struct milestones *m, bool final)
 		if (!l->len)
 			continue;
 		if (final) {
-			finish_line(m, l, l->t_last, l->vcpu_last);
+			finish_line(m, l, l->t_last, l->vcpu_last, -1);
 			if (m->out && (!m->out_limit || m->out_bytes < m->out_limit)) {
 				fputc('\n', m->out);
 				m->out_bytes++;
 			}
 		} else if (l->matched != l->len) {
 			emit(m, l);
-			match(m, l, l->t_last, l->vcpu_last, false);
+			match(m, l, l->t_last, l->vcpu_last, false, -1);
 			l->matched = l->len;
 		}
 	}

@@ -31,6 +31,7 @@
 
 #include "child.h"
 #include "clock.h"
+#include "host.h"
 #include "loader.h"
 #include "options.h"
 #include "pc.h"
@@ -145,6 +146,18 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 	argv__add(a, "isa-debugcon,iobase=0x402,chardev=debugcon-402");
 	argv__add(a, "-device");
 	argv__add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	/*
+	 * A KVM inside QEMU's software emulation (tools/testvm): QEMU's kvmvapic
+	 * reads and writes back the vCPU's registers when the guest touches the
+	 * TPR, and KVM on AMD reports TR as busy, so the outer QEMU gets a busy
+	 * TSS type and aborts ("invalid tss type") at the guest's first switch
+	 * to ring 0. Without vapic that round trip never happens. On any other
+	 * KVM the command line stays stock.
+	 */
+	if (!tcg && host__info()->under_tcg) {
+		argv__add(a, "-global");
+		argv__add(a, "apic-common.vapic=off");
+	}
 	if (c->kernel) {
 		argv__add(a, "-kernel");
 		argv__add(a, "%s", c->kernel);

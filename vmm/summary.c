@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "entry.h"
+#include "host.h"
 #include "pc.h"
 #include "summary.h"
 #include "trace.h"
@@ -228,6 +229,9 @@ static cJSON *device_model_json(const struct vm *vm)
 		forwards += vm->cpus[i]->deleg_exits;
 	}
 	cJSON_AddStringToObject(o, "qemu", q->qemu ? q->qemu : "");
+	cJSON_AddStringToObject(o, "boot_milestones", pc->milestones_from_debugcon ?
+				"int19 and entry from SeaBIOS's debug console (this KVM's hardware breakpoints do not fire)" :
+				"int19 and entry from hardware breakpoints");
 	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
 	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
 	cJSON_AddNumberToObject(o, "accesses", (double)items);
@@ -298,6 +302,14 @@ static cJSON *phases_json(const struct vm *vm, const struct milestone **ms, int 
 	return arr;
 }
 
+/* Why this run's times are not hardware timings, or NULL when they are. */
+static const char *timing_note(const struct vm *vm)
+{
+	if (vm->engine && !strcmp(vm->engine, "qemu-tcg"))
+		return "QEMU's software emulation (TCG): not hardware timings";
+	return host__info()->timing_note;
+}
+
 cJSON *summary__json(const struct vm *vm)
 {
 	const struct milestone *ms[MAX_MILESTONES];
@@ -311,8 +323,12 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddStringToObject(o, "name", "bootscope");
 	cJSON_AddStringToObject(o, "version", VERSION);
 	cJSON_AddStringToObject(root, "engine", vm->engine ? vm->engine : "kvm");
-	if (vm->engine && !strcmp(vm->engine, "qemu-tcg"))
-		cJSON_AddStringToObject(root, "timing_note", "QEMU's software emulation (TCG): not hardware timings");
+	if (timing_note(vm))
+		cJSON_AddStringToObject(root, "timing_note", timing_note(vm));
+	o = cJSON_AddObjectToObject(root, "host");
+	cJSON_AddStringToObject(o, "kvm_module", host__info()->kvm_module);
+	cJSON_AddStringToObject(o, "hypervisor", host__info()->hypervisor);
+	cJSON_AddBoolToObject(o, "hardware_timings", !timing_note(vm));
 	o = cJSON_AddObjectToObject(root, "cpu");
 	cJSON_AddStringToObject(o, "model", vm->cpu ? vm->cpu->name : vm->cfg.cpu_model);
 	if (vm->cpu && vm->cpu->vendor[0]) {
@@ -540,9 +556,10 @@ void summary__print(const struct vm *vm, FILE *f)
 			fprintf(f, "%15s\n", "not reached");
 		}
 	}
+	if (timing_note(vm))
+		fprintf(f, "  times: %s\n", timing_note(vm));
 	if (vm->engine) {
-		fprintf(f, "  engine %s: times count from QEMU's exec; its exits are not seen%s\n", vm->engine,
-			strcmp(vm->engine, "qemu-tcg") ? "" : "; software emulation: these are not hardware timings");
+		fprintf(f, "  engine %s: times count from QEMU's exec; its exits are not seen\n", vm->engine);
 		return;
 	}
 	exit_totals(vm, tot, &all, &vmm, &guest);
@@ -566,6 +583,8 @@ void summary__print(const struct vm *vm, FILE *f)
 			clock__ns(delegated_ticks(vm)) / 1e6,
 			items ? clock__ns(delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
 			(unsigned long long)vm->pc->qtest.irq_lines);
+		if (vm->pc->milestones_from_debugcon)
+			fputs("  int19 and entry: from SeaBIOS's debug console, as this KVM's hardware breakpoints do not fire\n", f);
 	}
 	if (vm->ms.dropped_bytes)
 		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",

@@ -143,10 +143,15 @@ test_triple_fault() {
 	bs --raw "$FW/triple.bin"
 	expect_status 3
 	expect outcome "$(jqv .outcome)" shutdown
-	# It names the faulting instruction: the guest's ud2 (0f 0b), loaded at 0x7c00.
+	# It names the faulting instruction: the guest's ud2 (0f 0b), loaded at 0x7c00. KVM on AMD
+	# puts a vCPU that shut down back in its reset state, so there it says it cannot.
 	local ud2
 	ud2=$(printf '%08x' $((0x7c00 + $(LC_ALL=C grep -obUaP '\x0f\x0b' "$FW/triple.bin" | head -1 | cut -d: -f1))))
-	expect message "$(jqv .message)" "vCPU 0 shut down (triple fault) at CS:EIP 0008:$ud2 (linear 0x$(printf %x $((16#$ud2))), protected mode)"
+	if [ "$(doctor_json | jq -r .host.kvm_module)" = kvm_amd ]; then
+		expect message "$(jqv .message)" "vCPU 0 shut down (triple fault); this KVM reset its registers, so where is not known"
+	else
+		expect message "$(jqv .message)" "vCPU 0 shut down (triple fault) at CS:EIP 0008:$ud2 (linear 0x$(printf %x $((16#$ud2))), protected mode)"
+	fi
 	expect_line "$ERR" "bootscope: $(jqv .message)"
 }
 
@@ -237,8 +242,4 @@ test_twelve_modules() {
 TESTS=(test_realmode_firmware_services test_memory_sizes test_multiboot_demo test_until_and_marks
 	test_until_not_reached_is_failure test_aout_kludge_kernel test_halted test_triple_fault
 	test_no_boot_device test_smp_tables_and_init_sipi test_twelve_modules)
-if kvm_usable; then
-	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-else
-	skip_all "$KVM_SKIP" "${TESTS[@]}"
-fi
+for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done

@@ -35,6 +35,19 @@ test_two_configurations() {
 	expect "progress lines" "$(grep -c '^compare: [1-6]/6 ' "$ERR")" 6
 }
 
+# The same with QEMU's software emulation on both sides: no KVM needed.
+test_two_configurations_under_qemu_tcg() {
+	cmp_run --samples 2 --engine qemu --a '--accel tcg -m 64M' --b '--accel tcg -m 128M' "${DEMO[@]}" --json "$J"
+	expect_status 0
+	expect "engines" "$(jqv '[.a.engine, .b.engine] | join(" ")')" "qemu qemu"
+	expect "B options" "$(jqv .b.options)" "--accel tcg -m 128M"
+	expect "A order" "$(jqv '[.a.samples[].order] | join(" ")' | tr -d '"')" "0 2"
+	expect "until on both" "$(jqv '.milestones[] | select(.name=="until") | "\(.a.n) \(.b.n)"')" "2 2"
+	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") |
+		((.b.median_ns / .a.median_ns) - .ratio | fabs < 1e-3) and .ci95_low <= .ratio and .ratio <= .ci95_high')" true
+	expect "progress lines" "$(grep -c '^compare: [1-4]/4 ' "$ERR")" 4
+}
+
 # The default sides: bootscope run (KVM) against stock QEMU.
 test_run_against_qemu() {
 	cmp_run --samples 2 "${DEMO[@]}" --json "$J"
@@ -71,10 +84,8 @@ test_bad_boot_option() {
 	expect_grep "$ERR" "^bootscope: side A: --cpu 'i7': unknown CPU model"
 }
 
-TESTS=(test_two_configurations test_run_against_qemu test_bad_boot_option)
 t bad_compare_options test_bad_compare_options
-if kvm_usable; then
-	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-else
-	skip_all "$KVM_SKIP" "${TESTS[@]}"
-fi
+t bad_boot_option test_bad_boot_option
+t two_configurations_under_qemu_tcg test_two_configurations_under_qemu_tcg
+tk two_configurations test_two_configurations
+tk run_against_qemu test_run_against_qemu

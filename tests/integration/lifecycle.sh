@@ -57,7 +57,9 @@ test_serial_file_and_json_stdout() {
 	expect_status 0
 	expect "serial file" "$(tr -d '\r' <"$TMP/serial.txt")" "halt: stopping"
 	expect "stdout is the summary" "$(jq -r .outcome "$OUT")" halted
-	expect "stderr" "$(cat "$ERR")" ""
+	# Nothing on stderr but what this KVM cannot give the CPU model, if anything.
+	cp "$OUT" "$J"
+	expect_only_feature_warnings "$ERR"
 }
 
 test_summary_table_on_stderr() {
@@ -82,9 +84,5 @@ test_version_and_help() {
 
 TESTS=(test_timeout test_prompt_as_until test_sigterm_keeps_results test_sigint_keeps_results
 	test_serial_file_and_json_stdout test_summary_table_on_stderr)
-if kvm_usable; then
-	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-else
-	skip_all "$KVM_SKIP" "${TESTS[@]}"
-fi
+for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 t version_and_help test_version_and_help

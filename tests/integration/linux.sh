@@ -96,14 +96,28 @@ fails_with() { # KERNEL MESSAGE [ARGS...]
 	expect "message" "$(tail -1 "$ERR")" "bootscope: $msg"
 }
 
-# On a host that runs paging: the kernel boots to the initramfs's /init, which prints BOOT-OK.
+# The kernel boots to the initramfs's /init, which prints BOOT-OK. Every i386
+# Linux turns paging on: tests/run gives this test a KVM that pages (the test
+# VM where this machine's cannot); only KVM=host on such a machine skips it.
 test_linux_boots_to_userspace() {
+	require_paging
 	make_initramfs "$TMP/initrd.gz"
 	bs --kernel "$K" --initrd "$TMP/initrd.gz" --append "console=ttyS0 rdinit=/init panic=-1" \
-		--mark kernel='^Linux version' --until '^BOOT-OK' --timeout 600
+		--mark kernel='] Linux version' --until '^BOOT-OK' --timeout 600
 	expect_status 0
 	expect outcome "$(jqv .outcome)" until
-	[ "$(jqv '.milestones[] | select(.name=="kernel") | .t_ns')" != null ]
+	# The kernel's banner (after printk's time stamp) comes between the entry and userspace.
+	local entry kernel until
+	entry=$(jqv '.milestones[] | select(.name=="entry") | .t_ns')
+	kernel=$(jqv '.milestones[] | select(.name=="kernel") | .t_ns')
+	until=$(jqv '.milestones[] | select(.name=="until") | .t_ns')
+	[ "$kernel" != null ] && [ "$entry" -lt "$kernel" ] && [ "$kernel" -lt "$until" ] ||
+		{ echo "milestones out of order: entry $entry, kernel $kernel, until $until"; return 1; }
+}
+
+require_paging() {
+	[ "$(doctor_says "32-bit paging (PSE)")" = ok ] ||
+		skip_because "KVM=host was chosen and this KVM cannot run 32-bit paging (bootscope doctor)"
 }
 
 # The same kernel and initramfs under QEMU's software emulation, which boots where
@@ -124,11 +138,7 @@ test_linux_userspace_under_qemu_tcg() {
 
 # Where the host cannot run paging, `run` says so before it starts the kernel.
 test_paging_warning() {
-	"$BOOTSCOPE" doctor --json >"$TMP/doctor.json"
-	if [ "$(jq -r '.checks[] | select(.check == "32-bit paging (PSE)") | .result' "$TMP/doctor.json")" = ok ]; then
-		echo "this host runs paging: nothing to warn about"
-		return 0
-	fi
+	[ "$(doctor_says "32-bit paging (PSE)")" != ok ] || skip_because "this KVM runs 32-bit paging: there is nothing to warn about"
 	make_initramfs "$TMP/initrd.gz"
 	bs --kernel "$K" --initrd "$TMP/initrd.gz" --append "console=ttyS0" --timeout 600
 	expect_grep "$ERR" "^bootscope: warning: this host's KVM cannot run 32-bit paging \(triple fault \(KVM_EXIT_SHUTDOWN\); see bootscope doctor\): this Linux kernel will stop when it turns paging on$"
@@ -138,21 +148,121 @@ test_paging_warning() {
 	expect_grep "$TMP/msg" "^vCPU 0: KVM could not emulate|^vCPU 0 shut down \(triple fault\)"
 }
 
-TESTS=(test_linux_handoff test_refused_kernels test_paging_warning test_linux_userspace_under_qemu_tcg)
-if ! kvm_usable; then
-	skip_all "$KVM_SKIP" "${TESTS[@]}" test_linux_boots_to_userspace
-	exit 0
-fi
-if ! tools/fetch-i386 "$CACHE" >"$TMP/fetch.log" 2>&1; then
-	skip_all "cannot download Debian's i386 kernel: $(tail -1 "$TMP/fetch.log")" "${TESTS[@]}" test_linux_boots_to_userspace
-	exit 0
-fi
-for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-# Booting to /init needs 32-bit paging: ask the same probe `bootscope run` and `doctor` use.
-"$BOOTSCOPE" doctor --json >"$TMP/doctor.json"
-paging=$(jq -r '.checks[] | select(.check == "32-bit paging (PSE)") | "\(.result): \(.detail)"' "$TMP/doctor.json")
-if [ "${paging%%:*}" = ok ]; then
-	t linux_boots_to_userspace test_linux_boots_to_userspace
-else
-	skip_all "this host's KVM cannot run 32-bit paging (bootscope doctor: $paging)" test_linux_boots_to_userspace
-fi
+# A real OS through bootscope's own vCPUs, model by model: /init says what Linux
+# saw in /proc/cpuinfo, and QEMU+KVM on the same KVM, given the same kernel,
+# initramfs and model, must make Linux see the same. Debian's 686 kernel cannot
+# start on a 486 through QEMU's -kernel (its real-mode setup refuses the CPU),
+# so the 486 is held to QEMU+KVM's CPUID for the model (the probe guest) instead.
+make_cpuinfo_initramfs() { # OUT
+	local root=$TMP/root
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev"
+	cp "$CACHE/busybox" "$root/bin/busybox"
+	cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox echo "USERSPACE-MARKER"
+/bin/busybox awk -F ': *' '/^processor/ { n++ } n == 1 && /^(vendor_id|cpu family|model|model name|flags)\t/ { sub(/\t+$/, "", $1); print "cpuinfo " $1 ": " $2 } END { print "cpuinfo processors: " n }' /proc/cpuinfo
+/bin/busybox echo "USERSPACE-DONE"
+/bin/busybox poweroff -f
+INIT
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$1"
+}
+
+# What Linux printed about the CPU, one "cpuinfo ..." line each, from guest text.
+cpuinfo_of() { tr -d '\r' <"$1" | grep '^cpuinfo ' | sed 's/ *$//'; }
+
+linux_sees() { # MODEL SMP ENGINE(run|qemu) OUTFILE
+	local args=(--kernel "$K" --initrd "$TMP/cpuinfo.gz" --append "console=ttyS0 rdinit=/init panic=-1 quiet"
+		-m 256M --cpu "$1" --smp "$2" --mark userspace='^USERSPACE-MARKER' --until '^USERSPACE-DONE' --timeout 900)
+	RC=0
+	if [ "$3" = run ]; then
+		"$BOOTSCOPE" run --json "$J" -q "${args[@]}" >"$OUT" 2>"$ERR" || RC=$?
+	else
+		"$BOOTSCOPE" qemu --json "$J" -q "${args[@]}" >"$OUT" 2>"$ERR" || RC=$?
+	fi
+	expect "status of $3 --cpu $1 --smp $2" "$RC" 0 || { tail -5 "$OUT"; return 1; }
+	expect "outcome of $3 --cpu $1" "$(jqv .outcome)" until
+	[ "$(jqv '.milestones[] | select(.name=="userspace") | .t_ns')" -gt 0 ]
+	cpuinfo_of "$OUT" >"$4"
+	expect "processors under $3 --cpu $1" "$(sed -n 's/^cpuinfo processors: //p' "$4")" "$2"
+}
+
+real_os_matches_qemu() { # MODEL SMP
+	require_paging
+	make_cpuinfo_initramfs "$TMP/cpuinfo.gz"
+	linux_sees "$1" "$2" run "$TMP/run.txt" || return 1
+	echo "bootscope run: Linux to userspace in $(jqv '.milestones[] | select(.name=="userspace") | .t_ns / 1e9') s"
+	linux_sees "$1" "$2" qemu "$TMP/qemu.txt" || return 1
+	# Linux's cpuid_fault comes from MSR 0xce (PLATFORM_INFO), which QEMU+KVM lets any
+	# model read; bootscope answers #GP for MSRs the model does not have (README, CPU models).
+	if ! model_has_msr "$1" 0xce; then
+		sed -i '/^cpuinfo flags: /s/ cpuid_fault//' "$TMP/qemu.txt"
+		expect "cpuid_fault under bootscope" "$(grep -c 'cpuid_fault' "$TMP/run.txt")" 0
+	fi
+	if ! diff "$TMP/qemu.txt" "$TMP/run.txt"; then
+		echo "what Linux saw differs (< QEMU+KVM, > bootscope), --cpu $1 --smp $2"
+		_failed=1
+	fi
+}
+
+# Is MSR in the model's list (bootscope cpus: "0x10-0x12", "0x1b", ...)?
+model_has_msr() { # MODEL MSR
+	local r m=$(($2))
+	for r in $("$BOOTSCOPE" cpus --json "$1" | jq -r '.[0].msrs[]'); do
+		[ "$m" -ge $((${r%-*})) ] && [ "$m" -le $((${r#*-})) ] && return 0
+	done
+	return 1
+}
+
+test_real_os_pentium2() { real_os_matches_qemu pentium2 1; }
+test_real_os_pentium3_smp4() { real_os_matches_qemu pentium3 4; }
+
+test_real_os_486() {
+	require_paging
+	make_cpuinfo_initramfs "$TMP/cpuinfo.gz"
+	linux_sees 486 1 run "$TMP/run.txt" || return 1
+	# QEMU+KVM's 486 as the probe guest reads it: vendor, family and model from leaves 0 and 1.
+	RC=0
+	timeout 300 qemu-system-i386 -M pc -enable-kvm -cpu 486,vendor=GenuineIntel -m 64M -display none -nodefaults \
+		-no-reboot -serial "file:$TMP/probe.txt" -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-drive "file=$FW/cpuprobe.bin,format=raw,if=ide,index=0,snapshot=on" $(qemu_vapic_args) 2>"$TMP/qemu.err" || RC=$?
+	expect "QEMU probe status" "$RC" 33
+	local l0 l1 vendor eax edx
+	l0=$(tr -d '\r' <"$TMP/probe.txt" | awk '$1 == "c" && $2 == "00000000"')
+	l1=$(tr -d '\r' <"$TMP/probe.txt" | awk '$1 == "c" && $2 == "00000001"')
+	# EBX, EDX, ECX of leaf 0 as little-endian ASCII.
+	vendor=$(for r in $(awk '{ print $4, $6, $5 }' <<<"$l0"); do printf "\\x${r:6:2}\\x${r:4:2}\\x${r:2:2}\\x${r:0:2}"; done)
+	vendor=$(printf "$vendor")
+	eax=$((16#$(awk '{print $3}' <<<"$l1"))) edx=$((16#$(awk '{print $6}' <<<"$l1")))
+	expect "vendor_id" "$(sed -n 's/^cpuinfo vendor_id: //p' "$TMP/run.txt")" "$vendor"
+	expect "cpu family" "$(sed -n 's/^cpuinfo cpu family: //p' "$TMP/run.txt")" $(((eax >> 8) & 15))
+	expect "model" "$(sed -n 's/^cpuinfo model: //p' "$TMP/run.txt")" $(((eax >> 4) & 15))
+	# Linux's names for leaf 1 EDX: the bits QEMU's 486 has are the ones Linux lists.
+	local names=(fpu vme de pse tsc msr pae mce cx8 apic - sep mtrr pge mca cmov pat pse36 pn clflush - dts acpi mmx fxsr sse sse2 ss ht tm ia64 pbe)
+	local want=() got=() b f
+	for b in "${!names[@]}"; do
+		[ "${names[$b]}" = - ] && continue
+		# The APIC bit of a lone 486 follows its switched-off local APIC, under both.
+		[ $((edx >> b & 1)) = 1 ] && want+=("${names[$b]}")
+	done
+	for f in $(sed -n 's/^cpuinfo flags: //p' "$TMP/run.txt"); do
+		[[ " ${names[*]} " == *" $f "* ]] && got+=("$f")
+	done
+	expect "leaf 1 EDX flags" "${got[*]}" "${want[*]}"
+}
+
+tools/fetch-i386 "$CACHE" >"$TMP/fetch.log" 2>&1 || {
+	echo "not ok 1 - downloading Debian's i386 kernel and busybox"
+	sed 's/^/# /' "$TMP/fetch.log"
+	exit 1
+}
+t refused_kernels test_refused_kernels
+t linux_userspace_under_qemu_tcg test_linux_userspace_under_qemu_tcg
+tk linux_handoff test_linux_handoff
+tk paging_warning test_paging_warning
+tk linux_boots_to_userspace test_linux_boots_to_userspace
+tk real_os_486 test_real_os_486
+tk real_os_pentium2 test_real_os_pentium2
+tk real_os_pentium3_smp4 test_real_os_pentium3_smp4

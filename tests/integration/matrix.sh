@@ -55,10 +55,11 @@ test_matrix_killed_and_resumed() {
 	expect "SVG points" "$(grep -c '<circle' "$TMP/r.svg")" 8
 }
 
-# Two cells at a time: the same cells, each once.
+# Two cells at a time: the same cells, each once. This and the tests after it
+# use QEMU's software emulation (qemu-tcg), which needs no KVM.
 test_jobs() {
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1,2 --jobs 2 --out "$TMP/jobs.jsonl" "${DEMO[@]}" \
+	"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1,2 --jobs 2 --engines qemu-tcg --out "$TMP/jobs.jsonl" "${DEMO[@]}" \
 		>"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 0
 	expect "cells" "$(cells "$TMP/jobs.jsonl")" 6
@@ -71,7 +72,7 @@ test_shards_merge() {
 	local s
 	for s in 1 2; do
 		RC=0
-		"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1 --samples 2 --shard "$s/2" --out "$TMP/shard$s.jsonl" \
+		"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2 --smp 1 --samples 2 --shard "$s/2" --engines qemu-tcg --out "$TMP/shard$s.jsonl" \
 			"${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 		expect_status 0
 	done
@@ -127,10 +128,10 @@ test_bad_matrix_input() {
 # Another study's file is refused, not mixed in.
 test_other_boot_options_refused() {
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/one.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	"$BOOTSCOPE" matrix --cpus 486 --engines qemu-tcg --out "$TMP/one.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 0
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/one.jsonl" --kernel "$FW/demo.elf" --until x >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	"$BOOTSCOPE" matrix --cpus 486 --engines qemu-tcg --out "$TMP/one.jsonl" --kernel "$FW/demo.elf" --until x >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 1
 	expect_grep "$ERR" "^bootscope: $TMP/one.jsonl was written for other boot options .*; use another --out, or the same options$"
 	expect "cells" "$(cells "$TMP/one.jsonl")" 1
@@ -140,28 +141,28 @@ test_other_boot_options_refused() {
 # A file that is not a results file is refused and left alone.
 test_torn_line_and_foreign_file() {
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	"$BOOTSCOPE" matrix --cpus 486 --engines qemu-tcg --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 0
 	head -c 40 <(tail -1 "$TMP/torn.jsonl") >"$TMP/half"
 	sed -i '$d' "$TMP/torn.jsonl"
 	cat "$TMP/half" >>"$TMP/torn.jsonl"
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	"$BOOTSCOPE" matrix --cpus 486 --engines qemu-tcg --out "$TMP/torn.jsonl" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 0
 	expect_line "$ERR" "matrix: 1 cells, 1 of them in shard 1/1 still to run, into $TMP/torn.jsonl"
 	expect "lines that parse" "$(jq -c . "$TMP/torn.jsonl" | wc -l)" 2
 	printf 'my notes\n' >"$TMP/notes.txt"
 	RC=0
-	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/notes.txt" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	"$BOOTSCOPE" matrix --cpus 486 --engines qemu-tcg --out "$TMP/notes.txt" "${DEMO[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 1
 	expect message "$(head -1 "$ERR")" "bootscope: --out $TMP/notes.txt: not a bootscope matrix results file (no header line); give another file"
 	expect "file untouched" "$(cat "$TMP/notes.txt")" "my notes"
 }
 
-TESTS=(test_matrix_killed_and_resumed test_torn_line_and_foreign_file test_jobs test_shards_merge test_failed_cell_recorded test_other_boot_options_refused)
 t bad_matrix_input test_bad_matrix_input
-if kvm_usable; then
-	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-else
-	skip_all "$KVM_SKIP" "${TESTS[@]}"
-fi
+t torn_line_and_foreign_file test_torn_line_and_foreign_file
+t jobs test_jobs
+t shards_merge test_shards_merge
+t other_boot_options_refused test_other_boot_options_refused
+tk matrix_killed_and_resumed test_matrix_killed_and_resumed
+tk failed_cell_recorded test_failed_cell_recorded

@@ -5,9 +5,10 @@
 # forever, and the policy that sandbox-check prints.
 source "$(dirname "$0")/../lib.sh"
 
-# A boot sector that spins (jmp $), and one that floods COM1 with 'A's.
+# A boot sector that spins (jmp $), and one that floods COM1 with 20000 'A's and halts:
+# mov cx, 20000; mov dx, 0x3f8; mov al, 'A'; 1: out dx, al; loop 1b; cli; hlt.
 printf '\xeb\xfe' >"$TMP/spin.bin"
-printf '\xba\xf8\x03\xb0\x41\xee\xeb\xfd' >"$TMP/flood.bin"
+printf '\xb9\x20\x4e\xba\xf8\x03\xb0\x41\xee\xe2\xfd\xfa\xf4' >"$TMP/flood.bin"
 # One that reads the RTC's seconds (CMOS 0), then says OK on the debug console and halts.
 printf '\xb0\x00\xe6\x70\xe4\x71\xb0\x4f\xe6\xe9\xb0\x4b\xe6\xe9\xb0\x0a\xe6\xe9\xfa\xf4' >"$TMP/rtc.bin"
 DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --until '^demo: done')
@@ -15,16 +16,17 @@ DEMO=(--kernel "$FW/demo.elf" --append "console=ttyS0 demo" --until '^demo: done
 # status_field PID FIELD: a line of /proc/PID/status, without its name.
 status_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '[:space:]' ' ' | sed 's/ $//'; }
 
-# Start bootscope in the background on the spinning guest; wait until its filter is on.
+# Start bootscope in the background on the spinning guest; wait until its vCPU runs,
+# which is after the filter went on (or would have).
 start_spinning() { # ARGS...
-	"$BOOTSCOPE" run --raw "$TMP/spin.bin" --timeout 60 -q --json "$J" "$@" >"$OUT" 2>"$ERR" &
+	"$BOOTSCOPE" run --raw "$TMP/spin.bin" --timeout 600 -q --json "$J" "$@" >"$OUT" 2>"$ERR" &
 	PID=$!
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(status_field "$PID" Seccomp 2>/dev/null)" = 2 ] && return 0
+	local end=$((SECONDS + 120))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(ls /proc/"$PID"/task 2>/dev/null | wc -l)" -ge 2 ] && return 0
 		sleep 0.1
 	done
-	echo "Seccomp never became 2 in /proc/$PID/status"
+	echo "no vCPU thread in /proc/$PID/task within 120 s"
 	return 1
 }
 
@@ -53,7 +55,7 @@ test_filter_on_every_thread() {
 }
 
 test_no_sandbox() {
-	start_spinning --no-sandbox || true	# it never becomes 2: check the real value
+	start_spinning --no-sandbox
 	expect "Seccomp" "$(status_field "$PID" Seccomp)" 0
 	stop_spinning
 	expect "summary sandbox" "$(jqv .sandbox.seccomp)" false
@@ -71,7 +73,8 @@ forbidden() { # HOOK SYSCALL
 	BOOTSCOPE_TEST_FORBIDDEN=$1 "$BOOTSCOPE" run --json "$J" -q "${DEMO[@]}" --trace "$TMP/t.trace" >"$OUT" 2>"$ERR" || RC=$?
 	expect "status of $1" "$RC" 159
 	local msg="sandbox: the system call $2 is not allowed once the guest runs (see bootscope sandbox-check)"
-	expect "message of $1" "$(head -1 "$ERR")" "bootscope: $msg"
+	# After the warnings about the CPU model that this KVM may print.
+	expect "message of $1" "$(grep -v '^bootscope: warning: ' "$ERR" | head -1)" "bootscope: $msg"
 	expect "stderr lines of $1" "$(grep -c 'sandbox:' "$ERR")" 1
 	expect "outcome of $1" "$(jqv .outcome)" error
 	expect "JSON message of $1" "$(jqv .message)" "$msg"
@@ -171,21 +174,18 @@ test_user_errors() {
 }
 
 test_output_limit() {
-	# 1 s of 'A's is some 10^5 bytes here; 4 KiB of them are written, the rest counted.
+	# 20000 'A's: 4 KiB of them are written, the rest counted, however fast the KVM.
 	RC=0
-	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 1 --output-limit 4K --serial "$TMP/serial" -q --json "$J" \
+	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 600 --output-limit 4K --serial "$TMP/serial" -q --json "$J" \
 		2>"$ERR" || RC=$?
-	expect_status 124
+	expect_status 0
 	expect "serial bytes" "$(stat -c %s "$TMP/serial")" 4096
-	local bytes dropped
-	bytes=$(jqv .guest_output.bytes)
-	dropped=$(jqv .guest_output.dropped_bytes)
-	expect "more text than the limit" "$([ "$bytes" -gt 8192 ] && echo yes)" yes
-	expect "dropped" "$dropped" "$((bytes - 4096))"
+	expect "guest bytes" "$(jqv .guest_output.bytes)" 20000
+	expect "dropped" "$(jqv .guest_output.dropped_bytes)" $((20000 - 4096))
 	expect "only A" "$(tr -d A <"$TMP/serial" | wc -c)" 0
 	# The same limit holds for every file bootscope writes: the trace stops at 4 KiB and says why.
 	RC=0
-	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 1 --output-limit 4K --serial /dev/null --trace "$TMP/t.trace" \
+	"$BOOTSCOPE" run --raw "$TMP/flood.bin" --timeout 600 --output-limit 4K --serial /dev/null --trace "$TMP/t.trace" \
 		-q --json "$J" 2>"$ERR" || RC=$?
 	expect_status 1
 	expect_line "$ERR" "bootscope: --trace $TMP/t.trace: File too large"
@@ -225,13 +225,9 @@ t sandbox_check test_sandbox_check
 TESTS=(test_filter_on_every_thread test_no_sandbox test_forbidden_calls test_rtc_read_under_sandbox
 	test_bios_boot_sandboxed test_output_limit)
 ROOT_TESTS=(test_user test_user_errors)
-if kvm_usable; then
-	for fn in "${TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-	if [ "$(id -u)" -eq 0 ]; then
-		for fn in "${ROOT_TESTS[@]}"; do t "${fn#test_}" "$fn"; done
-	else
-		skip_all "--user needs root" "${ROOT_TESTS[@]}"
-	fi
+for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
+if [ "$(id -u)" -eq 0 ]; then
+	for fn in "${ROOT_TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 else
-	skip_all "$KVM_SKIP" "${TESTS[@]}" "${ROOT_TESTS[@]}"
+	skip_all 1 "--user needs root" "${ROOT_TESTS[@]#test_}"
 fi

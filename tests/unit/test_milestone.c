@@ -1,4 +1,5 @@
 /* Unit tests of the line scanner and milestone matcher (include/milestone.h). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,6 +235,56 @@ static void test_builtin_hit(void **state)
 	milestones__hit(&ms, 99, 1, 0);		/* out of range: ignored */
 }
 
+/* Watches: one source's complete lines, a milestone and a call with the subexpressions. */
+static char watched[64];
+static int watch_calls, watch_vcpu;
+
+static void on_booting(void *arg, const char *line, const regmatch_t *sub, int vcpu)
+{
+	(void)arg;
+	watch_calls++;
+	watch_vcpu = vcpu;
+	snprintf(watched, sizeof(watched), "%.*s|%.*s", (int)(sub[1].rm_eo - sub[1].rm_so), line + sub[1].rm_so,
+		 (int)(sub[2].rm_eo - sub[2].rm_so), line + sub[2].rm_so);
+}
+
+static void test_watch(void **state)
+{
+	int entry = ms.id_entry;
+
+	(void)state;
+	watch_calls = 0;
+	assert_int_equal(milestones__watch(&ms, TEXT_DEBUGCON_402, "^Booting from ([0-9a-f]{4}):([0-9a-f]{4})", entry,
+					   on_booting, NULL), 0);
+	/* Another source's line, and an unfinished one, are not watched. */
+	feed(TEXT_UART, "Booting from 0000:7c00\n", 10, 0);
+	feed(TEXT_DEBUGCON_402, "Booting from 0000:7c00", 20, 1);
+	assert_int_equal(watch_calls, 0);
+	milestones__flush(&ms, false);
+	assert_int_equal(watch_calls, 0);
+	assert_false(ms.ms[entry].hit);
+	feed(TEXT_DEBUGCON_402, "\n", 30, 1);
+	assert_int_equal(watch_calls, 1);
+	assert_int_equal(watch_vcpu, 1);
+	assert_string_equal(watched, "0000|7c00");
+	assert_true(ms.ms[entry].hit);
+	assert_int_equal(ms.ms[entry].t, 30);
+	/* Every matching line calls again; the milestone keeps its first time. */
+	feed(TEXT_DEBUGCON_402, "Booting from 07c0:0000\n", 40, 0);
+	assert_int_equal(watch_calls, 2);
+	assert_string_equal(watched, "07c0|0000");
+	assert_int_equal(ms.ms[entry].t, 30);
+	/* The run's end flushes a last unfinished line without calling. */
+	feed(TEXT_DEBUGCON_402, "Booting from 1234:5678", 50, 0);
+	milestones__flush(&ms, true);
+	assert_int_equal(watch_calls, 2);
+	/* A bad pattern, and more watches than there is room for. */
+	assert_int_equal(milestones__watch(&ms, TEXT_UART, "(", -1, NULL, NULL), -EINVAL);
+	for (int i = 1; i < MAX_WATCHES; i++)
+		assert_int_equal(milestones__watch(&ms, TEXT_UART, "x", -1, NULL, NULL), 0);
+	assert_int_equal(milestones__watch(&ms, TEXT_UART, "x", -1, NULL, NULL), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +299,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_final_flush_matches_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("milestone", tests, NULL, NULL);
