@@ -37,6 +37,9 @@ build_dir=$(dirname "$PROBE_FILE")
 "$build_dir/bootscope" doctor --json | jq -r '"module \(.host.kvm_module)", (.checks[] | select(.check == "32-bit paging (PSE)") | "paging \(.result)")'
 exit 7
 EOF
+	# On a fresh clone the first use downloads the VM's packages and says so on
+	# stderr; do that first, so that stderr below is the command's alone.
+	"$ROOT/tools/testvm" --prepare >/dev/null || return 1
 	# The script is on this machine's /tmp, which the VM replaces: it goes in as a command line.
 	cd "$ROOT/tests"
 	TESTVM_PROBE="a b'c" PROBE_FILE=$probe run_testvm --timeout 900 -- bash -c "$(cat "$TMP/inside.sh")"
