@@ -21,9 +21,12 @@ $(FLAGS_STAMP):
 	@rm -f $(BUILD)/.flags-*
 	@touch $@
 
-VMM_SRCS := $(wildcard vmm/*.c)
-VMM_OBJS := $(VMM_SRCS:vmm/%.c=$(BUILD)/vmm/%.o) $(BUILD)/vmm/firmware_blob.o
-LIB_OBJS := $(filter-out $(BUILD)/vmm/main.o,$(VMM_OBJS))
+# vmm/ is in layers, one folder each (docs/architecture.md); tools/layers
+# checks that calls only go down them. Sources are picked up by folder.
+LAYERS   := lib core cpu devices boot tracing pc studies cli
+VMM_SRCS := $(foreach l,$(LAYERS),$(wildcard vmm/$(l)/*.c))
+VMM_OBJS := $(VMM_SRCS:vmm/%.c=$(BUILD)/vmm/%.o) $(BUILD)/vmm/boot/firmware_blob.o
+LIB_OBJS := $(filter-out $(BUILD)/vmm/cli/main.o,$(VMM_OBJS))
 
 # Guests: the firmware ROM (linked into the binary), the demo kernel, test guests.
 BIOS       := $(BUILD)/firmware/bios.bin
@@ -46,10 +49,12 @@ $(BUILD)/libbootscope.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/vmm/%.o: vmm/%.c $(FLAGS_STAMP) | $(BUILD)/vmm
+$(BUILD)/vmm/%.o: vmm/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin | $(BUILD)/vmm
+$(BUILD)/vmm/boot/firmware_blob.o: vmm/boot/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin
+	@mkdir -p $(@D)
 	$(CC) -c -DBIOS_BIN='"$(BIOS)"' -DPROBE_BIN='"$(BUILD)/firmware/cpuprobe.bin"' -o $@ $<
 
 $(BIOS): firmware/bios.asm | $(BUILD)/firmware
@@ -69,7 +74,7 @@ $(BUILD)/firmware/%.elf: $(BUILD)/firmware/%.o firmware/kernel.ld
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libbootscope.a $(FLAGS_STAMP) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libbootscope.a $(LDLIBS) -lcmocka
 
-$(BUILD)/vmm $(BUILD)/firmware $(BUILD)/tests $(BUILD)/bench:
+$(BUILD)/firmware $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
 # Where the KVM parts run: auto (this machine's KVM if it can page, else the
@@ -92,17 +97,24 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor >&2
 	@tools/bench
 
+# Objects whose sources moved or went: they would confuse the layer check.
+STALE_OBJS = $(filter-out $(VMM_OBJS),$(wildcard $(BUILD)/vmm/*.o $(BUILD)/vmm/*/*.o))
+
 check: deps
 	@$(MAKE) --no-print-directory all
+	@rm -f $(STALE_OBJS)
+	@tools/layers $(BUILD)/vmm $(LAYERS)
 	@KVM=$(KVM) tests/run
 
 test: all
+	@rm -f $(STALE_OBJS)
+	@tools/layers $(BUILD)/vmm $(LAYERS)
 	@KVM=$(KVM) tests/run
 
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/vmm/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d)
+-include $(wildcard $(BUILD)/vmm/*/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d)
 
 # Fuzzing (clang's libFuzzer, with ASan and UBSan): every harness in tests/fuzz
 # over its seed corpus, FUZZ_SECONDS each. A crash stops it and is kept in
@@ -111,7 +123,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -pthread -fno-omit-frame-pointer \
 		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
-FUZZ_OBJS    := $(filter-out $(FUZZ_DIR)/vmm/main.o,$(VMM_SRCS:vmm/%.c=$(FUZZ_DIR)/vmm/%.o)) $(FUZZ_DIR)/vmm/firmware_blob.o
+FUZZ_OBJS    := $(filter-out $(FUZZ_DIR)/vmm/cli/main.o,$(VMM_SRCS:vmm/%.c=$(FUZZ_DIR)/vmm/%.o)) $(FUZZ_DIR)/vmm/boot/firmware_blob.o
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 .SECONDARY: $(FUZZ_OBJS)
 
@@ -119,7 +131,7 @@ $(FUZZ_DIR)/vmm/%.o: vmm/%.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/vmm/firmware_blob.o: vmm/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin
+$(FUZZ_DIR)/vmm/boot/firmware_blob.o: vmm/boot/firmware_blob.S $(BIOS) $(BUILD)/firmware/cpuprobe.bin
 	@mkdir -p $(@D)
 	clang -c -DBIOS_BIN='"$(BIOS)"' -DPROBE_BIN='"$(BUILD)/firmware/cpuprobe.bin"' -o $@ $<
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices.h"
-#include "vm.h"
+#include "devices/devices.h"
+#include "core/vm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
-#include "vm.h"
+#include "boot/loader.h"
+#include "core/vm.h"
 
 #define RAM (16 * MiB)
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "uart.h"
+#include "devices/uart.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

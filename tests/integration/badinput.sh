@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bad-input table: every kind of file bootscope reads, made truncated,
 # zero-length, huge, overlapping, wrong-magic and self-referencing. Each row
-# is one image and the exact first line and exit status it must get (README,
+# is one image and the exact first line and exit status it must get (docs/sandbox.md,
 # "Bad input"). The images are built here from the demo kernel and from bytes.
 source "$(dirname "$0")/../lib.sh"
 

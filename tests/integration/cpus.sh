@@ -58,7 +58,7 @@ test_msrs_follow_the_model() {
 		got=$(jqv '[.events.list[] | select(.kind=="msr_denied") | .msr] | join(",")')
 		expect "denied MSR events of $m" "$got" "$want"
 	done
-	# QEMU+KVM does not filter MSRs: there every probed MSR reads (the difference README names).
+	# QEMU+KVM does not filter MSRs: there every probed MSR reads (the difference docs/cpu-models.md names).
 	qemu_probe pentium 1 "$TMP/qemu.txt"
 	expect "MSRs under QEMU" "$(tr -d '\r' <"$TMP/qemu.txt" | awk '/^m / {print $3}' | sort -u)" ok
 }

@@ -74,7 +74,7 @@ test_summary_table_on_stderr() {
 }
 
 test_version_and_help() {
-	expect version "$("$BOOTSCOPE" version)" "bootscope $(sed -n 's/^#define VERSION "\(.*\)"/\1/p' include/vm.h)"
+	expect version "$("$BOOTSCOPE" version)" "bootscope $(sed -n 's/^#define VERSION "\(.*\)"/\1/p' include/core/vm.h)"
 	"$BOOTSCOPE" help >"$OUT"
 	expect_grep "$OUT" '^Usage: bootscope COMMAND'
 	expect_grep "$OUT" '--until REGEX'

@@ -142,7 +142,7 @@ test_paging_warning() {
 	make_initramfs "$TMP/initrd.gz"
 	bs --kernel "$K" --initrd "$TMP/initrd.gz" --append "console=ttyS0" --timeout 600
 	expect_grep "$ERR" "^bootscope: warning: this host's KVM cannot run 32-bit paging \(triple fault \(KVM_EXIT_SHUTDOWN\); see bootscope doctor\): this Linux kernel will stop when it turns paging on$"
-	# On the development machines the decompressor stops at RDRAND first (README, "Host limits").
+	# On the development machines the decompressor stops at RDRAND first (docs/host-limits.md).
 	[ "$RC" -ne 0 ]
 	jqv .message >"$TMP/msg"
 	expect_grep "$TMP/msg" "^vCPU 0: KVM could not emulate|^vCPU 0 shut down \(triple fault\)"
@@ -196,7 +196,7 @@ real_os_matches_qemu() { # MODEL SMP
 	echo "bootscope run: Linux to userspace in $(jqv '.milestones[] | select(.name=="userspace") | .t_ns / 1e9') s"
 	linux_sees "$1" "$2" qemu "$TMP/qemu.txt" || return 1
 	# Linux's cpuid_fault comes from MSR 0xce (PLATFORM_INFO), which QEMU+KVM lets any
-	# model read; bootscope answers #GP for MSRs the model does not have (README, CPU models).
+	# model read; bootscope answers #GP for MSRs the model does not have (docs/cpu-models.md).
 	if ! model_has_msr "$1" 0xce; then
 		sed -i '/^cpuinfo flags: /s/ cpuid_fault//' "$TMP/qemu.txt"
 		expect "cpuid_fault under bootscope" "$(grep -c 'cpuid_fault' "$TMP/run.txt")" 0

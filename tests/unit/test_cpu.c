@@ -11,11 +11,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cpu_model.h"
-#include "cpus.h"
-#include "msr.h"
-#include "tables.h"
-#include "util.h"
+#include "cpu/cpu_model.h"
+#include "cli/cpus.h"
+#include "cpu/msr.h"
+#include "boot/tables.h"
+#include "lib/util.h"
 
 /* A KVM that supports every bit of the words models use (or all but `remove`). */
 static struct kvm_cpuid2 *supported_all(uint32_t remove_81_edx)

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "firmware.h"
-#include "linux_boot.h"
-#include "loader.h"
-#include "multiboot.h"
-#include "vm.h"
+#include "boot/firmware.h"
+#include "boot/linux_boot.h"
+#include "boot/loader.h"
+#include "boot/multiboot.h"
+#include "core/vm.h"
 
 #define RAM (16 * MiB)
 

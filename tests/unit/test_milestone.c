@@ -1,4 +1,4 @@
-/* Unit tests of the line scanner and milestone matcher (include/milestone.h). */
+/* Unit tests of the line scanner and milestone matcher (include/core/milestone.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "milestone.h"
+#include "core/milestone.h"
 
 static struct milestones ms;
 static char outbuf[8192];

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the qtest protocol client (include/qtest.h) against a fake
+ * Unit tests of the qtest protocol client (include/pc/qtest.h) against a fake
  * QEMU: a thread on the other end of a socketpair that answers each command
  * line with a scripted reply, so interleaved IRQ lines, batching, FAIL
  * answers and a dying peer can be checked exactly.
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "qtest.h"
+#include "pc/qtest.h"
 
 struct fake {
 	int fd;

@@ -10,9 +10,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "options.h"
-#include "summary.h"
-#include "vm.h"
+#include "cli/options.h"
+#include "tracing/summary.h"
+#include "core/vm.h"
 
 static struct vm vm;
 static struct kvm_cpu cpu0, cpu1;
@@ -49,11 +49,11 @@ static int setup(void **state)
 	milestones__hit(&vm.ms, vm.ms.id_entry, vm.t0 + 2000, 0);
 	milestones__hit(&vm.ms, milestones__find(&vm.ms, "late"), vm.t0 + 900, 1);
 
-	cpu0.exits[KVM_EXIT_IO] = (struct exit_stat){ 3, 300, 50, 200 };
-	cpu1.exits[KVM_EXIT_IO] = (struct exit_stat){ 1, 20, 20, 20 };
-	cpu1.exits[KVM_EXIT_MMIO] = (struct exit_stat){ 2, 10, 4, 6 };
-	cpu0.guest_ticks = 4000;
-	cpu1.guest_ticks = 1000;
+	cpu0.stats.exits[KVM_EXIT_IO] = (struct exit_stat){ 3, 300, 50, 200 };
+	cpu1.stats.exits[KVM_EXIT_IO] = (struct exit_stat){ 1, 20, 20, 20 };
+	cpu1.stats.exits[KVM_EXIT_MMIO] = (struct exit_stat){ 2, 10, 4, 6 };
+	cpu0.stats.guest_ticks = 4000;
+	cpu1.stats.guest_ticks = 1000;
 	/* Each vCPU's log is in time order; the summary interleaves them. */
 	event__record(&cpu0.events, vm.t0 + 10, EV_FW_UNSUPPORTED, 0x13, 0x0201, 0, 0);
 	event__record(&cpu0.events, vm.t0 + 30, EV_POST_CODE, 0x42, 0, 1, 1);

@@ -1,4 +1,4 @@
-/* Unit tests of the 16550A register model (include/uart.h). */
+/* Unit tests of the 16550A register model (include/devices/uart.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "uart.h"
+#include "devices/uart.h"
 
 struct sink {
 	char out[64];

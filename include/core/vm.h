@@ -1,0 +1,351 @@
+/*
+ * vm.h - the machine: configuration, guest memory, vCPUs and the run state.
+ *
+ * Data flow of a run: options fill struct vm_config; kvm__init() opens
+ * /dev/kvm and builds the VM and its memory; devices register on the bus;
+ * a loader places the guest and fills the firmware hand-off; run__start()
+ * starts one thread per vCPU, each looping KVM_RUN -> exit handler; the
+ * first party that decides the run is over calls run__end(), the main thread
+ * stops the vCPUs, and summary__* report what was recorded.
+ */
+#ifndef BOOTSCOPE_VM_H
+#define BOOTSCOPE_VM_H
+
+#include <linux/kvm.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/bus.h"
+#include "lib/events.h"
+#include "core/memmap.h"
+#include "core/milestone.h"
+#include "core/trace.h"
+#include "lib/util.h"
+
+struct cpu_model;
+struct cpu_state;
+
+#define VERSION "0.1.0"
+
+#define MAX_VCPUS 8
+#define MAX_MODULES 64
+#define MAX_MARKS 32
+#define MAX_QEMU_ARGS 16
+#define NR_EXIT_REASONS 64	/* KVM_EXIT_* codes; larger ones count as the last slot */
+
+#define RAM_MIN (1 * MiB)
+#define RAM_MAX (3584 * MiB)	/* 3.5 GiB: everything stays below the PCI/ROM hole */
+#define RAM_DEFAULT (256 * MiB)
+#define OUTPUT_LIMIT_DEFAULT (1 * GiB)
+
+struct module_arg {
+	const char *path;
+	const char *cmdline;	/* may be NULL */
+};
+
+struct mark_arg {
+	const char *name;
+	const char *regex;
+};
+
+struct vm_config {
+	const char *cpu_model;
+	uint64_t ram_size;
+	int smp;
+	const char *kernel;
+	const char *append;
+	const char *initrd;	/* Linux: one file; Multiboot: "a,b,c" modules, as QEMU's -initrd */
+	const char *raw;
+	uint32_t raw_addr;
+	struct module_arg modules[MAX_MODULES];
+	int nr_modules;
+	struct mark_arg marks[MAX_MARKS];
+	int nr_marks;
+	const char *until;
+	double timeout_s;
+	const char *serial_path;
+	const char *json_path;
+	const char *trace_path;
+	bool stop_at_entry;
+	bool quiet;
+	bool dry_run;		/* bootscope qemu: print the command line only */
+	const char *qemu_args[MAX_QEMU_ARGS];	/* bootscope qemu: raw arguments appended to QEMU's */
+	int nr_qemu_args;
+	const char *accel;	/* bootscope qemu: "kvm" (default) or "tcg" */
+	/* BIOS boots (pc.h): any of these starts the QEMU device-model child. */
+	const char *bios;	/* BIOS image; NULL with cdrom/hda means PC_BIOS_DEFAULT */
+	const char *cdrom;
+	const char *hda;
+	bool hda_writable;
+	const char *boot_order;	/* "c", "d", "dc", ... */
+	/* The sandbox (sandbox.h). */
+	bool no_sandbox;
+	const char *user;	/* --user: drop to this user after opening /dev/kvm */
+	uint64_t output_limit;	/* bytes per output file (RLIMIT_FSIZE) and of guest text passed on */
+};
+
+static inline bool vm_config__bios_boot(const struct vm_config *c)
+{
+	return c->bios || c->cdrom || c->hda;
+}
+
+enum outcome {
+	OUTCOME_NONE,
+	OUTCOME_UNTIL,		/* --until matched */
+	OUTCOME_EXIT,		/* isa-debug-exit */
+	OUTCOME_SHUTDOWN,	/* triple fault / KVM_EXIT_SHUTDOWN / system reset */
+	OUTCOME_HALTED,		/* every vCPU halted with interrupts off, or waiting for SIPI */
+	OUTCOME_NO_BOOT,	/* firmware INT 18h/19h: nothing to boot */
+	OUTCOME_TIMEOUT,
+	OUTCOME_INTERRUPTED,	/* SIGINT / SIGTERM */
+	OUTCOME_ENTRY,		/* --stop-at-entry: stopped at the kernel's first instruction */
+	OUTCOME_ERROR,
+};
+
+/* Time the VMM spent handling exits of one reason, in clock ticks. */
+struct exit_stat {
+	uint64_t count;
+	uint64_t total;
+	uint64_t min;
+	uint64_t max;
+};
+
+/* n items handled in d ticks (n > 1: a string I/O forward); min and max are per call. */
+static inline void exit_stat__add(struct exit_stat *s, uint64_t n, uint64_t d)
+{
+	s->count += n;
+	s->total += d;
+	if (s->count == n || d < s->min)
+		s->min = d;
+	if (d > s->max)
+		s->max = d;
+}
+
+/* What the idle check found when it kicked a vCPU that had stopped exiting. */
+enum cpu_idle {
+	IDLE_UNKNOWN,
+	IDLE_RUNNING,
+	IDLE_HALTED_IF0,	/* HLT with EFLAGS.IF clear: only NMI/INIT can wake it */
+	IDLE_HALTED_IF1,
+	IDLE_WAIT_SIPI,		/* an AP nobody started */
+};
+
+struct vm;
+
+/*
+ * What one vCPU's exits added up to. Written by that vCPU's thread alone, with
+ * no lock and no allocation (pio_stats is allocated before it starts); the
+ * summary reads it after the thread is joined.
+ */
+struct vcpu_stats {
+	struct exit_stat exits[NR_EXIT_REASONS];
+	struct exit_stat *pio_stats;	/* per port, 65536 entries */
+	struct exit_stat mmio_stats[BUS_MAX_DEVICES + 1];	/* per MMIO device; the last: no device */
+	uint64_t guest_ticks;	/* time spent inside KVM_RUN */
+	uint64_t book_ticks;	/* after handling, before the next KVM_RUN: counters, trace record */
+	uint64_t kicks;		/* KVM_RUN returns caused by our own signal */
+	uint64_t deleg_ticks;	/* waiting for the QEMU device model (part of handling) */
+	uint64_t deleg_accesses;	/* port/MMIO items forwarded */
+	uint64_t deleg_exits;	/* forwards (one per exit, or a few when a device reads before writing) */
+	/* Forwarded time per port device (bus.pio index), the last for MMIO; count = items. */
+	struct exit_stat deleg_stats[BUS_MAX_DEVICES + 2];
+};
+
+struct kvm_cpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+
+	uint64_t t_exit;	/* clock__now() when the current exit left KVM_RUN */
+	_Atomic uint64_t t_last_exit;	/* the same, of the last real exit (not a kick) */
+
+	struct vcpu_stats stats;	/* this vCPU's thread only; read after it is joined */
+	int mmio_dev;		/* the device bus__mmio found for the current exit */
+	struct trace_ring *trace;	/* NULL unless --trace */
+	uint32_t bp_armed;	/* bit i: vm->bps[i] is still set in DR7 */
+	/* Single-stepping to a linear address (kvm_cpu__step_to), this vCPU's thread only. */
+	struct {
+		bool on;
+		uint32_t to;
+		int milestone;	/* hit on arrival; -1: none */
+		bool stop;	/* --stop-at-entry */
+		uint32_t steps;
+	} step;
+	struct event_log events;
+
+	/* Idle detection handshake with the main thread. */
+	_Atomic uint64_t nr_exits;
+	atomic_bool idle_check;
+	_Atomic int idle;
+};
+
+struct run_state {
+	atomic_bool ended;
+	enum outcome outcome;
+	int exit_status;
+	uint64_t t_end;
+	int vcpu;		/* who ended it, -1 for the main thread */
+	uint32_t guest_exit_code;
+	char message[256];	/* why, for errors and abnormal ends */
+	int wake_fd;		/* eventfd the main thread polls */
+	int signal_fd;		/* SIGINT, SIGTERM */
+};
+
+#define RUN_WATCH_FDS 4	/* descriptors a watched child may have polled at once */
+
+struct vm {
+	struct vm_config cfg;
+	FILE *json_out;		/* --json, opened before the sandbox; NULL: open at the end */
+	bool sandboxed;		/* the seccomp filter is installed (sandbox.h) */
+	const char *engine;	/* "kvm" (NULL means it too), "qemu" or "qemu-tcg" */
+
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+
+	uint8_t *ram;		/* guest physical address X is ram[X] for X < ram_size */
+	uint64_t ram_size;
+	int ram_fd;		/* memfd backing ram, shareable with a device-model child */
+	uint8_t *rom;		/* firmware ROM image, ROM_SIZE bytes */
+	struct memmap map;
+
+	struct bus bus;
+	struct milestones ms;
+
+	const struct cpu_model *cpu;
+	/* Gives a new vCPU the model's CPUID; set by whoever chose the model (NULL: KVM's defaults). */
+	int (*vcpu_setup)(struct kvm_cpu *cpu, char *err, size_t errlen);
+	/* What the model makes of this host (cpu/cpuid.h; set by cpuid__init, NULL until then). */
+	struct cpu_state *cpu_state;
+
+	int nr_cpus;
+	struct kvm_cpu *cpus[MAX_VCPUS];
+
+	atomic_bool started;
+	uint64_t t0;		/* first KVM_RUN of vCPU 0 */
+	uint64_t t_setup;	/* process start, for the setup cost */
+	struct run_state run;
+
+	/* What was booted, for the summary. */
+	const char *boot_kind;	/* "multiboot", "linux", "raw" or "bios" */
+	const char *boot_file;
+	uint32_t boot_entry;
+	uint32_t boot_info;	/* guest address of the boot information (Multiboot info, boot_params) */
+
+	/* Hardware breakpoints on vCPU 0: milestones, and the --stop-at-entry stop. */
+	struct breakpoint {
+		uint32_t addr;	/* linear */
+		int milestone;	/* -1: none */
+		bool stop;	/* --stop-at-entry */
+		atomic_bool *seen;	/* set when hit; may be NULL */
+	} bps[4];
+	int nr_bps;
+	int t0_milestone;	/* milestone id + 1 hit at t0 (0: none) */
+
+	struct pc *pc;		/* BIOS boots only */
+	/*
+	 * What the main loop watches besides the vCPUs: a BIOS boot's QEMU
+	 * device model, or QEMU itself when it is the engine. fds() fills in the
+	 * descriptors to poll now (at most RUN_WATCH_FDS) and returns how many;
+	 * after each wake-up poll() gets them back with revents set, does what
+	 * came, and returns > 0 while it has more to do soon (the loop then comes
+	 * back within 1 ms). The layer that owns the child sets these, so the
+	 * core never calls up into it; NULL: nothing to watch.
+	 */
+	struct {
+		int (*fds)(struct vm *vm, struct pollfd *p, int max);
+		int (*poll)(struct vm *vm, const struct pollfd *p, int n);
+	} watch;
+
+	/* --stop-at-entry: vCPU 0's state at the loaded guest's first instruction. */
+	bool entry_captured;
+	struct kvm_regs entry_regs;
+	struct kvm_sregs entry_sregs;
+
+	/* Unclaimed port accesses per port, [port][0=read,1=write]. */
+	_Atomic uint32_t (*unhandled_pio)[2];
+};
+
+/* Memory slots; PAM windows use SLOT_PAM .. SLOT_PAM + 12 (pc.h). */
+enum { SLOT_LOW_RAM, SLOT_HIGH_RAM, SLOT_ROM, SLOT_ROM_HIGH, SLOT_VGA_RAM, SLOT_PAM };
+
+/* kvm.c */
+int kvm__set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags);
+/* Open /dev/kvm; on failure a one-line reason in err and -errno. */
+int kvm__open(char *err, size_t errlen);
+/*
+ * Guest RAM (a memfd) and the ROM buffer. No KVM is needed for them, so the
+ * firmware and the guest's files are loaded and checked before /dev/kvm is
+ * opened: a bad file gets its own message on a machine without KVM too.
+ */
+int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen);
+/* /dev/kvm, the VM, its interrupt controllers, and the RAM slots (after kvm__alloc_memory). */
+int kvm__init(struct vm *vm, char *err, size_t errlen);
+void kvm__exit(struct vm *vm);
+int kvm__irq_line(struct vm *vm, int gsi, int level);
+/* Map the (filled) firmware ROM at 0xf0000 and 0xffff0000, read-only. */
+int kvm__map_rom(struct vm *vm, char *err, size_t errlen);
+
+/* kvm_cpu.c */
+/*
+ * From this vCPU's own thread (a handler of its exit): single-step until the
+ * guest's next instruction is at linear address to, then hit milestone (-1:
+ * none) and, with stop, end the run there as --stop-at-entry does. Where
+ * hardware breakpoints do not fire (tools/testvm), this is how the firmware's
+ * hand-off is followed to its target.
+ */
+int kvm_cpu__step_to(struct kvm_cpu *cpu, uint32_t to, int milestone, bool stop);
+/* Something worth a line in the summary (and the trace) happened on this vCPU. */
+void kvm_cpu__event(struct kvm_cpu *cpu, enum event_kind kind, uint64_t a, uint64_t b, uint8_t size,
+		    uint8_t write);
+int kvm_cpu__create(struct vm *vm, int id, char *err, size_t errlen);
+/* The signal kvm_cpu__kick() sends; once, before any vCPU starts. */
+void kvm_cpu__init_kick(void);
+int kvm_cpu__start(struct kvm_cpu *cpu);
+void kvm_cpu__kick(struct kvm_cpu *cpu);
+const char *kvm_cpu__exit_name(unsigned reason);
+
+/* run.c */
+/*
+ * The milestones a boot has: the built-in ones, the machine's own (added by
+ * machine(), if any: a BIOS boot's, with its built-ins when builtins is set),
+ * then --mark and --until.
+ */
+typedef int (*machine_milestones_fn)(struct milestones *m, bool builtins, char *err, size_t errlen);
+int run__setup_milestones(struct vm *vm, machine_milestones_fn machine, bool builtins, char *err, size_t errlen);
+/* Let --until and a BIOS's "No bootable device" end the run, and trace each hit. */
+void run__hook_milestones(struct vm *vm);
+/*
+ * Everything the main loop needs that a sandbox forbids creating later: the
+ * eventfd, the signalfd and signal mask, the kick signal's handler.
+ */
+int run__prepare(struct vm *vm, char *err, size_t errlen);
+/* The trace writer and the vCPU threads: the machine runs. */
+int run__start(struct vm *vm, char *err, size_t errlen);
+/* First caller wins; returns true if this call ended the run. */
+bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void run__wait(struct vm *vm);
+const char *outcome__name(enum outcome o);
+
+static inline bool run__ended(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->run.ended, memory_order_acquire);
+}
+
+static inline void *guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa > vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * pc.h - BIOS boots: a PC whose CPUs are bootscope's KVM vCPUs and whose
+ * chipset and disks are a QEMU child (qtest.h).
+ *
+ * Who owns what:
+ *   KVM (in-kernel)  PIC, I/O APIC, local APICs, PIT (with port 0x61)
+ *   bootscope        COM1, debugcon 0xe9/0x402, isa-debug-exit, port 0x80,
+ *                    reset (0x92, 0xcf9, KBC command 0xfe), A20 (0x92), APM
+ *                    0xb2/0xb3, the BIOS ROM and the PAM shadow windows
+ *   QEMU child       everything else: i440FX/PIIX3/PIIX4 PCI functions, IDE
+ *                    and ATAPI, RTC/CMOS, KBC, fw_cfg (ACPI, SMBIOS, e820,
+ *                    boot order), ACPI PM registers, PCI BARs
+ *
+ * Memory: guest RAM is the VM's memfd, also QEMU's pc.ram, so addresses
+ * below 3.5 GiB mean the same byte on both sides. The BIOS image is mapped
+ * read-only at the top of 4 GiB; its last 128 KiB and the option-ROM space
+ * 0xc0000-0xfffff follow the i440FX PAM registers, which bootscope reads as
+ * the guest writes them on the way to QEMU (pam.c).
+ *
+ * Milestones of a BIOS boot, besides the firmware's debugcon lines:
+ *   reset        vCPU 0's first instruction, at the reset vector
+ *   int19        the BIOS's INT 19h bootstrap entry (F000:E6F2, the address
+ *                IBM-compatible BIOSes keep), by a hardware breakpoint
+ *   boot-read    the first disk read command after int19 (ATA or ATAPI)
+ *   entry        the first instruction at 0000:7C00, the loaded boot sector
+ *                (as in direct boots: the loaded guest's first instruction)
+ * Where this KVM's breakpoints do not fire, int19 and entry come from
+ * SeaBIOS's debug console lines instead (pc.c, boot_milestones).
+ */
+#ifndef BOOTSCOPE_PC_H
+#define BOOTSCOPE_PC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc/qtest.h"
+
+#define PC_BIOS_DEFAULT "/usr/share/seabios/bios-256k.bin"
+#define PC_BIOS_MAX (16 * 1024 * 1024)
+#define PC_ISA_BIOS_MAX 0x20000		/* the BIOS's tail aliased below 1 MiB */
+#define PC_LEGACY_BASE 0xc0000		/* option ROMs and BIOS, under PAM */
+#define PC_LEGACY_SIZE 0x40000
+#define PC_RAM_MAX 0xe0000000ULL	/* QEMU splits RAM around 4 GiB from here */
+#define PC_INT19_ENTRY 0xfe6f2
+#define PC_BOOT_SECTOR 0x7c00
+#define PC_NR_PAM 13			/* 0xf0000 (64K) and 12 x 16K from 0xc0000 */
+
+struct vm;
+struct vm_config;
+struct kvm_cpu;
+
+struct pc {
+	struct qtest qtest;
+	int cdrom_fd, hda_fd;
+	const char *hda_format;	/* qtest__disk_format() */
+
+	uint8_t *bios;			/* the image as read, mapped at 4 GiB - bios_size */
+	size_t bios_size;
+	uint8_t *legacy;		/* what 0xc0000-0xfffff shows with PAM "to PCI" */
+
+	/* i440FX state as the guest last wrote it, under chipset_lock. */
+	pthread_mutex_t chipset_lock;
+	uint32_t cf8;
+	uint8_t pam_regs[7];		/* config 0x59-0x5f */
+	/* Written under chipset_lock, read without it by any vCPU's MMIO and port handlers. */
+	_Atomic uint8_t pam_state[PC_NR_PAM];	/* 0 ROM, 1 RAM read-only, 2 and 3 RAM */
+	_Atomic uint16_t pm_base;	/* PIIX4 PM I/O base (00:01.3 config 0x40) */
+	uint8_t apm_cnt, apm_sts;
+	uint8_t port92;
+
+	int ms_reset, ms_int19, ms_boot_read;
+	atomic_bool int19_seen, boot_read_seen;
+	bool milestones_from_debugcon;	/* int19 and entry from SeaBIOS's lines, not breakpoints */
+	bool watch_busy;	/* forwarding has more queued: the run loop comes back within 1 ms (main thread) */
+	atomic_int packet_port;		/* ATAPI data port whose next write is a packet, or 0 */
+
+	/* Counters for the summary. */
+	_Atomic uint64_t slot_changes, rom_writes_dropped, resets;
+};
+
+/* pc.c. Before the VM exists: read the BIOS image, open and check the disks. */
+int pc__prepare(struct vm *vm, char *err, size_t errlen);
+/* The file a BIOS boot boots: the CD-ROM, else the disk, else the BIOS image itself. */
+const char *pc__boot_file(const struct vm_config *c);
+/*
+ * A BIOS boot's milestones, added before the user's so their names stay
+ * reserved: the no-boot-device pattern, and with builtins the ones
+ * bootscope's vCPUs can see (reset, int19, boot-read).
+ */
+struct milestones;
+int pc__add_milestones(struct milestones *m, bool builtins, char *err, size_t errlen);
+/* After kvm__init: ROM and PAM slots, devices, breakpoints, then the child. */
+int pc__init(struct vm *vm, char *err, size_t errlen);
+void pc__exit(struct vm *vm);
+
+/* delegate.c: the devices that forward to the child. */
+int delegate__register(struct vm *vm);
+/*
+ * Forward one access (or count of them, for string I/O) to the child. Port
+ * or MMIO; data holds count items of size bytes. Ends the run with a clear
+ * message if the child is gone or hung, and returns -EIO then.
+ */
+int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *data, uint32_t size,
+		      uint32_t count, bool is_write);
+/*
+ * Main thread: handle IRQ lines pending on the socket. 0 done, 1 a vCPU holds
+ * the socket (try again shortly), -1 the child is gone (the run has ended).
+ */
+int delegate__poll(struct vm *vm);
+/* A qtest IRQ line arrived: raise or lower the GSI. */
+void delegate__irq(void *opaque, int line, int level);
+
+/* pam.c: PCI configuration ports, snooped for PAM and the PM base. */
+int pam__register(struct vm *vm);
+/* Map the 13 PAM windows for their current state. */
+int pam__map_all(struct vm *vm);
+/*
+ * What the guest sees at addr (0xc0000-0xfffff) as PAM stands: the backing
+ * byte (the ROM image or RAM), and whether a guest write lands there. The
+ * memory slots and MMIO that reaches bootscope both follow this.
+ */
+uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable);
+
+/* reset.c: port 0x92, the KBC's 0xfe command and 0xcf9. */
+int reset__register(struct vm *vm);
+void reset__request(struct kvm_cpu *cpu, const char *how);
+
+/* apm.c: APM control/status 0xb2/0xb3, without SMIs. */
+int apm__register(struct vm *vm);
+
+#endif

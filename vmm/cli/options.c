@@ -1,0 +1,345 @@
+/*
+ * options.c - `bootscope run` options into struct vm_config.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "cpu/cpuid.h"
+#include "boot/loader.h"
+#include "cli/options.h"
+#include "pc/pc.h"
+#include "core/vm.h"
+
+enum {
+	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
+	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
+	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
+	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT,
+};
+
+static const struct option run_options[] = {
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "raw", required_argument, NULL, OPT_RAW },
+	{ "mark", required_argument, NULL, OPT_MARK },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "stop-at-entry", no_argument, NULL, OPT_STOP_AT_ENTRY },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "bios", required_argument, NULL, OPT_BIOS },
+	{ "cdrom", required_argument, NULL, OPT_CDROM },
+	{ "hda", required_argument, NULL, OPT_HDA },
+	{ "hda-writable", no_argument, NULL, OPT_HDA_WRITABLE },
+	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options__usage(FILE *f)
+{
+	fputs("Usage: bootscope COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run [OPTIONS]        boot a guest on KVM and time it (the default command)\n"
+	      "  qemu [OPTIONS]       the same boot on stock qemu-system-i386, timed the same way; takes\n"
+	      "                       run's options (not --raw or --stop-at-entry), and\n"
+	      "                       --accel kvm|tcg (default kvm), --qemu-arg ARG (repeatable, appended\n"
+	      "                       to QEMU's arguments) and --dry-run (print QEMU's command line)\n"
+	      "  compare --samples N [--a 'OPTIONS' --b 'OPTIONS' [--engine kvm|qemu]] [--json FILE]\n"
+	      "          [BOOT OPTIONS]   the boot N times under run and N times under qemu (or under two\n"
+	      "                       configurations), interleaved: per milestone median, min, max, and the\n"
+	      "                       ratio of medians with a 95% bootstrap confidence interval\n"
+	      "  matrix --cpus LIST --out FILE [--smp LIST] [--samples N] [--engines kvm,qemu,qemu-tcg]\n"
+	      "         [--jobs J] [--shard I/N] [BOOT OPTIONS]\n"
+	      "                       every engine x CPU x SMP x sample cell, one JSON line each in FILE;\n"
+	      "                       run again to finish an interrupted matrix. --jobs > 1 runs cells in\n"
+	      "                       parallel, which disturbs their timings (default 1)\n"
+	      "  matrix-report FILE... [--csv FILE] [--svg FILE] [--milestone NAME]\n"
+	      "                       the table per milestone (shards merged), as CSV, and as an SVG chart\n"
+	      "  doctor [--json]      what this host's KVM can run (paging, IRET, CPUID, SMM, exit cost)\n"
+	      "  cpus [--json] [--verify]  the CPU models: CPUID leaves, what this host cannot give;\n"
+	      "                       --verify boots a probe under each and compares what it sees\n"
+	      "  report TRACE [--format text|json|csv|chrome|svg] [-o FILE]\n"
+	      "                       read a trace: per exit reason, port and phase; or convert it\n"
+	      "  version              print the version\n"
+	      "  help                 print this help\n"
+	      "\n"
+	      "Options of run: a direct boot (--kernel or --raw) or a BIOS boot (--cdrom, --hda, --bios):\n"
+	      "  --kernel FILE          Linux bzImage (boot protocol 2.06+), or Multiboot (v1) kernel:\n"
+	      "                         ELF32 or a.out-kludge\n"
+	      "  --append STRING        kernel command line (Multiboot: after the file name, as QEMU passes it)\n"
+	      "  --initrd FILE          Linux: the initrd; Multiboot: \"FILE[ ARGS],FILE...\" modules, as QEMU's\n"
+	      "                         -initrd (\",,\" for a comma in a name)\n"
+	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
+	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
+	      "  --cdrom FILE           boot an ISO 9660 image through the BIOS (El Torito), from the IDE\n"
+	      "                         CD-ROM of a QEMU child process that emulates the PC's devices\n"
+	      "  --hda FILE             IDE disk image (raw, or qcow2); the guest's writes are discarded\n"
+	      "  --hda-writable         ... unless this is given: then they go to FILE\n"
+	      "  --boot ORDER           BIOS boot order: c disk, d CD-ROM (default: d with --cdrom, else c)\n"
+	      "  --bios FILE            BIOS image (default " PC_BIOS_DEFAULT ");\n"
+	      "                         alone, times the BIOS POST to its 'No bootable device'\n"
+	      "  --cpu MODEL            486, pentium, pentium2, pentium3, athlon (QEMU's models) or host\n"
+	      "                         (default pentium2); `bootscope cpus` shows what each presents\n"
+	      "  -m, --memory SIZE      guest RAM: 1M..3.5G, K/M/G suffix, bare number = MiB (default 256M)\n"
+	      "  --smp N                vCPUs, 1..8 (default 1)\n"
+	      "  --mark NAME=REGEX      milestone NAME at the first guest line matching REGEX (repeatable)\n"
+	      "  --until REGEX          milestone 'until' and end of the run at the first matching line\n"
+	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
+	      "  --serial FILE          write guest text to FILE instead of stdout\n"
+	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
+	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
+	      "  --stop-at-entry        stop at the loaded guest's first instruction (BIOS boots: the boot\n"
+	      "                         sector at 0x7c00); the JSON summary's `entry` shows the registers\n"
+	      "                         and the boot information it was handed\n"
+	      "  --output-limit SIZE    the most bytes written to any file (--serial, --trace, --json) and\n"
+	      "                         of guest text passed on; K/M/G suffix (default 1G)\n"
+	      "  --user NAME            started as root: become NAME once /dev/kvm is open\n"
+	      "  --no-sandbox           run without the seccomp sandbox (`bootscope sandbox-check`)\n"
+	      "  -q, --quiet            no summary table on stderr\n"
+	      "\n"
+	      "Exit status: 0 --until matched, --stop-at-entry stopped, or the guest halted cleanly;\n"
+	      "1 error; 2 usage;\n"
+	      "3 the guest stopped without reaching --until (halt, shutdown, no boot device);\n"
+	      "(v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4); 124 timeout;\n"
+	      "128+N killed by signal N (SIGINT, SIGTERM); 159 the sandbox refused a system call.\n", f);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	return -EINVAL;
+}
+
+/* FILE@ADDR, where a file name may itself contain '@' when no number follows. */
+static void split_raw(struct vm_config *cfg, char *arg)
+{
+	char *at = strrchr(arg, '@');
+	uint64_t addr;
+
+	cfg->raw = arg;
+	cfg->raw_addr = RAW_DEFAULT_ADDR;
+	if (at && parse_u64(at + 1, &addr) == 0 && addr <= UINT32_MAX) {
+		*at = '\0';
+		cfg->raw_addr = (uint32_t)addr;
+	}
+}
+
+/* The QEMU child shares RAM 1:1 only below its 3.5 GiB split, in whole MiB. */
+static int check_bios_boot(struct vm_config *cfg, char *err, size_t errlen)
+{
+	char mem[32];
+
+	if (cfg->kernel || cfg->raw)
+		return fail(err, errlen, "--kernel and --raw boot directly, --cdrom, --hda and --bios through a BIOS: "
+			    "choose one kind%s", "");
+	if (cfg->append || cfg->nr_modules || cfg->initrd)
+		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not a BIOS boot%s", "");
+	snprintf(mem, sizeof(mem), "%lluK", (unsigned long long)(cfg->ram_size / KiB));
+	if (cfg->ram_size % MiB || cfg->ram_size < 16 * MiB || cfg->ram_size >= PC_RAM_MAX)
+		return fail(err, errlen, "--memory %s: a BIOS boot takes whole MiB from 16M to 3583M", mem);
+	if (cfg->hda_writable && !cfg->hda)
+		return fail(err, errlen, "--hda-writable needs --hda%s", "");
+	if (cfg->boot_order) {
+		if (strchr(cfg->boot_order, 'd') && !cfg->cdrom)
+			return fail(err, errlen, "--boot %s: there is no --cdrom to boot from", cfg->boot_order);
+		if (strchr(cfg->boot_order, 'c') && !cfg->hda)
+			return fail(err, errlen, "--boot %s: there is no --hda to boot from", cfg->boot_order);
+	} else if (cfg->cdrom || cfg->hda) {
+		cfg->boot_order = cfg->cdrom ? (cfg->hda ? "dc" : "d") : "c";
+	}
+	return 0;
+}
+
+int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpu_model = CPU_MODEL_DEFAULT;
+	cfg->ram_size = RAM_DEFAULT;
+	cfg->smp = 1;
+	cfg->timeout_s = 300;
+	cfg->output_limit = OUTPUT_LIMIT_DEFAULT;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:qh", run_options, NULL)) != -1) {
+		uint64_t v;
+		char *eq, *end;
+
+		switch (c) {
+		case OPT_CPU:
+			if (!cpu_model__find(optarg)) {
+				snprintf(err, errlen, "--cpu '%s': unknown CPU model; choose one of %s", optarg,
+					 cpu_model__names());
+				return -EINVAL;
+			}
+			cfg->cpu_model = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &v) || v < RAM_MIN || v > RAM_MAX || v % (4 * KiB))
+				return fail(err, errlen, "--memory '%s': give 1M..3.5G in whole 4 KiB pages (e.g. 256M)", optarg);
+			cfg->ram_size = v;
+			break;
+		case OPT_SMP:
+			if (parse_u64(optarg, &v) || v < 1 || v > MAX_VCPUS)
+				return fail(err, errlen, "--smp '%s': give a number of vCPUs from 1 to 8", optarg);
+			cfg->smp = (int)v;
+			break;
+		case OPT_KERNEL:
+			cfg->kernel = optarg;
+			break;
+		case OPT_APPEND:
+			cfg->append = optarg;
+			break;
+		case OPT_MODULE:
+			if (cfg->nr_modules == MAX_MODULES)
+				return fail(err, errlen, "too many --module options (at most %s)", "64");
+			eq = strchr(optarg, ',');
+			if (eq)
+				*eq = '\0';
+			if (!*optarg)
+				return fail(err, errlen, "--module%s: the file name before ',' is empty", "");
+			cfg->modules[cfg->nr_modules++] = (struct module_arg){ optarg, eq ? eq + 1 : NULL };
+			break;
+		case OPT_RAW:
+			split_raw(cfg, optarg);
+			break;
+		case OPT_MARK:
+			if (cfg->nr_marks == MAX_MARKS)
+				return fail(err, errlen, "too many --mark options (at most %s)", "32");
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1])
+				return fail(err, errlen, "--mark '%s': write NAME=REGEX", optarg);
+			*eq = '\0';
+			cfg->marks[cfg->nr_marks++] = (struct mark_arg){ optarg, eq + 1 };
+			break;
+		case OPT_UNTIL:
+			if (!*optarg)
+				return fail(err, errlen, "--until%s: the pattern is empty", "");
+			cfg->until = optarg;
+			break;
+		case OPT_TIMEOUT:
+			cfg->timeout_s = strtod(optarg, &end);
+			if (end == optarg || *end || !isfinite(cfg->timeout_s) || cfg->timeout_s <= 0 ||
+			    cfg->timeout_s > 1e7)
+				return fail(err, errlen, "--timeout '%s': give seconds greater than 0", optarg);
+			break;
+		case OPT_SERIAL:
+			cfg->serial_path = optarg;
+			break;
+		case OPT_JSON:
+			cfg->json_path = optarg;
+			break;
+		case OPT_TRACE:
+			cfg->trace_path = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
+			break;
+		case OPT_BIOS:
+			cfg->bios = optarg;
+			break;
+		case OPT_CDROM:
+			cfg->cdrom = optarg;
+			break;
+		case OPT_HDA:
+			cfg->hda = optarg;
+			break;
+		case OPT_HDA_WRITABLE:
+			cfg->hda_writable = true;
+			break;
+		case OPT_BOOT:
+			if (!*optarg || strspn(optarg, "cd") != strlen(optarg) || strlen(optarg) > 2)
+				return fail(err, errlen, "--boot '%s': give c (disk), d (CD-ROM), or both in order (dc)", optarg);
+			cfg->boot_order = optarg;
+			break;
+		case OPT_DRY_RUN:
+			cfg->dry_run = true;
+			break;
+		case OPT_ACCEL:
+			cfg->accel = optarg;
+			break;
+		case OPT_QEMU_ARG:
+			if (cfg->nr_qemu_args == MAX_QEMU_ARGS)
+				return fail(err, errlen, "too many --qemu-arg options (at most %s)", "16");
+			cfg->qemu_args[cfg->nr_qemu_args++] = optarg;
+			break;
+		case OPT_STOP_AT_ENTRY:
+			cfg->stop_at_entry = true;
+			break;
+		case OPT_NO_SANDBOX:
+			cfg->no_sandbox = true;
+			break;
+		case OPT_USER:
+			if (!*optarg)
+				return fail(err, errlen, "--user: give a user name%s", "");
+			cfg->user = optarg;
+			break;
+		case OPT_OUTPUT_LIMIT:
+			if (parse_size(optarg, &v) || v < 4 * KiB)
+				return fail(err, errlen, "--output-limit '%s': give a size of at least 4K (e.g. 100M)", optarg);
+			cfg->output_limit = v;
+			break;
+		case 'q':
+			cfg->quiet = true;
+			break;
+		case 'h':
+			options__usage(stdout);
+			return 1;
+		case ':':
+			return fail(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (vm_config__bios_boot(cfg))
+		return check_bios_boot(cfg, err, errlen);
+	if (cfg->boot_order || cfg->hda_writable)
+		return fail(err, errlen, "--boot and --hda-writable go with a BIOS boot (--cdrom, --hda)%s", "");
+	if (!!cfg->kernel + !!cfg->raw != 1)
+		return fail(err, errlen, "give one of --kernel, --raw (direct boots) or --cdrom, --hda, --bios (BIOS boots)%s", "");
+	if (cfg->raw && (cfg->append || cfg->nr_modules || cfg->initrd))
+		return fail(err, errlen, "--append, --initrd and --module go with --kernel, not --raw%s", "");
+	return 0;
+}
+
+int options__vm(struct vm *vm, int argc, char **argv)
+{
+	char err[512];
+	int rc;
+
+	clock__init();
+	vm->t_setup = clock__now();
+	vm->kvm_fd = vm->vm_fd = vm->ram_fd = vm->run.wake_fd = vm->run.signal_fd = -1;
+	rc = options__parse_run(&vm->cfg, argc, argv, err, sizeof(err));
+	if (rc == 1)
+		return 1;
+	if (rc)
+		die_usage("%s", err);
+	vm->ram_size = vm->cfg.ram_size;
+	vm->cpu = cpu_model__find(vm->cfg.cpu_model);
+	vm->vcpu_setup = cpuid__setup_vcpu;
+	return 0;
+}

@@ -1,0 +1,319 @@
+/*
+ * delegate.c - port I/O and MMIO that bootscope leaves to the QEMU child.
+ *
+ * An access arrives on the vCPU thread that exited for it. It becomes qtest
+ * command lines ("inw 0x170"), sent under the qtest lock; the answers give
+ * the values read. String I/O (a rep insw of an ATAPI sector: up to a page
+ * of items per exit) is sent as pipelined batches, so it costs one round
+ * trip per QTEST_BATCH items instead of one per item.
+ *
+ * The time from taking the lock to the last answer is the delegated time of
+ * the exit (per vCPU, in the summary) and a TR_FORWARD trace record, so a
+ * report can split boot time into guest execution, bootscope's handling and
+ * QEMU's devices. Known PC devices get their own names on the bus, so the
+ * per-port tables say "ide1" rather than "qemu"; ports nobody named (PCI
+ * BARs the BIOS assigns) fall through to the bus's default device.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "pc/pc.h"
+#include "core/vm.h"
+
+#define CHUNK 512	/* items formatted per exchange */
+
+static bool run_over(void *arg)
+{
+	return run__ended(arg);
+}
+
+/*
+ * The child is gone, hung or confused: end the run, naming what was in
+ * flight. Called with the qtest lock held, so one thread at a time looks.
+ */
+static void fail_locked(struct vm *vm, int vcpu, int rc, uint64_t t)
+{
+	struct qtest *q = &vm->pc->qtest;
+	char why[400];
+
+	if (rc == -ETIMEDOUT)
+		snprintf(why, sizeof(why), "did not answer within %d s", QTEST_ANSWER_TIMEOUT_MS / 1000);
+	else if (rc == -EPROTO)
+		snprintf(why, sizeof(why), "broke the protocol, answering '%s'", q->bad);
+	else
+		qtest__describe_death(q, why, sizeof(why));
+	run__end(vm, OUTCOME_ERROR, EXIT_ERROR, vcpu, t, "the QEMU device model %s; the last forwarded access was '%s'",
+		 why, q->commands ? q->last : "(none)");
+}
+
+static char size_letter(bool mmio, uint32_t size)
+{
+	switch (size) {
+	case 1: return 'b';
+	case 2: return 'w';
+	case 4: return 'l';
+	case 8: return mmio ? 'q' : 0;
+	default: return 0;
+	}
+}
+
+static size_t format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t size, const uint8_t *item,
+		     bool is_write)
+{
+	char s = size_letter(mmio, size);
+	uint64_t v = 0;
+
+	memcpy(&v, item, size);
+	if (mmio)
+		return (size_t)(is_write ? snprintf(p, room, "write%c 0x%llx 0x%llx\n", s, (unsigned long long)addr,
+						    (unsigned long long)v)
+					 : snprintf(p, room, "read%c 0x%llx\n", s, (unsigned long long)addr));
+	return (size_t)(is_write ? snprintf(p, room, "out%c 0x%llx 0x%llx\n", s, (unsigned long long)addr,
+					    (unsigned long long)v)
+				 : snprintf(p, room, "in%c 0x%llx\n", s, (unsigned long long)addr));
+}
+
+/*
+ * The first disk read after INT 19h: the bootstrap has found its device. An
+ * ATA read command counts at once; an ATAPI PACKET command (0xa0) only when
+ * the packet written next to the data port is a read (not TEST UNIT READY).
+ */
+static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data)
+{
+	struct pc *pc = cpu->vm->pc;
+	bool read = false, no = false;
+
+	if (!atomic_load_explicit(&pc->int19_seen, memory_order_relaxed) ||
+	    atomic_load_explicit(&pc->boot_read_seen, memory_order_relaxed))
+		return;
+	if (port == 0x1f7 || port == 0x177) {
+		switch (data[0]) {
+		case 0x20: case 0x21: case 0x24: case 0x25: case 0x29:	/* READ SECTORS (EXT), READ DMA EXT, ... */
+		case 0xc4: case 0xc8:					/* READ MULTIPLE, READ DMA */
+			read = true;
+			break;
+		case 0xa0:						/* PACKET: look at the packet */
+			atomic_store(&pc->packet_port, (int)port - 7);
+			break;
+		default:
+			break;
+		}
+	} else if ((int)port == atomic_load(&pc->packet_port)) {
+		atomic_store(&pc->packet_port, 0);
+		read = data[0] == 0x28 || data[0] == 0xa8 || data[0] == 0xbe;	/* READ(10), READ(12), READ CD */
+	}
+	if (read && atomic_compare_exchange_strong(&pc->boot_read_seen, &no, true))
+		milestones__hit(&cpu->vm->ms, pc->ms_boot_read, cpu->t_exit, cpu->id);
+}
+
+static void record(struct kvm_cpu *cpu, bool mmio, uint64_t addr, const uint8_t *data, uint32_t size,
+		   uint32_t count, bool is_write, uint64_t t0, uint64_t t1)
+{
+	struct exit_stat *st = &cpu->stats.deleg_stats[mmio ? BUS_MAX_DEVICES + 1 : cpu->vm->bus.port_map[addr & 0xffff]];
+	struct trace_rec *r;
+
+	cpu->stats.deleg_ticks += t1 - t0;
+	cpu->stats.deleg_accesses += count;
+	cpu->stats.deleg_exits++;
+	exit_stat__add(st, count, t1 - t0);
+	if (!cpu->trace || !(r = trace__begin(cpu->trace)))
+		return;
+	*r = (struct trace_rec){ .t_enter = t0, .t_exit = t1, .t_done = t1, .addr = addr,
+				 .vcpu = (uint16_t)cpu->id, .kind = TR_FORWARD, .size = (uint8_t)size,
+				 .flags = (uint8_t)((is_write ? TRF_WRITE : 0) | (count > 1 ? TRF_STRING : 0) |
+						    (mmio ? TRF_MMIO : 0)),
+				 .count = (uint16_t)MIN(count, 0xffffu) };
+	memcpy(&r->value, data, MIN(size, 8u));
+	trace__commit(cpu->trace);
+}
+
+int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *data, uint32_t size,
+		      uint32_t count, bool is_write)
+{
+	struct vm *vm = cpu->vm;
+	struct qtest *q = &vm->pc->qtest;
+	char cmds[CHUNK * 48];
+	uint64_t values[CHUNK], t0, t1;
+	int rc = 0;
+
+	/* Odd MMIO sizes (a 3-byte or 16-byte access) go byte by byte. */
+	if (!size_letter(mmio, size)) {
+		for (uint32_t i = 0; i < size * count && !rc; i++)
+			rc = delegate__forward(cpu, mmio, addr + (mmio ? i % size : 0), data + i, 1, 1, is_write);
+		return rc;
+	}
+	if (!mmio && is_write)
+		watch_boot_read(cpu, addr, data);
+	t0 = clock__now();
+	pthread_mutex_lock(&q->lock);
+	for (uint32_t done = 0; done < count && !rc;) {
+		uint32_t n = MIN(count - done, (uint32_t)CHUNK);
+		size_t len = 0;
+
+		for (uint32_t i = 0; i < n; i++)
+			len += format(cmds + len, sizeof(cmds) - len, mmio, addr, size, data + (done + i) * size,
+				      is_write);
+		rc = qtest__exchange(q, cmds, len, (int)n, values, run_over, vm);
+		for (uint32_t i = 0; i < n && !rc && !is_write; i++)
+			memcpy(data + (done + i) * size, &values[i], size);
+		done += n;
+	}
+	t1 = clock__now();
+	if (rc && rc != -ECANCELED)
+		fail_locked(vm, cpu->id, rc, t1);
+	pthread_mutex_unlock(&q->lock);
+	record(cpu, mmio, addr, data, size, count, is_write, t0, t1);
+	if (!rc)
+		return 0;
+	if (!is_write)
+		memset(data, 0xff, (size_t)size * count);
+	return rc == -ECANCELED ? 0 : -EIO;
+}
+
+/*
+ * ACPI sleep: SLP_EN, bit 13 of PM1 control at pm_base + 4, set by any write
+ * that covers its byte (a word, the high byte alone, a rep outs). QEMU would
+ * exit; a power-off ends the run here instead, and the write is not forwarded.
+ */
+static bool powers_off(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data, uint32_t size, uint32_t count)
+{
+	uint64_t base = atomic_load_explicit(&cpu->vm->pc->pm_base, memory_order_relaxed), hi = base + 5;
+
+	if (!base || hi < port || hi - port >= size)
+		return false;
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t v = data[(size_t)i * size + (hi - port)];
+
+		if (v & 0x20) {
+			run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
+				 "vCPU %d powered the machine off (ACPI PM1 control, SLP_EN in 0x%02x written to port 0x%llx)",
+				 cpu->id, v, (unsigned long long)hi);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int forward_pio(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
+		       bool is_write)
+{
+	(void)dev;
+	if (is_write && powers_off(cpu, port, data, len, 1))
+		return 0;
+	return delegate__forward(cpu, false, port, data, len, 1, is_write);
+}
+
+static int forward_pio_string(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t size,
+			      uint32_t count, bool is_write)
+{
+	(void)dev;
+	if (is_write && powers_off(cpu, port, data, size, count))
+		return 0;
+	return delegate__forward(cpu, false, port, data, size, count, is_write);
+}
+
+/*
+ * MMIO that reaches us: the PAM windows during a slot swap or a write the
+ * guest made to a read-only one, the BIOS ROM (a write), else QEMU's.
+ */
+static int forward_mmio(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *data, uint32_t len,
+			bool is_write)
+{
+	struct pc *pc = cpu->vm->pc;
+	uint64_t rom = (1ULL << 32) - pc->bios_size;
+
+	(void)dev;
+	if (addr >= PC_LEGACY_BASE && addr + len <= PC_LEGACY_BASE + PC_LEGACY_SIZE) {
+		bool writable;
+		uint8_t *p = pam__backing(cpu->vm, addr, &writable);
+
+		if (!is_write)
+			memcpy(data, p, len);
+		else if (writable)
+			memcpy(p, data, len);
+		else
+			atomic_fetch_add(&pc->rom_writes_dropped, 1);
+		return 0;
+	}
+	/*
+	 * The local APIC page exits only while a vCPU's APIC is off (a 486 on one
+	 * CPU). Forwarded, it would reach the child's own CPU's APIC: answer as an
+	 * empty bus would.
+	 */
+	if (addr >= 0xfee00000 && addr < 0xfef00000) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return 0;
+	}
+	if (addr >= rom && addr + len <= (1ULL << 32)) {
+		if (!is_write)
+			memcpy(data, pc->bios + (addr - rom), len);
+		else
+			atomic_fetch_add(&pc->rom_writes_dropped, 1);
+		return 0;
+	}
+	return delegate__forward(cpu, true, addr, data, len, 1, is_write);
+}
+
+/* PC devices the child emulates, named for the per-device tables. */
+static const struct {
+	const char *name;
+	uint16_t base, len;
+} named[] = {
+	{ "dma", 0x00, 0x20 },
+	{ "kbc", 0x60, 1 },		/* 0x64 is reset.c's, which forwards */
+	{ "rtc", 0x70, 2 },
+	{ "dma", 0x81, 0x0f },		/* page registers; 0x80 is the POST port */
+	{ "dma", 0xc0, 0x20 },
+	{ "ide1", 0x170, 8 },
+	{ "ide0", 0x1f0, 8 },
+	{ "ide1", 0x376, 1 },
+	{ "vga", 0x3b0, 0x30 },
+	{ "fdc", 0x3f0, 6 },
+	{ "ide0", 0x3f6, 1 },
+	{ "fdc", 0x3f7, 1 },
+	{ "fw_cfg", 0x510, 0x0c },
+	{ "acpi-pm", 0x600, 0x40 },
+};
+
+int delegate__register(struct vm *vm)
+{
+	struct bus *bus = &vm->bus;
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+		rc = bus__register_pio(bus, named[i].name, named[i].base, named[i].len, forward_pio, NULL);
+		if (rc)
+			return rc;
+		bus__set_string_fn(bus, named[i].base, forward_pio_string);
+	}
+	/* Everything nobody claimed, including PCI BARs the BIOS assigns at run time. */
+	bus->pio[0] = (struct bus_device){ "qemu", 0, 65536, forward_pio, NULL, forward_pio_string };
+	bus->mmio_default = (struct bus_device){ "qemu", 0, ~0ULL, forward_mmio, NULL, NULL };
+	return 0;
+}
+
+/* The child's I/O APIC input N is ISA IRQ N (or a PCI PIRQ routed there): the same GSI here. */
+void delegate__irq(void *opaque, int line, int level)
+{
+	struct vm *vm = opaque;
+
+	if (line >= 0 && line < 24)
+		kvm__irq_line(vm, line, level);
+}
+
+int delegate__poll(struct vm *vm)
+{
+	struct qtest *q = &vm->pc->qtest;
+	int rc;
+
+	if (pthread_mutex_trylock(&q->lock))
+		return 1;	/* a vCPU is talking to the child and reads its IRQ lines itself */
+	rc = qtest__poll(q);
+	if (rc)
+		fail_locked(vm, -1, rc, clock__now());
+	pthread_mutex_unlock(&q->lock);
+	return rc ? -1 : 0;
+}

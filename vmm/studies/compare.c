@@ -1,0 +1,393 @@
+/*
+ * compare.c - `bootscope compare`: one boot, two sides, N samples each,
+ * interleaved (A, B, A, B, ...) so that drift in the host's speed falls on
+ * both sides alike.
+ *
+ * The sides are `run` (KVM) against `qemu` (stock QEMU), or, with --a and
+ * --b, two configurations of one engine: the boot options plus each side's
+ * extra options. Each sample is a child process, this same binary running
+ * `run` or `qemu` with --json into a temporary file; its milestones (ns from
+ * the engine's origin), outcome and exit count are read back. Per milestone
+ * both sides have, the table gives median, min and max, and the ratio of the
+ * medians B/A with a 95% percentile-bootstrap confidence interval (2000
+ * resamples of each side, a fixed seed, so the same samples give the same
+ * interval).
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/child.h"
+#include "studies/compare.h"
+#include "studies/sample.h"
+#include "lib/util.h"
+
+#define MAX_SAMPLES 1000
+#define MAX_SIDE_ARGS 32
+#define MAX_NAMES 64
+#define BOOTSTRAP 2000
+
+struct sample {
+	int order;		/* position in the interleaved sequence, from 0 */
+	char outcome[32];
+	double exits;		/* NAN when the engine does not see exits */
+	double t[MAX_NAMES];	/* ns per milestone name, NAN when not reached */
+};
+
+struct side {
+	const char *label;	/* "A", "B" */
+	const char *engine;	/* "kvm" or "qemu" */
+	char *extra[MAX_SIDE_ARGS];
+	int nr_extra;
+	char options[512];	/* the extra options as given */
+	char *words;		/* extra[] point into this copy */
+	struct sample *s;
+	int n;
+};
+
+struct compare {
+	int samples;
+	const char *json_path;
+	char **boot;		/* the boot options, passed to every sample */
+	int nr_boot;
+	struct side side[2];
+	char names[MAX_NAMES][64];
+	int nr_names;
+};
+
+/* Split a side's OPTIONS like a shell would, for simple cases: words, with '...' or "..." quoting. */
+static int split_words(const char *s, struct side *sd)
+{
+	char *r = sd->words = strdup(s);
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(sd->options, sizeof(sd->options), "%s", s);
+	for (;;) {
+		char *o, q = 0;
+
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (!*r)
+			return 0;
+		if (sd->nr_extra == MAX_SIDE_ARGS)
+			return -E2BIG;
+		sd->extra[sd->nr_extra++] = o = r;
+		while (*r) {
+			if (q) {
+				if (*r == q)
+					q = 0;
+				else
+					*o++ = *r;
+				r++;
+			} else if (*r == '\'' || *r == '"') {
+				q = *r++;
+			} else if (*r == ' ' || *r == '\t') {
+				r++;
+				break;
+			} else {
+				*o++ = *r++;
+			}
+		}
+		if (q)
+			return -EINVAL;
+		*o = '\0';	/* o never passes r, so the unread rest is intact */
+	}
+}
+
+static int name_index(struct compare *c, const char *name)
+{
+	for (int i = 0; i < c->nr_names; i++)
+		if (!strcmp(c->names[i], name))
+			return i;
+	if (c->nr_names == MAX_NAMES)
+		return -1;
+	snprintf(c->names[c->nr_names], sizeof(c->names[0]), "%s", name);
+	return c->nr_names++;
+}
+
+/* One sample of a side, run to its end and read back. */
+static int run_sample(struct compare *c, struct side *sd, int order, char *err, size_t errlen)
+{
+	static char *opts[ARGV_MAX];
+	struct sample_proc p;
+	struct sample *s = &sd->s[sd->n];
+	cJSON *root, *m;
+	bool usage;
+	char why[400];
+	int n = 0, rc;
+
+	for (int i = 0; i < c->nr_boot && n < ARGV_MAX; i++)
+		opts[n++] = c->boot[i];
+	for (int i = 0; i < sd->nr_extra && n < ARGV_MAX; i++)
+		opts[n++] = sd->extra[i];
+	if ((rc = sample__start(&p, sd->engine, opts, n, err, errlen)))
+		return rc;
+	while (!child__wait(&p.child, 1000))
+		;
+	if (!(root = sample__result(&p, &usage, why, sizeof(why)))) {
+		snprintf(err, errlen, "side %s%s: %s", sd->label, usage ? "" : ", a sample", why);
+		return usage ? -EINVAL : -EIO;
+	}
+	s->order = order;
+	for (int i = 0; i < MAX_NAMES; i++)
+		s->t[i] = NAN;
+	snprintf(s->outcome, sizeof(s->outcome), "%s", sample__str(root, "outcome", "?"));
+	s->exits = sample__num(cJSON_GetObjectItem(root, "exits"), "total");
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "milestones")) {
+		double t = sample__num(m, "t_ns");
+		int i;
+
+		if (!isnan(t) && (i = name_index(c, sample__str(m, "name", ""))) >= 0)
+			s->t[i] = t;
+	}
+	cJSON_Delete(root);
+	sd->n++;
+	return 0;
+}
+
+/* The reached times of milestone i on a side, into v; their count. */
+static int values(const struct side *sd, int i, double *v)
+{
+	int n = 0;
+
+	for (int k = 0; k < sd->n; k++)
+		if (!isnan(sd->s[k].t[i]))
+			v[n++] = sd->s[k].t[i];
+	return n;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+/* 95% percentile bootstrap of median(b) / median(a). */
+static void bootstrap(const double *a, int na, const double *b, int nb, double *lo, double *hi)
+{
+	static double ratios[BOOTSTRAP], ra[MAX_SAMPLES], rb[MAX_SAMPLES];
+
+	rng_state = 0x9e3779b97f4a7c15ULL;
+	for (int r = 0; r < BOOTSTRAP; r++) {
+		for (int i = 0; i < na; i++)
+			ra[i] = a[rng() % (uint32_t)na];
+		for (int i = 0; i < nb; i++)
+			rb[i] = b[rng() % (uint32_t)nb];
+		ratios[r] = sort_median(rb, (size_t)nb) / sort_median(ra, (size_t)na);
+	}
+	sort_doubles(ratios, BOOTSTRAP);
+	*lo = ratios[(int)(0.025 * BOOTSTRAP)];
+	*hi = ratios[(int)(0.975 * BOOTSTRAP) - 1];
+}
+
+struct stats {
+	int n;
+	double median, min, max;
+};
+
+static struct stats stats_of(double *v, int n)
+{
+	struct stats s = { n, NAN, NAN, NAN };
+
+	if (n) {
+		s.median = sort_median(v, (size_t)n);
+		s.min = v[0];
+		s.max = v[n - 1];
+	}
+	return s;
+}
+
+static cJSON *stats_json(const struct stats *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "n", s->n);
+	if (!s->n)
+		return o;
+	cJSON_AddNumberToObject(o, "median_ns", round(s->median));
+	cJSON_AddNumberToObject(o, "min_ns", round(s->min));
+	cJSON_AddNumberToObject(o, "max_ns", round(s->max));
+	return o;
+}
+
+static void report(struct compare *c, FILE *f, cJSON *root)
+{
+	static double va[MAX_SAMPLES], vb[MAX_SAMPLES];
+	struct side *A = &c->side[0], *B = &c->side[1];
+	cJSON *arr = cJSON_AddArrayToObject(root, "milestones");
+
+	fprintf(f, "compare: %d samples per side, interleaved; A = %s%s%s, B = %s%s%s\n", c->samples, A->engine,
+		*A->options ? " " : "", A->options, B->engine, *B->options ? " " : "", B->options);
+	fprintf(f, "  %-16s %9s %9s %9s   %9s %9s %9s   %7s  %s\n", "milestone (ms)", "A median", "min", "max",
+		"B median", "min", "max", "B/A", "95% CI");
+	for (int i = 0; i < c->nr_names; i++) {
+		int na = values(A, i, va), nb = values(B, i, vb);
+		struct stats sa = stats_of(va, na), sb = stats_of(vb, nb);
+		cJSON *o = cJSON_CreateObject();
+		double lo, hi;
+
+		cJSON_AddStringToObject(o, "name", c->names[i]);
+		cJSON_AddItemToObject(o, "a", stats_json(&sa));
+		cJSON_AddItemToObject(o, "b", stats_json(&sb));
+		cJSON_AddItemToArray(arr, o);
+		if (!na || !nb) {
+			fprintf(f, "  %-16s reached in %d of A's and %d of B's samples\n", c->names[i], na, nb);
+			continue;
+		}
+		bootstrap(va, na, vb, nb, &lo, &hi);
+		cJSON_AddNumberToObject(o, "ratio", sb.median / sa.median);
+		cJSON_AddNumberToObject(o, "ci95_low", lo);
+		cJSON_AddNumberToObject(o, "ci95_high", hi);
+		fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %7.3f  [%.3f, %.3f]\n", c->names[i],
+			sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6,
+			sb.median / sa.median, lo, hi);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct side *sd = &c->side[k];
+		int n = 0;
+
+		for (int j = 0; j < sd->n; j++)
+			if (!isnan(sd->s[j].exits))
+				va[n++] = sd->s[j].exits;
+		if (n)
+			fprintf(f, "  exits (%s)       median %.0f, min %.0f, max %.0f\n", sd->label, sort_median(va, (size_t)n), va[0],
+				va[n - 1]);
+	}
+}
+
+static cJSON *side_json(const struct compare *c, const struct side *sd)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+
+	cJSON_AddStringToObject(o, "engine", sd->engine);
+	cJSON_AddStringToObject(o, "options", sd->options);
+	arr = cJSON_AddArrayToObject(o, "samples");
+	for (int k = 0; k < sd->n; k++) {
+		cJSON *s = cJSON_CreateObject(), *ms = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(s, "order", sd->s[k].order);
+		cJSON_AddStringToObject(s, "outcome", sd->s[k].outcome);
+		if (isnan(sd->s[k].exits))
+			cJSON_AddNullToObject(s, "exits");
+		else
+			cJSON_AddNumberToObject(s, "exits", sd->s[k].exits);
+		for (int i = 0; i < c->nr_names; i++)
+			if (!isnan(sd->s[k].t[i]))
+				cJSON_AddNumberToObject(ms, c->names[i], sd->s[k].t[i]);
+		cJSON_AddItemToObject(s, "milestones_ns", ms);
+		cJSON_AddItemToArray(arr, s);
+	}
+	return o;
+}
+
+/* compare's own options; everything else is the boot's. */
+static int parse(struct compare *c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *a = NULL, *b = NULL, *engine = NULL;
+	uint64_t v;
+
+	c->boot = calloc((size_t)argc + 1, sizeof(char *));
+	if (!c->boot)
+		return -ENOMEM;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		bool has = i + 1 < argc;
+
+		if (!strcmp(o, "--samples") && has) {
+			if (parse_u64(argv[++i], &v) || v < 1 || v > MAX_SAMPLES) {
+				snprintf(err, errlen, "--samples '%s': give 1 to %d", argv[i], MAX_SAMPLES);
+				return -EINVAL;
+			}
+			c->samples = (int)v;
+		} else if (!strcmp(o, "--a") && has) {
+			a = argv[++i];
+		} else if (!strcmp(o, "--b") && has) {
+			b = argv[++i];
+		} else if (!strcmp(o, "--engine") && has) {
+			engine = argv[++i];
+		} else if (!strcmp(o, "--json") && has) {
+			c->json_path = argv[++i];
+		} else if (!strcmp(o, "--serial") || !strcmp(o, "--trace") || !strcmp(o, "--dry-run") ||
+			   !strcmp(o, "--stop-at-entry")) {
+			snprintf(err, errlen, "compare: %s does not go with compare", o);
+			return -EINVAL;
+		} else {
+			c->boot[c->nr_boot++] = argv[i];
+		}
+	}
+	if (!c->samples) {
+		snprintf(err, errlen, "compare: give --samples N");
+		return -EINVAL;
+	}
+	if (!!a != !!b) {
+		snprintf(err, errlen, "compare: give both --a and --b, or neither");
+		return -EINVAL;
+	}
+	if (engine && strcmp(engine, "kvm") && strcmp(engine, "qemu")) {
+		snprintf(err, errlen, "compare: --engine '%s': give kvm or qemu", engine);
+		return -EINVAL;
+	}
+	if (engine && !a) {
+		snprintf(err, errlen, "compare: --engine goes with --a and --b");
+		return -EINVAL;
+	}
+	c->side[0] = (struct side){ .label = "A", .engine = a ? (engine ? engine : "kvm") : "kvm" };
+	c->side[1] = (struct side){ .label = "B", .engine = a ? (engine ? engine : "kvm") : "qemu" };
+	if ((a && split_words(a, &c->side[0])) || (b && split_words(b, &c->side[1]))) {
+		snprintf(err, errlen, "compare: --a/--b: unbalanced quotes or more than %d words", MAX_SIDE_ARGS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int compare__main(int argc, char **argv)
+{
+	static struct compare c;
+	char err[512];
+	cJSON *root;
+	int rc = 0;
+
+	if (parse(&c, argc, argv, err, sizeof(err)))
+		die_usage("%s", err);
+	for (int k = 0; k < 2; k++)
+		if (!(c.side[k].s = calloc((size_t)c.samples, sizeof(struct sample))))
+			die("out of memory");
+	for (int i = 0; i < 2 * c.samples && !rc; i++) {
+		struct side *sd = &c.side[i % 2];
+
+		rc = run_sample(&c, sd, i, err, sizeof(err));
+		if (!rc)
+			fprintf(stderr, "compare: %d/%d %s (%s) %s\n", i + 1, 2 * c.samples, sd->label, sd->engine,
+				sd->s[sd->n - 1].outcome);
+	}
+	if (rc == -EINVAL)
+		die_usage("%s", err);
+	if (rc)
+		die("%s", err);
+	root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "samples", c.samples);
+	/* With --json -, the JSON alone goes to stdout. */
+	report(&c, c.json_path && !strcmp(c.json_path, "-") ? stderr : stdout, root);
+	cJSON_AddItemToObject(root, "a", side_json(&c, &c.side[0]));
+	cJSON_AddItemToObject(root, "b", side_json(&c, &c.side[1]));
+	if (c.json_path) {
+		char *s = cJSON_Print(root);
+		FILE *f = strcmp(c.json_path, "-") ? fopen(c.json_path, "we") : stdout;
+
+		if (!s || !f || fputs(s, f) < 0 || fputc('\n', f) < 0 || (f != stdout && fclose(f))) {
+			free(s);
+			die("compare: cannot write --json %s: %s", c.json_path, strerror(errno));
+		}
+		free(s);
+	}
+	cJSON_Delete(root);
+	return EXIT_OK;
+}

@@ -1,0 +1,315 @@
+/*
+ * matrix_report.c - `bootscope matrix-report RESULTS.jsonl... [--csv FILE]
+ * [--svg FILE] [--milestone NAME]`: the cells of one study (one file, or
+ * the shards of one, merged) as a table per milestone (rows CPU model x SMP
+ * count, a column per engine: median, min-max, samples), as CSV, and as an
+ * SVG chart of one milestone with a series per engine and min-max bars.
+ * A cell that appears twice (overlapping shards) counts once.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "studies/matrix.h"
+#include "studies/sample.h"
+#include "lib/util.h"
+
+#define MAX_KEYS 64
+#define MAX_CELLS 100000
+
+struct rep {
+	cJSON *cells[MAX_CELLS];
+	int nr_cells, duplicates;
+	const char *engines[MAX_KEYS], *cpus[MAX_KEYS], *names[MAX_KEYS];
+	int smps[MAX_KEYS];
+	int nr_engines, nr_cpus, nr_smps, nr_names;
+};
+
+static int key(const char **list, int *n, const char *s)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i], s))
+			return i;
+	if (*n == MAX_KEYS)
+		return -1;
+	list[*n] = s;
+	return (*n)++;
+}
+
+static bool same_cell(const cJSON *a, const cJSON *b)
+{
+	return !strcmp(sample__str(a, "engine", ""), sample__str(b, "engine", "")) &&
+	       !strcmp(sample__str(a, "cpu", ""), sample__str(b, "cpu", "")) &&
+	       sample__num(a, "smp") == sample__num(b, "smp") && sample__num(a, "sample") == sample__num(b, "sample");
+}
+
+static void add_cell(void *arg, const cJSON *cell)
+{
+	struct rep *r = arg;
+	cJSON *c, *m;
+	double smp_v = sample__num(cell, "smp");
+	int smp, i;
+
+	/* A line that is not a cell as matrix writes them is skipped, not trusted. */
+	if (isnan(smp_v) || smp_v < 1 || smp_v > 64 || isnan(sample__num(cell, "sample")) ||
+	    !cJSON_IsString(cJSON_GetObjectItem(cell, "engine")) || !cJSON_IsString(cJSON_GetObjectItem(cell, "cpu")) ||
+	    !cJSON_IsObject(cJSON_GetObjectItem(cell, "milestones_ns")))
+		return;
+	smp = (int)smp_v;
+	for (i = 0; i < r->nr_cells; i++)
+		if (same_cell(r->cells[i], cell)) {
+			r->duplicates++;
+			return;
+		}
+	if (r->nr_cells == MAX_CELLS || !(c = cJSON_Duplicate(cell, true)))
+		return;
+	r->cells[r->nr_cells++] = c;
+	key(r->engines, &r->nr_engines, sample__str(c, "engine", "?"));
+	key(r->cpus, &r->nr_cpus, sample__str(c, "cpu", "?"));
+	for (i = 0; i < r->nr_smps && r->smps[i] != smp; i++)
+		;
+	if (i == r->nr_smps && r->nr_smps < MAX_KEYS) {
+		/* Kept sorted. */
+		int j = r->nr_smps++;
+
+		while (j > 0 && r->smps[j - 1] > smp) {
+			r->smps[j] = r->smps[j - 1];
+			j--;
+		}
+		r->smps[j] = smp;
+	}
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(c, "milestones_ns"))
+		if (m->string)
+			key(r->names, &r->nr_names, m->string);
+}
+
+struct group {
+	int n, failed;
+	double median, min, max;	/* ms */
+};
+
+/* The cells of (engine, cpu, smp) that reached milestone name. */
+static struct group group_of(const struct rep *r, const char *engine, const char *cpu, int smp, const char *name)
+{
+	static double v[MAX_CELLS];
+	struct group g = { 0, 0, NAN, NAN, NAN };
+
+	for (int i = 0; i < r->nr_cells; i++) {
+		const cJSON *c = r->cells[i];
+		double t;
+
+		if (strcmp(sample__str(c, "engine", ""), engine) || strcmp(sample__str(c, "cpu", ""), cpu) ||
+		    (int)sample__num(c, "smp") != smp)
+			continue;
+		t = sample__num(cJSON_GetObjectItem(c, "milestones_ns"), name);
+		if (isnan(t))
+			g.failed++;
+		else
+			v[g.n++] = t / 1e6;
+	}
+	if (g.n) {
+		g.median = sort_median(v, (size_t)g.n);
+		g.min = v[0];
+		g.max = v[g.n - 1];
+	}
+	return g;
+}
+
+static void print_table(const struct rep *r, FILE *f)
+{
+	for (int k = 0; k < r->nr_names; k++) {
+		fprintf(f, "%s (ms): median [min-max] samples\n  %-10s %4s", r->names[k], "cpu", "smp");
+		for (int e = 0; e < r->nr_engines; e++)
+			fprintf(f, "  %-32s", r->engines[e]);
+		fputc('\n', f);
+		for (int c = 0; c < r->nr_cpus; c++)
+			for (int s = 0; s < r->nr_smps; s++) {
+				fprintf(f, "  %-10s %4d", r->cpus[c], r->smps[s]);
+				for (int e = 0; e < r->nr_engines; e++) {
+					struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], r->names[k]);
+					char cell[64];
+
+					if (g.n)
+						snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f] %d%s", g.median, g.min, g.max, g.n,
+							 g.failed ? " +not reached" : "");
+					else
+						snprintf(cell, sizeof(cell), "%s", g.failed ? "not reached" : "-");
+					fprintf(f, "  %-32s", cell);
+				}
+				fputc('\n', f);
+			}
+		fputc('\n', f);
+	}
+	/* Cells that did not end well: what ended them, and the guest's last words. */
+	for (int i = 0; i < r->nr_cells; i++) {
+		const cJSON *c = r->cells[i];
+		const char *o = sample__str(c, "outcome", "?");
+
+		if (sample__num(c, "exit_status") == 0)
+			continue;
+		fprintf(f, "failed: %s %s smp %d sample %d: %s: %s (last line: %s)\n", sample__str(c, "engine", "?"),
+			sample__str(c, "cpu", "?"), (int)sample__num(c, "smp"), (int)sample__num(c, "sample"), o,
+			sample__str(c, "message", ""), sample__str(c, "last_line", ""));
+	}
+}
+
+/* A milestone name is the user's: quoted as CSV wants when it holds a comma or a quote. */
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int write_csv(const struct rep *r, const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms\n");
+	for (int c = 0; c < r->nr_cpus; c++)
+		for (int s = 0; s < r->nr_smps; s++)
+			for (int e = 0; e < r->nr_engines; e++)
+				for (int k = 0; k < r->nr_names; k++) {
+					struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], r->names[k]);
+
+					if (!g.n && !g.failed)
+						continue;
+					fprintf(f, "%s,%d,%s,", r->cpus[c], r->smps[s], r->engines[e]);
+					csv_field(f, r->names[k]);
+					fprintf(f, ",%d,%d", g.n, g.failed);
+					if (g.n)
+						fprintf(f, ",%.3f,%.3f,%.3f\n", g.median, g.min, g.max);
+					else
+						fprintf(f, ",,,\n");
+				}
+	return fclose(f) ? -errno : 0;
+}
+
+/* One milestone: a group of points per (cpu, smp), a colour per engine, bars from min to max. */
+static int write_svg(const struct rep *r, const char *path, const char *name)
+{
+	static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e" };
+	const int left = 70, top = 50, plot_h = 300, slot = 24 * (r->nr_engines + 1), bottom = 90;
+	int groups = r->nr_cpus * r->nr_smps, h = top + plot_h + bottom;
+	int w = MAX(left + 20 + slot * MAX(groups, 1), MAX(520, left + 90 * r->nr_engines + 20));
+	double ymax = 0;
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	for (int c = 0; c < r->nr_cpus; c++)
+		for (int s = 0; s < r->nr_smps; s++)
+			for (int e = 0; e < r->nr_engines; e++) {
+				struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], name);
+
+				if (g.n)
+					ymax = MAX(ymax, g.max);
+			}
+	ymax = ymax > 0 ? ymax * 1.1 : 1;
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+		"font-size=\"11\">\n", w, h);
+	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\">", left);
+	xml__text(f, name);
+	fprintf(f, " in ms: median, bar from min to max</text>\n");
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top, left, top + plot_h);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + plot_h, w - 10,
+		top + plot_h);
+	for (int t = 0; t <= 4; t++) {
+		double v = ymax * t / 4;
+		int y = top + plot_h - (int)(plot_h * t / 4);
+
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>\n", left - 5, y + 4, v);
+	}
+	for (int e = 0; e < r->nr_engines; e++)
+		fprintf(f, "<rect x=\"%d\" y=\"30\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"39\">%s</text>\n",
+			left + 90 * e, colours[e % 5], left + 90 * e + 14, r->engines[e]);
+	for (int c = 0, gi = 0; c < r->nr_cpus; c++)
+		for (int s = 0; s < r->nr_smps; s++, gi++) {
+			int x0 = left + 10 + slot * gi;
+
+			fprintf(f, "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s smp %d</text>\n", x0,
+				top + plot_h + 15, x0, top + plot_h + 15, r->cpus[c], r->smps[s]);
+			for (int e = 0; e < r->nr_engines; e++) {
+				struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], name);
+				int x = x0 + 12 + 24 * e;
+
+				if (!g.n)
+					continue;
+#define Y(v) (top + plot_h - (int)(plot_h * (v) / ymax))
+				fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", x, Y(g.min), x,
+					Y(g.max), colours[e % 5]);
+				fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"><title>%s %s smp %d: median %.1f ms, "
+					"%d samples</title></circle>\n", x, Y(g.median), colours[e % 5], r->engines[e],
+					r->cpus[c], r->smps[s], g.median, g.n);
+#undef Y
+			}
+		}
+	fprintf(f, "</svg>\n");
+	return fclose(f) ? -errno : 0;
+}
+
+int matrix_report__main(int argc, char **argv)
+{
+	static struct rep r;
+	const char *csv = NULL, *svg = NULL, *name = NULL;
+	char *boot = NULL, err[512];
+	int files = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--csv") && i + 1 < argc)
+			csv = argv[++i];
+		else if (!strcmp(argv[i], "--svg") && i + 1 < argc)
+			svg = argv[++i];
+		else if (!strcmp(argv[i], "--milestone") && i + 1 < argc)
+			name = argv[++i];
+		else if (argv[i][0] == '-')
+			die_usage("matrix-report: unknown option '%s'", argv[i]);
+		else if ((files++, rc = matrix__read(argv[i], &boot, add_cell, &r, err, sizeof(err))))
+			die("matrix-report: %s", err);
+	}
+	if (!files)
+		die_usage("matrix-report: give one or more results files (bootscope matrix --out)");
+	if (!r.nr_cells)
+		die("matrix-report: no finished cells in %s", files > 1 ? "these files" : argv[argc - 1]);
+	printf("%d cells from %d file%s, boot options %s%s\n\n", r.nr_cells, files, files > 1 ? "s" : "", boot,
+	       r.duplicates ? " (duplicates counted once)" : "");
+	for (int e = 0; e < r.nr_engines; e++)
+		if (!strcmp(r.engines[e], "qemu-tcg"))
+			printf("qemu-tcg is QEMU's software emulation: its times are not hardware timings.\n\n");
+	print_table(&r, stdout);
+	/* The chart's milestone: --milestone, else "until", else the last one seen. */
+	if (!name) {
+		name = r.nr_names ? r.names[r.nr_names - 1] : "until";
+		for (int i = 0; i < r.nr_names; i++)
+			if (!strcmp(r.names[i], "until"))
+				name = "until";
+	} else {
+		int i;
+
+		for (i = 0; i < r.nr_names && strcmp(r.names[i], name); i++)
+			;
+		if (i == r.nr_names)
+			die_usage("matrix-report: --milestone '%s': no cell reached it", name);
+	}
+	if (csv && (rc = write_csv(&r, csv)))
+		die("matrix-report: --csv %s: %s", csv, strerror(-rc));
+	if (svg && (rc = write_svg(&r, svg, name)))
+		die("matrix-report: --svg %s: %s", svg, strerror(-rc));
+	free(boot);
+	for (int i = 0; i < r.nr_cells; i++)
+		cJSON_Delete(r.cells[i]);
+	return EXIT_OK;
+}

@@ -1,0 +1,608 @@
+/*
+ * summary.c - the JSON summary and the table on stderr.
+ *
+ * Everything is recorded in clock ticks; here it becomes nanoseconds, times
+ * relative to vm->t0 (the first KVM_RUN of vCPU 0), with the calibration
+ * clock.c fitted over the run.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "boot/entry.h"
+#include "cpu/cpuid.h"
+#include "cpu/host.h"
+#include "pc/pc.h"
+#include "tracing/summary.h"
+#include "core/trace.h"
+#include "core/vm.h"
+
+static double rel(const struct vm *vm, uint64_t t)
+{
+	return t > vm->t0 ? round(clock__ns(t - vm->t0)) : 0.0;
+}
+
+static double ns(uint64_t ticks)
+{
+	return round(clock__ns(ticks));
+}
+
+static void stat_merge(struct exit_stat *to, const struct exit_stat *s)
+{
+	if (!s->count)
+		return;
+	to->min = to->count ? MIN(to->min, s->min) : s->min;
+	to->max = MAX(to->max, s->max);
+	to->count += s->count;
+	to->total += s->total;
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+	const struct milestone *x = *(const struct milestone *const *)a;
+	const struct milestone *y = *(const struct milestone *const *)b;
+
+	if (x->hit != y->hit)
+		return x->hit ? -1 : 1;
+	if (!x->hit)
+		return 0;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* Milestones in time order; ones never reached last, in the order given (a stable sort). */
+static int sorted_milestones(const struct vm *vm, const struct milestone **out)
+{
+	int n = vm->ms.n;
+
+	for (int i = 0; i < n; i++) {
+		const struct milestone *x = &vm->ms.ms[i];
+		int j = i;
+
+		while (j > 0 && cmp_ms(&x, &out[j - 1]) < 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = x;
+	}
+	return n;
+}
+
+static void exit_totals(const struct vm *vm, struct exit_stat *tot, uint64_t *all,
+			uint64_t *vmm, uint64_t *guest)
+{
+	*all = *vmm = *guest = 0;
+	memset(tot, 0, sizeof(*tot) * NR_EXIT_REASONS);
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		const struct kvm_cpu *cpu = vm->cpus[i];
+
+		*guest += cpu->stats.guest_ticks;
+		for (int r = 0; r < NR_EXIT_REASONS; r++) {
+			stat_merge(&tot[r], &cpu->stats.exits[r]);
+			*all += cpu->stats.exits[r].count;
+			*vmm += cpu->stats.exits[r].total;
+		}
+	}
+}
+
+static cJSON *event_json(const struct vm *vm, const struct event *e, int vcpu)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "t_ns", rel(vm, e->t));
+	cJSON_AddNumberToObject(o, "vcpu", vcpu);
+	cJSON_AddStringToObject(o, "kind", event__kind_name((enum event_kind)e->kind));
+	switch (e->kind) {
+	case EV_POST_CODE:
+		cJSON_AddNumberToObject(o, "value", (double)e->a);
+		break;
+	case EV_UNHANDLED_PIO:
+	case EV_UNHANDLED_MMIO:
+		cJSON_AddNumberToObject(o, e->kind == EV_UNHANDLED_PIO ? "port" : "address", (double)e->a);
+		cJSON_AddNumberToObject(o, "size", e->size);
+		cJSON_AddBoolToObject(o, "write", e->write);
+		if (e->write)
+			cJSON_AddNumberToObject(o, "value", (double)e->b);
+		break;
+	case EV_MSR_DENIED:
+		cJSON_AddNumberToObject(o, "msr", (double)e->a);
+		cJSON_AddBoolToObject(o, "write", e->write);
+		if (e->write)
+			cJSON_AddNumberToObject(o, "value", (double)e->b);
+		break;
+	case EV_FW_UNSUPPORTED:
+		cJSON_AddNumberToObject(o, "vector", (double)e->a);
+		cJSON_AddNumberToObject(o, "ax", (double)e->b);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+/* Merge the per-vCPU logs by time: few events, simple selection is enough. */
+static cJSON *events_json(const struct vm *vm, uint64_t *total, uint64_t *dropped)
+{
+	cJSON *list = cJSON_CreateArray();
+	uint32_t pos[MAX_VCPUS] = { 0 };
+
+	*total = *dropped = 0;
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		*total += vm->cpus[i]->events.n + vm->cpus[i]->events.dropped;
+		*dropped += vm->cpus[i]->events.dropped;
+	}
+	for (;;) {
+		int best = -1;
+
+		for (int i = 0; i < vm->nr_cpus; i++) {
+			const struct event_log *l = &vm->cpus[i]->events;
+
+			if (pos[i] < l->n && (best < 0 || l->ev[pos[i]].t < vm->cpus[best]->events.ev[pos[best]].t))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		cJSON_AddItemToArray(list, event_json(vm, &vm->cpus[best]->events.ev[pos[best]], best));
+		pos[best]++;
+	}
+	return list;
+}
+
+static cJSON *stat_json(const struct exit_stat *s)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "count", (double)s->count);
+	cJSON_AddNumberToObject(o, "total_ns", ns(s->total));
+	cJSON_AddNumberToObject(o, "min_ns", ns(s->min));
+	cJSON_AddNumberToObject(o, "max_ns", ns(s->max));
+	return o;
+}
+
+/* Per port (I/O) and per device (MMIO), merged over vCPUs, busiest first by count. */
+static cJSON *ports_json(const struct vm *vm)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int p = 0; p < 65536; p++) {
+		struct exit_stat st = { 0 };
+		const struct bus_device *d;
+		cJSON *o;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			if (vm->cpus[i]->stats.pio_stats)
+				stat_merge(&st, &vm->cpus[i]->stats.pio_stats[p]);
+		if (!st.count)
+			continue;
+		o = stat_json(&st);
+		cJSON_AddNumberToObject(o, "port", p);
+		d = bus__find_pio(&vm->bus, (uint16_t)p);
+		cJSON_AddStringToObject(o, "device", d ? d->name : (p == 0x20 || p == 0x21 || p == 0xa0 ||
+								    p == 0xa1 || (p >= 0x40 && p <= 0x43) || p == 0x61) ?
+								   "in-kernel" : "none");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *mmio_json(const struct vm *vm)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (int d = 0; d <= BUS_MAX_DEVICES; d++) {
+		struct exit_stat st = { 0 };
+		cJSON *o;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			stat_merge(&st, &vm->cpus[i]->stats.mmio_stats[d]);
+		if (!st.count)
+			continue;
+		o = stat_json(&st);
+		cJSON_AddStringToObject(o, "device", d < vm->bus.nr_mmio ? vm->bus.mmio[d].name :
+					vm->bus.mmio_default.fn ? vm->bus.mmio_default.name : "none");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static uint64_t delegated_ticks(const struct vm *vm)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < vm->nr_cpus; i++)
+		t += vm->cpus[i]->stats.deleg_ticks;
+	return t;
+}
+
+/* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
+static cJSON *device_model_json(const struct vm *vm)
+{
+	const struct pc *pc = vm->pc;
+	const struct qtest *q = &pc->qtest;
+	cJSON *o = cJSON_CreateObject(), *arr;
+	uint64_t items = 0, forwards = 0, ticks = delegated_ticks(vm);
+
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		items += vm->cpus[i]->stats.deleg_accesses;
+		forwards += vm->cpus[i]->stats.deleg_exits;
+	}
+	cJSON_AddStringToObject(o, "qemu", q->qemu ? q->qemu : "");
+	cJSON_AddStringToObject(o, "boot_milestones", pc->milestones_from_debugcon ?
+				"int19 and entry from SeaBIOS's debug console (this KVM's hardware breakpoints do not fire)" :
+				"int19 and entry from hardware breakpoints");
+	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
+	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
+	cJSON_AddNumberToObject(o, "accesses", (double)items);
+	cJSON_AddNumberToObject(o, "commands", (double)q->commands);
+	cJSON_AddNumberToObject(o, "round_trips", (double)q->round_trips);
+	cJSON_AddNumberToObject(o, "delegated_ns", ns(ticks));
+	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(ns(ticks) / (double)items) : 0);
+	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
+	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
+	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
+	/* One entry per device name: a device may have registered several port ranges. */
+	arr = cJSON_AddArrayToObject(o, "devices");
+	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {
+		const char *name = d > BUS_MAX_DEVICES ? "mmio" : vm->bus.pio[d].name;
+		struct exit_stat st = { 0 };
+		bool first = name != NULL;
+		cJSON *x;
+
+		for (int e = 0; e < d && first && d <= BUS_MAX_DEVICES; e++)
+			first = !vm->bus.pio[e].name || strcmp(vm->bus.pio[e].name, name);
+		if (!first)
+			continue;
+		for (int e = d; e < BUS_MAX_DEVICES + 2; e++) {
+			if (e != d && (e > BUS_MAX_DEVICES || d > BUS_MAX_DEVICES || !vm->bus.pio[e].name ||
+				       strcmp(vm->bus.pio[e].name, name)))
+				continue;
+			for (int i = 0; i < vm->nr_cpus; i++)
+				stat_merge(&st, &vm->cpus[i]->stats.deleg_stats[e]);
+		}
+		if (!st.count)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "device", name);
+		cJSON_AddNumberToObject(x, "accesses", (double)st.count);
+		cJSON_AddNumberToObject(x, "total_ns", ns(st.total));
+		cJSON_AddNumberToObject(x, "mean_ns", round(ns(st.total) / (double)st.count));
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
+}
+
+/* The intervals between consecutive milestones, from the start to the end of the run. */
+static cJSON *phases_json(const struct vm *vm, const struct milestone **ms, int n, uint64_t all_exits)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const char *from = "start";
+	uint64_t t_from = vm->t0, ex_from = 0;
+
+	for (int i = 0; i <= n; i++) {
+		bool last = i == n || !ms[i]->hit;
+		const char *to = last ? "end" : ms[i]->name;
+		uint64_t t_to = last ? MAX(vm->run.t_end, t_from) : ms[i]->t;
+		uint64_t ex_to = last ? all_exits : ms[i]->exits_at;
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "from", from);
+		cJSON_AddStringToObject(o, "to", to);
+		cJSON_AddNumberToObject(o, "start_ns", rel(vm, t_from));
+		cJSON_AddNumberToObject(o, "duration_ns", rel(vm, t_to) - rel(vm, t_from));
+		cJSON_AddNumberToObject(o, "exits", (double)(ex_to >= ex_from ? ex_to - ex_from : 0));
+		cJSON_AddItemToArray(arr, o);
+		if (last)
+			break;
+		from = to;
+		t_from = t_to;
+		ex_from = ex_to;
+	}
+	return arr;
+}
+
+/* Why this run's times are not hardware timings, or NULL when they are. */
+static const char *timing_note(const struct vm *vm)
+{
+	if (vm->engine && !strcmp(vm->engine, "qemu-tcg"))
+		return "QEMU's software emulation (TCG): not hardware timings";
+	return host__info()->timing_note;
+}
+
+cJSON *summary__json(const struct vm *vm)
+{
+	const struct milestone *ms[MAX_MILESTONES];
+	struct exit_stat tot[NR_EXIT_REASONS];
+	uint64_t all, vmm, guest, ev_total, ev_dropped;
+	struct clock_info ci;
+	cJSON *root = cJSON_CreateObject(), *o, *arr;
+	int n;
+
+	o = cJSON_AddObjectToObject(root, "tool");
+	cJSON_AddStringToObject(o, "name", "bootscope");
+	cJSON_AddStringToObject(o, "version", VERSION);
+	cJSON_AddStringToObject(root, "engine", vm->engine ? vm->engine : "kvm");
+	if (timing_note(vm))
+		cJSON_AddStringToObject(root, "timing_note", timing_note(vm));
+	o = cJSON_AddObjectToObject(root, "host");
+	cJSON_AddStringToObject(o, "kvm_module", host__info()->kvm_module);
+	cJSON_AddStringToObject(o, "hypervisor", host__info()->hypervisor);
+	cJSON_AddBoolToObject(o, "hardware_timings", !timing_note(vm));
+	o = cJSON_AddObjectToObject(root, "cpu");
+	cJSON_AddStringToObject(o, "model", vm->cpu ? vm->cpu->name : vm->cfg.cpu_model);
+	if (vm->cpu && vm->cpu->vendor[0]) {
+		cJSON_AddStringToObject(o, "vendor", vm->cpu->vendor);
+		cJSON_AddNumberToObject(o, "family", vm->cpu->family);
+		cJSON_AddNumberToObject(o, "model_number", vm->cpu->model);
+		cJSON_AddNumberToObject(o, "stepping", vm->cpu->stepping);
+	}
+	arr = cJSON_AddArrayToObject(o, "missing_features");
+	for (int w = 0; vm->cpu_state && w < FEAT_NR; w++)
+		for (int b = 0; b < 32; b++)
+			if (vm->cpu_state->missing[w] & (1u << b)) {
+				char name[32];
+
+				cpu_model__feature_names((enum feat_word)w, 1u << b, name, sizeof(name));
+				cJSON_AddItemToArray(arr, cJSON_CreateString(name));
+			}
+	cJSON_AddNumberToObject(root, "smp", vm->cfg.smp);
+	cJSON_AddNumberToObject(root, "memory", (double)vm->ram_size);
+
+	o = cJSON_AddObjectToObject(root, "boot");
+	cJSON_AddStringToObject(o, "kind", vm->boot_kind ? vm->boot_kind : "none");
+	if (vm->boot_file)
+		cJSON_AddStringToObject(o, "file", vm->boot_file);
+	cJSON_AddNumberToObject(o, "entry", vm->boot_entry);
+
+	cJSON_AddStringToObject(root, "outcome", outcome__name(vm->run.outcome));
+	cJSON_AddStringToObject(root, "message", vm->run.message);
+	cJSON_AddNumberToObject(root, "exit_status", vm->run.exit_status);
+	if (vm->run.vcpu >= 0)
+		cJSON_AddNumberToObject(root, "ended_by_vcpu", vm->run.vcpu);
+	else
+		cJSON_AddNullToObject(root, "ended_by_vcpu");
+	if (vm->run.outcome == OUTCOME_EXIT)
+		cJSON_AddNumberToObject(root, "guest_exit_code", vm->run.guest_exit_code);
+	else
+		cJSON_AddNullToObject(root, "guest_exit_code");
+	cJSON_AddNumberToObject(root, "wall_ns", rel(vm, vm->run.t_end));
+	cJSON_AddNumberToObject(root, "setup_ns", vm->t0 > vm->t_setup ? ns(vm->t0 - vm->t_setup) : 0);
+
+	clock__info(&ci);
+	o = cJSON_AddObjectToObject(root, "clock");
+	cJSON_AddStringToObject(o, "source", ci.source);
+	cJSON_AddStringToObject(o, "host_clocksource", ci.host_clocksource);
+	cJSON_AddNumberToObject(o, "ticks_per_second", round(ci.ticks_per_sec));
+	cJSON_AddNumberToObject(o, "resolution_ns", ci.resolution_ns);
+	cJSON_AddStringToObject(o, "calibration", clock_use_tsc ?
+				"least squares over (CLOCK_MONOTONIC_RAW, TSC) pairs" : "none: nanosecond ticks");
+	cJSON_AddNumberToObject(o, "calibration_samples", ci.samples);
+	cJSON_AddNumberToObject(o, "calibration_error_ns", round(ci.error_ns));
+	cJSON_AddStringToObject(o, "origin", vm->engine ? "exec of QEMU (QEMU's start-up is inside every time)" :
+				"first KVM_RUN of vCPU 0");
+
+	arr = cJSON_AddArrayToObject(root, "milestones");
+	n = sorted_milestones(vm, ms);
+	for (int i = 0; i < n; i++) {
+		cJSON *m = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "name", ms[i]->name);
+		if (ms[i]->hit) {
+			cJSON_AddNumberToObject(m, "t_ns", rel(vm, ms[i]->t));
+			cJSON_AddNumberToObject(m, "vcpu", ms[i]->vcpu);
+		} else {
+			cJSON_AddNullToObject(m, "t_ns");
+			cJSON_AddNullToObject(m, "vcpu");
+		}
+		cJSON_AddItemToArray(arr, m);
+	}
+
+	exit_totals(vm, tot, &all, &vmm, &guest);
+	if (vm->engine) {
+		/* QEMU's exits are its own; without its trace events there is nothing to say about them. */
+		cJSON_AddNullToObject(root, "exits");
+		cJSON_AddItemToObject(root, "phases", phases_json(vm, ms, n, all));
+		goto after_exits;
+	}
+	o = cJSON_AddObjectToObject(root, "exits");
+	cJSON_AddNumberToObject(o, "total", (double)all);
+	cJSON_AddNumberToObject(o, "vmm_ns", ns(vmm));
+	cJSON_AddNumberToObject(o, "guest_ns", ns(guest));
+	{
+		uint64_t book = 0;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			book += vm->cpus[i]->stats.book_ticks;
+		cJSON_AddNumberToObject(o, "bookkeeping_ns", ns(book));
+		/* vmm_ns split: bootscope's own handling, and waiting for a BIOS boot's device model. */
+		cJSON_AddNumberToObject(o, "delegated_ns", ns(delegated_ticks(vm)));
+		cJSON_AddNumberToObject(o, "vmm_own_ns", ns(vmm - MIN(vmm, delegated_ticks(vm))));
+	}
+	{
+		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
+
+		for (int r = 0; r < NR_EXIT_REASONS; r++)
+			if (tot[r].count)
+				cJSON_AddItemToObject(reasons, kvm_cpu__exit_name((unsigned)r), stat_json(&tot[r]));
+	}
+	arr = cJSON_AddArrayToObject(o, "per_vcpu");
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		const struct kvm_cpu *cpu = vm->cpus[i];
+		cJSON *c = cJSON_CreateObject();
+		uint64_t cnt = 0;
+
+		for (int r = 0; r < NR_EXIT_REASONS; r++)
+			cnt += cpu->stats.exits[r].count;
+		cJSON_AddNumberToObject(c, "vcpu", i);
+		cJSON_AddNumberToObject(c, "exits", (double)cnt);
+		cJSON_AddNumberToObject(c, "guest_ns", ns(cpu->stats.guest_ticks));
+		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
+		cJSON_AddNumberToObject(c, "kicks", (double)cpu->stats.kicks);
+		cJSON_AddItemToArray(arr, c);
+	}
+
+	cJSON_AddItemToObject(o, "ports", ports_json(vm));
+	cJSON_AddItemToObject(o, "mmio", mmio_json(vm));
+	cJSON_AddItemToObject(root, "phases", phases_json(vm, ms, n, all));
+after_exits:
+	if (vm->entry_captured)
+		cJSON_AddItemToObject(root, "entry", entry__json(vm));
+	if (vm->pc)
+		cJSON_AddItemToObject(root, "device_model", device_model_json(vm));
+
+	if (vm->cfg.trace_path) {
+		uint64_t recs, dropped, bytes;
+		int error;
+
+		trace__stats(&recs, &dropped, &bytes, &error);
+		o = cJSON_AddObjectToObject(root, "trace");
+		cJSON_AddStringToObject(o, "file", vm->cfg.trace_path);
+		cJSON_AddNumberToObject(o, "records", (double)recs);
+		cJSON_AddNumberToObject(o, "dropped", (double)dropped);
+		cJSON_AddNumberToObject(o, "bytes", (double)bytes);
+		if (error)
+			cJSON_AddStringToObject(o, "error", strerror(error));
+	}
+
+	o = cJSON_AddObjectToObject(root, "events");
+	arr = events_json(vm, &ev_total, &ev_dropped);
+	cJSON_AddNumberToObject(o, "total", (double)ev_total);
+	cJSON_AddNumberToObject(o, "dropped", (double)ev_dropped);
+	cJSON_AddItemToObject(o, "list", arr);
+
+	arr = cJSON_AddArrayToObject(root, "unhandled_io");
+	if (vm->unhandled_pio) {
+		for (int p = 0; p < 65536; p++) {
+			uint32_t rd = atomic_load(&vm->unhandled_pio[p][0]);
+			uint32_t wr = atomic_load(&vm->unhandled_pio[p][1]);
+			cJSON *u;
+
+			if (!rd && !wr)
+				continue;
+			u = cJSON_CreateObject();
+			cJSON_AddNumberToObject(u, "port", p);
+			cJSON_AddNumberToObject(u, "reads", rd);
+			cJSON_AddNumberToObject(u, "writes", wr);
+			cJSON_AddItemToArray(arr, u);
+		}
+	}
+
+	o = cJSON_AddObjectToObject(root, "guest_output");
+	cJSON_AddNumberToObject(o, "bytes", (double)vm->ms.text_bytes);
+	cJSON_AddNumberToObject(o, "lines", (double)vm->ms.lines);
+	cJSON_AddStringToObject(o, "last_line", vm->ms.last_line);
+	cJSON_AddNumberToObject(o, "dropped_bytes", (double)vm->ms.dropped_bytes);
+
+	o = cJSON_AddObjectToObject(root, "sandbox");
+	cJSON_AddBoolToObject(o, "seccomp", vm->sandboxed);
+	if (vm->cfg.user)
+		cJSON_AddStringToObject(o, "user", vm->cfg.user);
+	else
+		cJSON_AddNullToObject(o, "user");
+	cJSON_AddNumberToObject(o, "output_limit", (double)vm->cfg.output_limit);
+	return root;
+}
+
+int summary__write_json(struct vm *vm, const char *path)
+{
+	cJSON *root = summary__json(vm);
+	char *text = cJSON_Print(root);
+	FILE *f;
+	int rc = 0;
+
+	cJSON_Delete(root);
+	if (!text) {
+		if (vm->json_out)
+			fclose(vm->json_out);
+		vm->json_out = NULL;
+		return -ENOMEM;
+	}
+	f = vm->json_out ? vm->json_out : strcmp(path, "-") ? fopen(path, "we") : stdout;
+	vm->json_out = NULL;
+	if (!f) {
+		rc = -errno;
+	} else {
+		if (fputs(text, f) < 0 || fputc('\n', f) < 0)
+			rc = -EIO;
+		if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+			rc = rc ? rc : -errno;
+	}
+	free(text);
+	return rc;
+}
+
+static void print_ms(FILE *f, double ns)
+{
+	fprintf(f, "%12.3f ms", ns / 1e6);
+}
+
+void summary__print(const struct vm *vm, FILE *f)
+{
+	const struct milestone *ms[MAX_MILESTONES];
+	struct exit_stat tot[NR_EXIT_REASONS];
+	uint64_t all, vmm, guest;
+	int n = sorted_milestones(vm, ms);
+
+	fprintf(f, "bootscope: %s after %.3f ms: %s (exit status %d)\n", outcome__name(vm->run.outcome),
+		rel(vm, vm->run.t_end) / 1e6, vm->run.message, vm->run.exit_status);
+	fprintf(f, "  %-24s %15s  %s\n", "milestone", "time", "vcpu");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "  %-24s ", ms[i]->name);
+		if (ms[i]->hit) {
+			print_ms(f, rel(vm, ms[i]->t));
+			fprintf(f, "  %d\n", ms[i]->vcpu);
+		} else {
+			fprintf(f, "%15s\n", "not reached");
+		}
+	}
+	if (timing_note(vm))
+		fprintf(f, "  times: %s\n", timing_note(vm));
+	if (vm->engine) {
+		fprintf(f, "  engine %s: times count from QEMU's exec; its exits are not seen\n", vm->engine);
+		return;
+	}
+	exit_totals(vm, tot, &all, &vmm, &guest);
+	fprintf(f, "  exits: %llu (", (unsigned long long)all);
+	for (int r = 0, first = 1; r < NR_EXIT_REASONS; r++) {
+		if (!tot[r].count)
+			continue;
+		fprintf(f, "%s%s %llu", first ? "" : ", ", kvm_cpu__exit_name((unsigned)r),
+			(unsigned long long)tot[r].count);
+		first = 0;
+	}
+	fprintf(f, "); in the VMM %.3f ms, in the guest %.3f ms\n", clock__ns(vmm) / 1e6,
+		clock__ns(guest) / 1e6);
+	if (vm->pc) {
+		uint64_t items = 0;
+
+		for (int i = 0; i < vm->nr_cpus; i++)
+			items += vm->cpus[i]->stats.deleg_accesses;
+		fprintf(f, "  QEMU device model: %llu accesses forwarded in %.3f ms of the VMM's time "
+			"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items,
+			clock__ns(delegated_ticks(vm)) / 1e6,
+			items ? clock__ns(delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
+			(unsigned long long)vm->pc->qtest.irq_lines);
+		if (vm->pc->milestones_from_debugcon)
+			fputs("  int19 and entry: from SeaBIOS's debug console, as this KVM's hardware breakpoints do not fire\n", f);
+	}
+	if (vm->ms.dropped_bytes)
+		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",
+			(unsigned long long)vm->ms.dropped_bytes);
+	if (vm->cfg.no_sandbox)
+		fputs("  sandbox: off (--no-sandbox): the guest ran without the seccomp allowlist\n", f);
+}
+
+/* An error after the options were read: one line on stderr, and still the --json summary. */
+int summary__fail(struct vm *vm, const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", progname, msg);
+	vm->run.outcome = OUTCOME_ERROR;
+	vm->run.exit_status = EXIT_ERROR;
+	vm->run.vcpu = -1;
+	snprintf(vm->run.message, sizeof(vm->run.message), "%.*s", (int)sizeof(vm->run.message) - 1, msg);
+	if (vm->cfg.json_path)
+		summary__write_json(vm, vm->cfg.json_path);
+	return EXIT_ERROR;
+}
