@@ -6,7 +6,9 @@ NASM    ?= nasm
 LD      ?= ld
 BUILD   := build
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread -MMD -MP
+# The release: `bootscope version`, the JSON summary, the Multiboot loader name.
+VERSION := 0.1.0
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -pthread -MMD -MP -DVERSION='"$(VERSION)"'
 LDLIBS  := -lcjson -lseccomp -lm -pthread -lrt
 
 ifeq ($(SANITIZE),1)
@@ -37,13 +39,17 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all demo check test bench deps clean fuzz
-all: $(BUILD)/bootscope $(GUESTS) $(UNIT_BINS)
+all: $(BUILD)/bootscope $(BUILD)/bootscope.1 $(GUESTS) $(UNIT_BINS)
 
 deps:
 	@tools/install-deps
 
 $(BUILD)/bootscope: $(VMM_OBJS) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(VMM_OBJS) $(LDLIBS)
+
+# The manual page, from `bootscope help` (the one place options are written).
+$(BUILD)/bootscope.1: $(BUILD)/bootscope tools/man
+	tools/man $(BUILD)/bootscope >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/libbootscope.a: $(LIB_OBJS)
 	rm -f $@
@@ -121,7 +127,7 @@ clean:
 # build/fuzz/ to become a seed (a regression test) once fixed.
 FUZZ_SECONDS ?= 20
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -pthread -fno-omit-frame-pointer \
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -pthread -fno-omit-frame-pointer -DVERSION='"$(VERSION)"' \
 		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS    := $(filter-out $(FUZZ_DIR)/vmm/cli/main.o,$(VMM_SRCS:vmm/%.c=$(FUZZ_DIR)/vmm/%.o)) $(FUZZ_DIR)/vmm/boot/firmware_blob.o
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -29,7 +29,6 @@
 struct cpu_model;
 struct cpu_state;
 
-#define VERSION "0.1.0"
 
 #define MAX_VCPUS 8
 #define MAX_MODULES 64

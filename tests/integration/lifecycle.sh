@@ -74,7 +74,7 @@ test_summary_table_on_stderr() {
 }
 
 test_version_and_help() {
-	expect version "$("$BOOTSCOPE" version)" "bootscope $(sed -n 's/^#define VERSION "\(.*\)"/\1/p' include/core/vm.h)"
+	expect version "$("$BOOTSCOPE" version)" "bootscope $(sed -n 's/^VERSION := //p' Makefile)"
 	"$BOOTSCOPE" help >"$OUT"
 	expect_grep "$OUT" '^Usage: bootscope COMMAND'
 	expect_grep "$OUT" '--until REGEX'
@@ -82,7 +82,34 @@ test_version_and_help() {
 	expect_grep "$OUT" '^Exit status:'
 }
 
+# The options are written once, in options.c's table and its help text: the
+# manual page is made from the help, and the docs must name every option and
+# command the code has.
+test_every_option_documented() {
+	local opts cmds o c missing=""
+	opts=$(sed -n 's/^\t{ "\([a-z-]*\)", .*_argument.*/\1/p' vmm/cli/options.c)
+	cmds=$(sed -n '/^} commands\[\] = {/,/^};/p' vmm/cli/main.c | grep -o '{ "[a-z-]*"' | tr -d '{" ')
+	# (the extraction itself must find the tables: run's options and the commands)
+	expect "options found" "$(grep -cw -e kernel -e until -e quiet <<<"$opts")" 3
+	expect "commands found" "$(grep -cw -e qemu -e matrix-report -e sandbox-check <<<"$cmds")" 3
+	"$BOOTSCOPE" help >"$OUT"
+	sed 's/\\//g' build/bootscope.1 >"$TMP/man"	# troff's escapes off: \-\- is --
+	expect_grep build/bootscope.1 '^\.TH BOOTSCOPE 1 "" "bootscope [0-9.]+" "User Commands"$'
+	for o in $opts; do
+		[ "$o" = help ] && continue
+		grep -q -- "--$o\b" "$OUT" || missing+=" help:--$o"
+		grep -q -- "--$o\b" "$TMP/man" || missing+=" man:--$o"
+		cat docs/usage.md docs/studies.md | grep -q -- "--$o\b" || missing+=" docs:--$o"
+	done
+	for c in $cmds run version help; do
+		grep -q "^  $c\b" "$OUT" || missing+=" help:$c"
+		grep -A1 '^\.TP' "$TMP/man" | grep -q "^$c\b" || missing+=" man:$c"
+	done
+	expect "undocumented" "$missing" ""
+}
+
 TESTS=(test_timeout test_prompt_as_until test_sigterm_keeps_results test_sigint_keeps_results
 	test_serial_file_and_json_stdout test_summary_table_on_stderr)
 for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 t version_and_help test_version_and_help
+t every_option_documented test_every_option_documented

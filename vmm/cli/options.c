@@ -80,6 +80,7 @@ void options__usage(FILE *f)
 	      "                       --verify boots a probe under each and compares what it sees\n"
 	      "  report TRACE [--format text|json|csv|chrome|svg] [-o FILE]\n"
 	      "                       read a trace: per exit reason, port and phase; or convert it\n"
+	      "  sandbox-check        the seccomp policy a run installs, loaded and listed\n"
 	      "  version              print the version\n"
 	      "  help                 print this help\n"
 	      "\n"

@@ -23,12 +23,12 @@
 #include "lib/child.h"
 #include "studies/compare.h"
 #include "studies/sample.h"
+#include "lib/stats.h"
 #include "lib/util.h"
 
-#define MAX_SAMPLES 1000
+#define MAX_SAMPLES STATS_MAX_SAMPLES
 #define MAX_SIDE_ARGS 32
 #define MAX_NAMES 64
-#define BOOTSTRAP 2000
 
 struct sample {
 	int order;		/* position in the interleaved sequence, from 0 */
@@ -160,51 +160,6 @@ static int values(const struct side *sd, int i, double *v)
 	return n;
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 32);
-}
-
-/* 95% percentile bootstrap of median(b) / median(a). */
-static void bootstrap(const double *a, int na, const double *b, int nb, double *lo, double *hi)
-{
-	static double ratios[BOOTSTRAP], ra[MAX_SAMPLES], rb[MAX_SAMPLES];
-
-	rng_state = 0x9e3779b97f4a7c15ULL;
-	for (int r = 0; r < BOOTSTRAP; r++) {
-		for (int i = 0; i < na; i++)
-			ra[i] = a[rng() % (uint32_t)na];
-		for (int i = 0; i < nb; i++)
-			rb[i] = b[rng() % (uint32_t)nb];
-		ratios[r] = sort_median(rb, (size_t)nb) / sort_median(ra, (size_t)na);
-	}
-	sort_doubles(ratios, BOOTSTRAP);
-	*lo = ratios[(int)(0.025 * BOOTSTRAP)];
-	*hi = ratios[(int)(0.975 * BOOTSTRAP) - 1];
-}
-
-struct stats {
-	int n;
-	double median, min, max;
-};
-
-static struct stats stats_of(double *v, int n)
-{
-	struct stats s = { n, NAN, NAN, NAN };
-
-	if (n) {
-		s.median = sort_median(v, (size_t)n);
-		s.min = v[0];
-		s.max = v[n - 1];
-	}
-	return s;
-}
-
 static cJSON *stats_json(const struct stats *s)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -230,7 +185,7 @@ static void report(struct compare *c, FILE *f, cJSON *root)
 		"B median", "min", "max", "B/A", "95% CI");
 	for (int i = 0; i < c->nr_names; i++) {
 		int na = values(A, i, va), nb = values(B, i, vb);
-		struct stats sa = stats_of(va, na), sb = stats_of(vb, nb);
+		struct stats sa = stats__of(va, na), sb = stats__of(vb, nb);
 		cJSON *o = cJSON_CreateObject();
 		double lo, hi;
 
@@ -242,7 +197,7 @@ static void report(struct compare *c, FILE *f, cJSON *root)
 			fprintf(f, "  %-16s reached in %d of A's and %d of B's samples\n", c->names[i], na, nb);
 			continue;
 		}
-		bootstrap(va, na, vb, nb, &lo, &hi);
+		stats__ratio_interval(va, na, vb, nb, &lo, &hi);
 		cJSON_AddNumberToObject(o, "ratio", sb.median / sa.median);
 		cJSON_AddNumberToObject(o, "ci95_low", lo);
 		cJSON_AddNumberToObject(o, "ci95_high", hi);

@@ -15,6 +15,7 @@
 
 #include "studies/matrix.h"
 #include "studies/sample.h"
+#include "lib/stats.h"
 #include "lib/util.h"
 
 #define MAX_KEYS 64
@@ -111,9 +112,11 @@ static struct group group_of(const struct rep *r, const char *engine, const char
 			v[g.n++] = t / 1e6;
 	}
 	if (g.n) {
-		g.median = sort_median(v, (size_t)g.n);
-		g.min = v[0];
-		g.max = v[g.n - 1];
+		struct stats st = stats__of(v, g.n);
+
+		g.median = st.median;
+		g.min = st.min;
+		g.max = st.max;
 	}
 	return g;
 }
