@@ -109,12 +109,12 @@ STALE_OBJS = $(filter-out $(VMM_OBJS),$(wildcard $(BUILD)/vmm/*.o $(BUILD)/vmm/*
 check: deps
 	@$(MAKE) --no-print-directory all
 	@rm -f $(STALE_OBJS)
-	@tools/layers $(BUILD)/vmm $(LAYERS)
+	@tools/layers --sources vmm include $(BUILD)/vmm $(LAYERS)
 	@KVM=$(KVM) tests/run
 
 test: all
 	@rm -f $(STALE_OBJS)
-	@tools/layers $(BUILD)/vmm $(LAYERS)
+	@tools/layers --sources vmm include $(BUILD)/vmm $(LAYERS)
 	@KVM=$(KVM) tests/run
 
 clean:

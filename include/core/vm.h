@@ -113,6 +113,16 @@ struct exit_stat {
 	uint64_t max;
 };
 
+static inline void exit_stat__merge(struct exit_stat *to, const struct exit_stat *s)
+{
+	if (!s->count)
+		return;
+	to->min = to->count ? MIN(to->min, s->min) : s->min;
+	to->max = MAX(to->max, s->max);
+	to->count += s->count;
+	to->total += s->total;
+}
+
 /* n items handled in d ticks (n > 1: a string I/O forward); min and max are per call. */
 static inline void exit_stat__add(struct exit_stat *s, uint64_t n, uint64_t d)
 {
@@ -263,6 +273,11 @@ struct vm {
 		int (*fds)(struct vm *vm, struct pollfd *p, int max);
 		int (*poll)(struct vm *vm, const struct pollfd *p, int n);
 	} watch;
+	/* The device model's part of the summary (set with watch; NULL: none). */
+	struct {
+		struct cJSON *(*json)(const struct vm *vm);	/* the "device_model" object, or NULL */
+		void (*print)(const struct vm *vm, FILE *f);	/* its lines in the table */
+	} dm_summary;
 
 	/* --stop-at-entry: vCPU 0's state at the loaded guest's first instruction. */
 	bool entry_captured;
@@ -272,6 +287,16 @@ struct vm {
 	/* Unclaimed port accesses per port, [port][0=read,1=write]. */
 	_Atomic uint32_t (*unhandled_pio)[2];
 };
+
+/* Time the vCPUs spent waiting for a BIOS boot's device model (part of the VMM's time). */
+static inline uint64_t vm__delegated_ticks(const struct vm *vm)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < vm->nr_cpus; i++)
+		t += vm->cpus[i]->stats.deleg_ticks;
+	return t;
+}
 
 /* Memory slots; PAM windows use SLOT_PAM .. SLOT_PAM + 12 (pc.h). */
 enum { SLOT_LOW_RAM, SLOT_HIGH_RAM, SLOT_ROM, SLOT_ROM_HIGH, SLOT_VGA_RAM, SLOT_PAM };

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pc/qtest.h"
 
@@ -83,6 +84,9 @@ struct pc {
 
 /* pc.c. Before the VM exists: read the BIOS image, open and check the disks. */
 int pc__prepare(struct vm *vm, char *err, size_t errlen);
+/* A BIOS boot's part of the summary (pc_summary.c): the "device_model" object, its table lines. */
+struct cJSON *pc__summary_json(const struct vm *vm);
+void pc__summary_print(const struct vm *vm, FILE *f);
 /* The file a BIOS boot boots: the CD-ROM, else the disk, else the BIOS image itself. */
 const char *pc__boot_file(const struct vm_config *c);
 /*

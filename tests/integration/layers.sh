@@ -15,9 +15,9 @@ layers() { RC=0; tools/layers "$TMP/o" $LAYERS >"$OUT" 2>&1 || RC=$?; }
 
 test_the_build_passes() {
 	RC=0
-	tools/layers build/vmm $LAYERS >"$OUT" 2>&1 || RC=$?
+	tools/layers --sources vmm include build/vmm $LAYERS >"$OUT" 2>&1 || RC=$?
 	expect_status 0
-	expect_grep "$OUT" "^layers: $(find build/vmm -name '*.o' | wc -l) files in 9 layers \\($LAYERS\\), [0-9]+ calls between files, all downward"
+	expect_grep "$OUT" "^layers: $(find build/vmm -name '*.o' | wc -l) files in 9 layers \\($LAYERS\\), [0-9]+ calls between files and their includes, all downward"
 	# Every source file is in a layer folder, and the Makefile builds them all.
 	expect "sources outside the layers" "$(find vmm -maxdepth 1 -type f | wc -l)" 0
 	expect "layer folders" "$(find vmm -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | tr '\n' ' ')" \
@@ -71,6 +71,21 @@ test_stray_object_fails() {
 	expect "message" "$(cat "$OUT")" "layers: $TMP/o/gui/window.o is not in a layer folder ($LAYERS)"
 }
 
+# A call can go down while a header reaches up; the include is named.
+test_upward_include_fails() {
+	rm -rf "$TMP/o" "$TMP/src" "$TMP/inc"
+	obj core/run 'int run__x(void) { return 0; }'
+	mkdir -p "$TMP/src/core" "$TMP/inc/core" "$TMP/inc/pc"
+	printf '#include "lib/util.h"\n#include "pc/pc.h"\n' >"$TMP/src/core/run.c"
+	printf '#include "core/run.h"\n' >"$TMP/inc/pc/pc.h"
+	printf '#  include "tracing/summary.h" /* why */\n' >"$TMP/inc/core/run.h"
+	RC=0
+	tools/layers --sources "$TMP/src" "$TMP/inc" "$TMP/o" $LAYERS >"$OUT" 2>&1 || RC=$?
+	expect_status 1
+	expect "messages" "$(cat "$OUT")" "layers: $TMP/src/core/run.c includes pc/pc.h: core is below pc
+layers: $TMP/inc/core/run.h includes tracing/summary.h: core is below tracing"
+}
+
 test_usage() {
 	RC=0
 	tools/layers "$TMP/none" lib >"$OUT" 2>&1 || RC=$?
@@ -83,4 +98,5 @@ t upward_call_fails test_upward_call_fails
 t cycle_fails test_cycle_fails
 t the_pc_trio_may_cycle test_the_pc_trio_may_cycle
 t stray_object_fails test_stray_object_fails
+t upward_include_fails test_upward_include_fails
 t usage test_usage

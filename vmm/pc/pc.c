@@ -135,6 +135,8 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	vm->pc = pc;
 	vm->watch.fds = watch_fds;
 	vm->watch.poll = watch_poll;
+	vm->dm_summary.json = pc__summary_json;
+	vm->dm_summary.print = pc__summary_print;
 	if ((rc = read_bios(pc, c->bios ? c->bios : PC_BIOS_DEFAULT, err, errlen)))
 		return rc;
 	if (c->cdrom) {
@@ -305,4 +307,6 @@ void pc__exit(struct vm *vm)
 	vm->pc = NULL;
 	vm->watch.fds = NULL;
 	vm->watch.poll = NULL;
+	vm->dm_summary.json = NULL;
+	vm->dm_summary.print = NULL;
 }

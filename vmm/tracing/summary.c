@@ -16,7 +16,6 @@
 #include "boot/entry.h"
 #include "cpu/cpuid.h"
 #include "cpu/host.h"
-#include "pc/pc.h"
 #include "tracing/summary.h"
 #include "core/trace.h"
 #include "core/vm.h"
@@ -29,16 +28,6 @@ static double rel(const struct vm *vm, uint64_t t)
 static double ns(uint64_t ticks)
 {
 	return round(clock__ns(ticks));
-}
-
-static void stat_merge(struct exit_stat *to, const struct exit_stat *s)
-{
-	if (!s->count)
-		return;
-	to->min = to->count ? MIN(to->min, s->min) : s->min;
-	to->max = MAX(to->max, s->max);
-	to->count += s->count;
-	to->total += s->total;
 }
 
 static int cmp_ms(const void *a, const void *b)
@@ -81,7 +70,7 @@ static void exit_totals(const struct vm *vm, struct exit_stat *tot, uint64_t *al
 
 		*guest += cpu->stats.guest_ticks;
 		for (int r = 0; r < NR_EXIT_REASONS; r++) {
-			stat_merge(&tot[r], &cpu->stats.exits[r]);
+			exit_stat__merge(&tot[r], &cpu->stats.exits[r]);
 			*all += cpu->stats.exits[r].count;
 			*vmm += cpu->stats.exits[r].total;
 		}
@@ -174,7 +163,7 @@ static cJSON *ports_json(const struct vm *vm)
 
 		for (int i = 0; i < vm->nr_cpus; i++)
 			if (vm->cpus[i]->stats.pio_stats)
-				stat_merge(&st, &vm->cpus[i]->stats.pio_stats[p]);
+				exit_stat__merge(&st, &vm->cpus[i]->stats.pio_stats[p]);
 		if (!st.count)
 			continue;
 		o = stat_json(&st);
@@ -197,7 +186,7 @@ static cJSON *mmio_json(const struct vm *vm)
 		cJSON *o;
 
 		for (int i = 0; i < vm->nr_cpus; i++)
-			stat_merge(&st, &vm->cpus[i]->stats.mmio_stats[d]);
+			exit_stat__merge(&st, &vm->cpus[i]->stats.mmio_stats[d]);
 		if (!st.count)
 			continue;
 		o = stat_json(&st);
@@ -206,72 +195,6 @@ static cJSON *mmio_json(const struct vm *vm)
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
-}
-
-static uint64_t delegated_ticks(const struct vm *vm)
-{
-	uint64_t t = 0;
-
-	for (int i = 0; i < vm->nr_cpus; i++)
-		t += vm->cpus[i]->stats.deleg_ticks;
-	return t;
-}
-
-/* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
-static cJSON *device_model_json(const struct vm *vm)
-{
-	const struct pc *pc = vm->pc;
-	const struct qtest *q = &pc->qtest;
-	cJSON *o = cJSON_CreateObject(), *arr;
-	uint64_t items = 0, forwards = 0, ticks = delegated_ticks(vm);
-
-	for (int i = 0; i < vm->nr_cpus; i++) {
-		items += vm->cpus[i]->stats.deleg_accesses;
-		forwards += vm->cpus[i]->stats.deleg_exits;
-	}
-	cJSON_AddStringToObject(o, "qemu", q->qemu ? q->qemu : "");
-	cJSON_AddStringToObject(o, "boot_milestones", pc->milestones_from_debugcon ?
-				"int19 and entry from SeaBIOS's debug console (this KVM's hardware breakpoints do not fire)" :
-				"int19 and entry from hardware breakpoints");
-	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
-	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
-	cJSON_AddNumberToObject(o, "accesses", (double)items);
-	cJSON_AddNumberToObject(o, "commands", (double)q->commands);
-	cJSON_AddNumberToObject(o, "round_trips", (double)q->round_trips);
-	cJSON_AddNumberToObject(o, "delegated_ns", ns(ticks));
-	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(ns(ticks) / (double)items) : 0);
-	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
-	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
-	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
-	/* One entry per device name: a device may have registered several port ranges. */
-	arr = cJSON_AddArrayToObject(o, "devices");
-	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {
-		const char *name = d > BUS_MAX_DEVICES ? "mmio" : vm->bus.pio[d].name;
-		struct exit_stat st = { 0 };
-		bool first = name != NULL;
-		cJSON *x;
-
-		for (int e = 0; e < d && first && d <= BUS_MAX_DEVICES; e++)
-			first = !vm->bus.pio[e].name || strcmp(vm->bus.pio[e].name, name);
-		if (!first)
-			continue;
-		for (int e = d; e < BUS_MAX_DEVICES + 2; e++) {
-			if (e != d && (e > BUS_MAX_DEVICES || d > BUS_MAX_DEVICES || !vm->bus.pio[e].name ||
-				       strcmp(vm->bus.pio[e].name, name)))
-				continue;
-			for (int i = 0; i < vm->nr_cpus; i++)
-				stat_merge(&st, &vm->cpus[i]->stats.deleg_stats[e]);
-		}
-		if (!st.count)
-			continue;
-		x = cJSON_CreateObject();
-		cJSON_AddStringToObject(x, "device", name);
-		cJSON_AddNumberToObject(x, "accesses", (double)st.count);
-		cJSON_AddNumberToObject(x, "total_ns", ns(st.total));
-		cJSON_AddNumberToObject(x, "mean_ns", round(ns(st.total) / (double)st.count));
-		cJSON_AddItemToArray(arr, x);
-	}
-	return o;
 }
 
 /* The intervals between consecutive milestones, from the start to the end of the run. */
@@ -417,8 +340,8 @@ cJSON *summary__json(const struct vm *vm)
 			book += vm->cpus[i]->stats.book_ticks;
 		cJSON_AddNumberToObject(o, "bookkeeping_ns", ns(book));
 		/* vmm_ns split: bootscope's own handling, and waiting for a BIOS boot's device model. */
-		cJSON_AddNumberToObject(o, "delegated_ns", ns(delegated_ticks(vm)));
-		cJSON_AddNumberToObject(o, "vmm_own_ns", ns(vmm - MIN(vmm, delegated_ticks(vm))));
+		cJSON_AddNumberToObject(o, "delegated_ns", ns(vm__delegated_ticks(vm)));
+		cJSON_AddNumberToObject(o, "vmm_own_ns", ns(vmm - MIN(vmm, vm__delegated_ticks(vm))));
 	}
 	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
@@ -449,8 +372,12 @@ cJSON *summary__json(const struct vm *vm)
 after_exits:
 	if (vm->entry_captured)
 		cJSON_AddItemToObject(root, "entry", entry__json(vm));
-	if (vm->pc)
-		cJSON_AddItemToObject(root, "device_model", device_model_json(vm));
+	if (vm->dm_summary.json) {
+		cJSON *dm = vm->dm_summary.json(vm);
+
+		if (dm)
+			cJSON_AddItemToObject(root, "device_model", dm);
+	}
 
 	if (vm->cfg.trace_path) {
 		uint64_t recs, dropped, bytes;
@@ -574,19 +501,8 @@ void summary__print(const struct vm *vm, FILE *f)
 	}
 	fprintf(f, "); in the VMM %.3f ms, in the guest %.3f ms\n", clock__ns(vmm) / 1e6,
 		clock__ns(guest) / 1e6);
-	if (vm->pc) {
-		uint64_t items = 0;
-
-		for (int i = 0; i < vm->nr_cpus; i++)
-			items += vm->cpus[i]->stats.deleg_accesses;
-		fprintf(f, "  QEMU device model: %llu accesses forwarded in %.3f ms of the VMM's time "
-			"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items,
-			clock__ns(delegated_ticks(vm)) / 1e6,
-			items ? clock__ns(delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
-			(unsigned long long)vm->pc->qtest.irq_lines);
-		if (vm->pc->milestones_from_debugcon)
-			fputs("  int19 and entry: from SeaBIOS's debug console, as this KVM's hardware breakpoints do not fire\n", f);
-	}
+	if (vm->dm_summary.print)
+		vm->dm_summary.print(vm, f);
 	if (vm->ms.dropped_bytes)
 		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",
 			(unsigned long long)vm->ms.dropped_bytes);

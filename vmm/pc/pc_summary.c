@@ -1,0 +1,96 @@
+/*
+ * pc_summary.c - a BIOS boot's part of the summary: what was forwarded to the
+ * QEMU device model, to which device, at what cost, and where the BIOS
+ * milestones came from. The summary (tracing/) calls these through
+ * vm->dm_summary, which pc__prepare() sets.
+ */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "pc/pc.h"
+#include "core/vm.h"
+
+static double ns_round(uint64_t ticks)
+{
+	return round(clock__ns(ticks));
+}
+
+/* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
+cJSON *pc__summary_json(const struct vm *vm)
+{
+	const struct pc *pc = vm->pc;
+	const struct qtest *q = &pc->qtest;
+	cJSON *o, *arr;
+	uint64_t items = 0, forwards = 0, ticks = vm__delegated_ticks(vm);
+
+	if (!pc)
+		return NULL;
+	o = cJSON_CreateObject();
+	for (int i = 0; i < vm->nr_cpus; i++) {
+		items += vm->cpus[i]->stats.deleg_accesses;
+		forwards += vm->cpus[i]->stats.deleg_exits;
+	}
+	cJSON_AddStringToObject(o, "qemu", q->qemu ? q->qemu : "");
+	cJSON_AddStringToObject(o, "boot_milestones", pc->milestones_from_debugcon ?
+				"int19 and entry from SeaBIOS's debug console (this KVM's hardware breakpoints do not fire)" :
+				"int19 and entry from hardware breakpoints");
+	cJSON_AddNumberToObject(o, "start_ns", (double)q->start_ns);
+	cJSON_AddNumberToObject(o, "forwards", (double)forwards);
+	cJSON_AddNumberToObject(o, "accesses", (double)items);
+	cJSON_AddNumberToObject(o, "commands", (double)q->commands);
+	cJSON_AddNumberToObject(o, "round_trips", (double)q->round_trips);
+	cJSON_AddNumberToObject(o, "delegated_ns", ns_round(ticks));
+	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(ns_round(ticks) / (double)items) : 0);
+	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
+	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
+	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
+	/* One entry per device name: a device may have registered several port ranges. */
+	arr = cJSON_AddArrayToObject(o, "devices");
+	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {
+		const char *name = d > BUS_MAX_DEVICES ? "mmio" : vm->bus.pio[d].name;
+		struct exit_stat st = { 0 };
+		bool first = name != NULL;
+		cJSON *x;
+
+		for (int e = 0; e < d && first && d <= BUS_MAX_DEVICES; e++)
+			first = !vm->bus.pio[e].name || strcmp(vm->bus.pio[e].name, name);
+		if (!first)
+			continue;
+		for (int e = d; e < BUS_MAX_DEVICES + 2; e++) {
+			if (e != d && (e > BUS_MAX_DEVICES || d > BUS_MAX_DEVICES || !vm->bus.pio[e].name ||
+				       strcmp(vm->bus.pio[e].name, name)))
+				continue;
+			for (int i = 0; i < vm->nr_cpus; i++)
+				exit_stat__merge(&st, &vm->cpus[i]->stats.deleg_stats[e]);
+		}
+		if (!st.count)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "device", name);
+		cJSON_AddNumberToObject(x, "accesses", (double)st.count);
+		cJSON_AddNumberToObject(x, "total_ns", ns_round(st.total));
+		cJSON_AddNumberToObject(x, "mean_ns", round(ns_round(st.total) / (double)st.count));
+		cJSON_AddItemToArray(arr, x);
+	}
+	return o;
+}
+
+void pc__summary_print(const struct vm *vm, FILE *f)
+{
+	uint64_t items = 0;
+
+	if (!vm->pc)
+		return;
+	for (int i = 0; i < vm->nr_cpus; i++)
+		items += vm->cpus[i]->stats.deleg_accesses;
+	fprintf(f, "  QEMU device model: %llu accesses forwarded in %.3f ms of the VMM's time "
+		"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items,
+		clock__ns(vm__delegated_ticks(vm)) / 1e6,
+		items ? clock__ns(vm__delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
+		(unsigned long long)vm->pc->qtest.irq_lines);
+	if (vm->pc->milestones_from_debugcon)
+		fputs("  int19 and entry: from SeaBIOS's debug console, as this KVM's hardware breakpoints do not fire\n", f);
+}
