@@ -114,6 +114,13 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
  * the socket (try again shortly), -1 the child is gone (the run has ended).
  */
 int delegate__poll(struct vm *vm);
+/*
+ * One access as a qtest command line ("outb 0x70 0xb\n", "readl 0xfed00000\n"),
+ * item holding size bytes in guest order; its length, or 0 for a size qtest has
+ * no command for (delegate__forward() splits those into bytes).
+ */
+size_t delegate__format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t size, const uint8_t *item,
+			bool is_write);
 /* A qtest IRQ line arrived: raise or lower the GSI. */
 void delegate__irq(void *opaque, int line, int level);
 

@@ -59,12 +59,14 @@ static char size_letter(bool mmio, uint32_t size)
 	}
 }
 
-static size_t format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t size, const uint8_t *item,
-		     bool is_write)
+size_t delegate__format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t size, const uint8_t *item,
+			bool is_write)
 {
 	char s = size_letter(mmio, size);
 	uint64_t v = 0;
 
+	if (!s)
+		return 0;
 	memcpy(&v, item, size);
 	if (mmio)
 		return (size_t)(is_write ? snprintf(p, room, "write%c 0x%llx 0x%llx\n", s, (unsigned long long)addr,
@@ -153,8 +155,8 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 		size_t len = 0;
 
 		for (uint32_t i = 0; i < n; i++)
-			len += format(cmds + len, sizeof(cmds) - len, mmio, addr, size, data + (done + i) * size,
-				      is_write);
+			len += delegate__format(cmds + len, sizeof(cmds) - len, mmio, addr, size, data + (done + i) * size,
+					      is_write);
 		rc = qtest__exchange(q, cmds, len, (int)n, values, run_over, vm);
 		for (uint32_t i = 0; i < n && !rc && !is_write; i++)
 			memcpy(data + (done + i) * size, &values[i], size);
