@@ -358,6 +358,13 @@ int run__start(struct vm *vm, char *err, size_t errlen);
 bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 void run__wait(struct vm *vm);
+/*
+ * Has the machine stopped for good? Every vCPU answered the last idle check
+ * (none still pending) as halted with interrupts off or waiting for a SIPI,
+ * at least one is halted, and none has exited since it answered
+ * (exits_at_check[i] is vCPU i's exit count when it was asked).
+ */
+bool run__all_stopped(struct vm *vm, const uint64_t *exits_at_check);
 const char *outcome__name(enum outcome o);
 
 static inline bool run__ended(struct vm *vm)

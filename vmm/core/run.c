@@ -127,8 +127,7 @@ int run__start(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every vCPU halted with IF=0 or never started, and none has exited since it said so. */
-static bool all_dead(struct vm *vm, const uint64_t *exits_at_check)
+bool run__all_stopped(struct vm *vm, const uint64_t *exits_at_check)
 {
 	bool halted = false;
 
@@ -150,7 +149,7 @@ static void check_idle(struct vm *vm, uint64_t *last_exits, uint64_t *exits_at_c
 {
 	if (!atomic_load(&vm->started))
 		return;
-	if (all_dead(vm, exits_at_check)) {
+	if (run__all_stopped(vm, exits_at_check)) {
 		/* HLT itself does not exit: the last exit before it is when the machine stopped. */
 		uint64_t t = vm->t0, now = clock__now();
 
