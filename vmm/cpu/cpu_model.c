@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cpu/cpu_model.h"
+#include "lib/util.h"
 
 /* CPUID 1 EDX building blocks, as QEMU composes them. */
 #define I486_FEATURES	 0x0000000bu	/* fpu vme pse */
@@ -80,9 +81,10 @@ const struct feat_word_info feat_words[FEAT_NR] = {
 
 const struct cpu_model *const *cpu_model__all(void)
 {
-	static const struct cpu_model *all[] = { &models[0], &models[1], &models[2], &models[3],
-						  &models[4], NULL };
+	static const struct cpu_model *all[ARRAY_SIZE(models) + 1];	/* NULL-terminated */
 
+	for (size_t i = 0; i < ARRAY_SIZE(models); i++)
+		all[i] = &models[i];
 	return all;
 }
 
@@ -96,7 +98,13 @@ const struct cpu_model *cpu_model__find(const char *name)
 
 const char *cpu_model__names(void)
 {
-	return "486, pentium, pentium2, pentium3, athlon, host";
+	static char names[ARRAY_SIZE(models) * 24 + 8];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(models); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s, ", models[i].name);
+	snprintf(names + len, sizeof(names) - len, "host");
+	return names;
 }
 
 uint32_t cpuid_leaf__reg(const struct cpuid_leaf *l, int reg)
