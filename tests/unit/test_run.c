@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/run.h"
 #include "core/vm.h"
 
 static struct vm vm;

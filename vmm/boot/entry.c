@@ -13,6 +13,7 @@
 #include "boot/linux_boot.h"
 #include "boot/multiboot.h"
 #include "lib/sha256.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 
 #define MAX_GUEST_STRING 4096

@@ -24,6 +24,7 @@
 #include "cli/cpus.h"
 #include "cpu/msr.h"
 #include "lib/util.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 
 extern const uint8_t bootscope_probe[], bootscope_probe_end[];

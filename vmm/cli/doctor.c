@@ -21,6 +21,7 @@
 #include "cpu/host.h"
 #include "pc/qtest.h"
 #include "lib/util.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 
 /*

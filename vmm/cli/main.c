@@ -29,6 +29,9 @@
 #include "boot/tables.h"
 #include "core/trace.h"
 #include "devices/uart.h"
+#include "core/kvm.h"
+#include "core/kvm_cpu.h"
+#include "core/run.h"
 #include "core/vm.h"
 
 #define ERRLEN 512

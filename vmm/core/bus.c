@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/bus.h"
+#include "core/kvm_cpu.h"
 #include "core/vm.h"
 
 int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t len,

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/kvm.h"
 #include "core/vm.h"
 
 static const struct {

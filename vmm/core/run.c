@@ -23,6 +23,8 @@
 
 #include "lib/clock.h"
 #include "core/sandbox.h"
+#include "core/kvm_cpu.h"
+#include "core/run.h"
 #include "core/vm.h"
 
 #define TICK_MS 100

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "devices/devices.h"
+#include "core/kvm_cpu.h"
 #include "core/vm.h"
 
 static int post_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "devices/uart.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 
 static uint8_t iir(const struct uart *u)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "pc/pc.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 
 #define PAM_FIRST_REG 0x59

@@ -16,6 +16,7 @@
 #include "pc/pc.h"
 #include "devices/uart.h"
 #include "lib/clock.h"
+#include "core/kvm.h"
 #include "core/vm.h"
 #include "cpu/cpu_model.h"
 

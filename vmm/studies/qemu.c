@@ -39,6 +39,7 @@
 #include "core/sandbox.h"
 #include "tracing/summary.h"
 #include "core/trace.h"
+#include "core/run.h"
 #include "core/vm.h"
 #include "cpu/cpu_model.h"
 

@@ -19,6 +19,7 @@
 #include "lib/events.h"
 #include "tracing/report.h"
 #include "lib/util.h"
+#include "core/kvm_cpu.h"
 #include "core/vm.h"
 
 static double ns(const struct trace_file *t, uint64_t ticks)

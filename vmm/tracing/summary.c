@@ -18,6 +18,8 @@
 #include "cpu/host.h"
 #include "tracing/summary.h"
 #include "core/trace.h"
+#include "core/kvm_cpu.h"
+#include "core/run.h"
 #include "core/vm.h"
 
 static double rel(const struct vm *vm, uint64_t t)
