@@ -49,6 +49,8 @@ void clock__init(void);
 void clock__sample(void);
 /* Ticks to nanoseconds, with the best calibration so far. */
 double clock__ns(uint64_t ticks);
+/* The same, rounded to a whole nanosecond: how the summary reports durations. */
+double clock__whole_ns(uint64_t ticks);
 /* Seconds to ticks, for deadlines. */
 uint64_t clock__ticks(double seconds);
 void clock__info(struct clock_info *info);

@@ -136,6 +136,11 @@ double clock__ns(uint64_t ticks)
 	return (double)ticks / cal.ticks_per_ns;
 }
 
+double clock__whole_ns(uint64_t ticks)
+{
+	return round(clock__ns(ticks));
+}
+
 uint64_t clock__ticks(double seconds)
 {
 	return (uint64_t)(seconds * 1e9 * cal.ticks_per_ns);

@@ -13,11 +13,6 @@
 #include "pc/pc.h"
 #include "core/vm.h"
 
-static double ns_round(uint64_t ticks)
-{
-	return round(clock__ns(ticks));
-}
-
 /* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
 cJSON *pc__summary_json(const struct vm *vm)
 {
@@ -42,8 +37,8 @@ cJSON *pc__summary_json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "accesses", (double)items);
 	cJSON_AddNumberToObject(o, "commands", (double)q->commands);
 	cJSON_AddNumberToObject(o, "round_trips", (double)q->round_trips);
-	cJSON_AddNumberToObject(o, "delegated_ns", ns_round(ticks));
-	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(ns_round(ticks) / (double)items) : 0);
+	cJSON_AddNumberToObject(o, "delegated_ns", clock__whole_ns(ticks));
+	cJSON_AddNumberToObject(o, "mean_access_ns", items ? round(clock__whole_ns(ticks) / (double)items) : 0);
 	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
 	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
 	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
@@ -71,8 +66,8 @@ cJSON *pc__summary_json(const struct vm *vm)
 		x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "device", name);
 		cJSON_AddNumberToObject(x, "accesses", (double)st.count);
-		cJSON_AddNumberToObject(x, "total_ns", ns_round(st.total));
-		cJSON_AddNumberToObject(x, "mean_ns", round(ns_round(st.total) / (double)st.count));
+		cJSON_AddNumberToObject(x, "total_ns", clock__whole_ns(st.total));
+		cJSON_AddNumberToObject(x, "mean_ns", round(clock__whole_ns(st.total) / (double)st.count));
 		cJSON_AddItemToArray(arr, x);
 	}
 	return o;

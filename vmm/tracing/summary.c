@@ -27,11 +27,6 @@ static double rel(const struct vm *vm, uint64_t t)
 	return t > vm->t0 ? round(clock__ns(t - vm->t0)) : 0.0;
 }
 
-static double ns(uint64_t ticks)
-{
-	return round(clock__ns(ticks));
-}
-
 static int cmp_ms(const void *a, const void *b)
 {
 	const struct milestone *x = *(const struct milestone *const *)a;
@@ -147,9 +142,9 @@ static cJSON *stat_json(const struct exit_stat *s)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(o, "count", (double)s->count);
-	cJSON_AddNumberToObject(o, "total_ns", ns(s->total));
-	cJSON_AddNumberToObject(o, "min_ns", ns(s->min));
-	cJSON_AddNumberToObject(o, "max_ns", ns(s->max));
+	cJSON_AddNumberToObject(o, "total_ns", clock__whole_ns(s->total));
+	cJSON_AddNumberToObject(o, "min_ns", clock__whole_ns(s->min));
+	cJSON_AddNumberToObject(o, "max_ns", clock__whole_ns(s->max));
 	return o;
 }
 
@@ -293,7 +288,7 @@ cJSON *summary__json(const struct vm *vm)
 	else
 		cJSON_AddNullToObject(root, "guest_exit_code");
 	cJSON_AddNumberToObject(root, "wall_ns", rel(vm, vm->run.t_end));
-	cJSON_AddNumberToObject(root, "setup_ns", vm->t0 > vm->t_setup ? ns(vm->t0 - vm->t_setup) : 0);
+	cJSON_AddNumberToObject(root, "setup_ns", vm->t0 > vm->t_setup ? clock__whole_ns(vm->t0 - vm->t_setup) : 0);
 
 	clock__info(&ci);
 	o = cJSON_AddObjectToObject(root, "clock");
@@ -333,17 +328,17 @@ cJSON *summary__json(const struct vm *vm)
 	}
 	o = cJSON_AddObjectToObject(root, "exits");
 	cJSON_AddNumberToObject(o, "total", (double)all);
-	cJSON_AddNumberToObject(o, "vmm_ns", ns(vmm));
-	cJSON_AddNumberToObject(o, "guest_ns", ns(guest));
+	cJSON_AddNumberToObject(o, "vmm_ns", clock__whole_ns(vmm));
+	cJSON_AddNumberToObject(o, "guest_ns", clock__whole_ns(guest));
 	{
 		uint64_t book = 0;
 
 		for (int i = 0; i < vm->nr_cpus; i++)
 			book += vm->cpus[i]->stats.book_ticks;
-		cJSON_AddNumberToObject(o, "bookkeeping_ns", ns(book));
+		cJSON_AddNumberToObject(o, "bookkeeping_ns", clock__whole_ns(book));
 		/* vmm_ns split: bootscope's own handling, and waiting for a BIOS boot's device model. */
-		cJSON_AddNumberToObject(o, "delegated_ns", ns(vm__delegated_ticks(vm)));
-		cJSON_AddNumberToObject(o, "vmm_own_ns", ns(vmm - MIN(vmm, vm__delegated_ticks(vm))));
+		cJSON_AddNumberToObject(o, "delegated_ns", clock__whole_ns(vm__delegated_ticks(vm)));
+		cJSON_AddNumberToObject(o, "vmm_own_ns", clock__whole_ns(vmm - MIN(vmm, vm__delegated_ticks(vm))));
 	}
 	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
@@ -362,7 +357,7 @@ cJSON *summary__json(const struct vm *vm)
 			cnt += cpu->stats.exits[r].count;
 		cJSON_AddNumberToObject(c, "vcpu", i);
 		cJSON_AddNumberToObject(c, "exits", (double)cnt);
-		cJSON_AddNumberToObject(c, "guest_ns", ns(cpu->stats.guest_ticks));
+		cJSON_AddNumberToObject(c, "guest_ns", clock__whole_ns(cpu->stats.guest_ticks));
 		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
 		cJSON_AddNumberToObject(c, "kicks", (double)cpu->stats.kicks);
 		cJSON_AddItemToArray(arr, c);
