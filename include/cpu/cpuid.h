@@ -22,8 +22,6 @@ struct cpu_state {
 
 /* Read KVM_GET_SUPPORTED_CPUID once; fill vm->cpu_state: what the model loses on this host. */
 int cpuid__init(struct vm *vm, char *err, size_t errlen);
-/* Program one vCPU: the model's leaves with its APIC ID. */
-int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen);
 /*
  * A new vCPU as the model has it (vm->vcpu_setup): its CPUID, and, for a
  * model without a local APIC (the 486) on one CPU, the APIC switched off.

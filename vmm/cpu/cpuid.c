@@ -96,7 +96,8 @@ struct kvm_cpuid2 *cpuid__to_kvm(const struct cpuid_leaf *leaves, int n)
 	return c;
 }
 
-int cpuid__set(struct kvm_cpu *cpu, char *err, size_t errlen)
+/* Program one vCPU: the model's leaves with its APIC ID. */
+static int set_leaves(struct kvm_cpu *cpu, char *err, size_t errlen)
 {
 	struct cpuid_leaf leaves[MAX_LEAVES];
 	uint32_t missing[FEAT_NR];
@@ -130,7 +131,7 @@ void cpuid__exit(void)
 
 int cpuid__setup_vcpu(struct kvm_cpu *cpu, char *err, size_t errlen)
 {
-	int rc = cpuid__set(cpu, err, errlen);
+	int rc = set_leaves(cpu, err, errlen);
 
 	if (rc)
 		return rc;

@@ -17,12 +17,13 @@
 cJSON *pc__summary_json(const struct vm *vm)
 {
 	const struct pc *pc = vm->pc;
-	const struct qtest *q = &pc->qtest;
+	const struct qtest *q;
 	cJSON *o, *arr;
 	uint64_t items = 0, forwards = 0, ticks = vm__delegated_ticks(vm);
 
 	if (!pc)
 		return NULL;
+	q = &pc->qtest;
 	o = cJSON_CreateObject();
 	for (int i = 0; i < vm->nr_cpus; i++) {
 		items += vm->cpus[i]->stats.deleg_accesses;
@@ -76,15 +77,16 @@ cJSON *pc__summary_json(const struct vm *vm)
 void pc__summary_print(const struct vm *vm, FILE *f)
 {
 	uint64_t items = 0;
+	double ns;
 
 	if (!vm->pc)
 		return;
 	for (int i = 0; i < vm->nr_cpus; i++)
 		items += vm->cpus[i]->stats.deleg_accesses;
+	ns = clock__ns(vm__delegated_ticks(vm));
 	fprintf(f, "  QEMU device model: %llu accesses forwarded in %.3f ms of the VMM's time "
-		"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items,
-		clock__ns(vm__delegated_ticks(vm)) / 1e6,
-		items ? clock__ns(vm__delegated_ticks(vm)) / 1e3 / (double)items : 0.0,
+		"(%.1f us each), %llu interrupt lines\n", (unsigned long long)items, ns / 1e6,
+		items ? ns / 1e3 / (double)items : 0.0,
 		(unsigned long long)vm->pc->qtest.irq_lines);
 	if (vm->pc->milestones_from_debugcon)
 		fputs("  int19 and entry: from SeaBIOS's debug console, as this KVM's hardware breakpoints do not fire\n", f);

@@ -160,6 +160,7 @@ static int build_tables(const struct trace_file *t, struct tables *tb)
 	struct sample *s = malloc((t->nr + 1) * sizeof(*s)), *p = malloc((t->nr + 1) * sizeof(*p));
 	struct sample *gs = malloc((t->nr + 1) * sizeof(*gs)), *ds = malloc((t->nr + 1) * sizeof(*ds));
 	size_t n = 0, nd = 0;
+	int rc;
 
 	memset(tb, 0, sizeof(*tb));
 	tb->reasons = malloc((t->nr + 1) * sizeof(struct group));
@@ -191,10 +192,9 @@ static int build_tables(const struct trace_file *t, struct tables *tb)
 	tb->forwards = nd;
 	tb->nr_deleg = summarise(t, ds, nd, tb->deleg);
 	/* Guest time is one group: every sample has key 0. */
-	if (n)
-		summarise(t, gs, n, &tb->guest);
+	rc = n && summarise(t, gs, n, &tb->guest) != 1 ? -EINVAL : 0;
 	free(s), free(p), free(gs), free(ds);
-	return 0;
+	return rc;
 }
 
 static void free_tables(struct tables *tb)

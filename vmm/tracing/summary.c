@@ -331,14 +331,14 @@ cJSON *summary__json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "vmm_ns", clock__whole_ns(vmm));
 	cJSON_AddNumberToObject(o, "guest_ns", clock__whole_ns(guest));
 	{
-		uint64_t book = 0;
+		uint64_t book = 0, deleg = vm__delegated_ticks(vm);
 
 		for (int i = 0; i < vm->nr_cpus; i++)
 			book += vm->cpus[i]->stats.book_ticks;
 		cJSON_AddNumberToObject(o, "bookkeeping_ns", clock__whole_ns(book));
 		/* vmm_ns split: bootscope's own handling, and waiting for a BIOS boot's device model. */
-		cJSON_AddNumberToObject(o, "delegated_ns", clock__whole_ns(vm__delegated_ticks(vm)));
-		cJSON_AddNumberToObject(o, "vmm_own_ns", clock__whole_ns(vmm - MIN(vmm, vm__delegated_ticks(vm))));
+		cJSON_AddNumberToObject(o, "delegated_ns", clock__whole_ns(deleg));
+		cJSON_AddNumberToObject(o, "vmm_own_ns", clock__whole_ns(vmm - MIN(vmm, deleg)));
 	}
 	{
 		cJSON *reasons = cJSON_AddObjectToObject(o, "reasons");
