@@ -129,6 +129,12 @@ doctor_json() {
 # doctor_says CHECK: the result of one of doctor's checks on this KVM (ok, FAILS, ...).
 doctor_says() { doctor_json | jq -r --arg c "$1" '.checks[] | select(.check == $c) | .result'; }
 
+# Inside a test whose guest turns on paging (Linux): skip where KVM=host chose a KVM that cannot.
+require_paging() {
+	[ "$(doctor_says "32-bit paging (PSE)")" = ok ] ||
+		skip_because "KVM=host was chosen and this KVM cannot run 32-bit paging (bootscope doctor)"
+}
+
 bs() {
 	RC=0
 	"$BOOTSCOPE" run --json "$J" -q "$@" >"$OUT" 2>"$ERR" || RC=$?

@@ -52,6 +52,16 @@ struct bus {
 
 int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t len,
 		      bus_fn fn, void *dev);
+/*
+ * A device whose ports move at run time (a PCI BAR the guest programs):
+ * bus__add_pio() gives it an index with no ports, bus__map_pio() puts its
+ * len ports at base, or nowhere with BUS_UNMAPPED. Moving happens on a vCPU
+ * thread while others dispatch: each port's byte in port_map changes at
+ * once, so a racing access reaches the old or the new owner, never garbage.
+ */
+#define BUS_UNMAPPED (~0ULL)
+int bus__add_pio(struct bus *bus, const char *name, uint16_t len, bus_fn fn, void *dev);
+int bus__map_pio(struct bus *bus, int idx, uint64_t base);
 int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_t len,
 		       bus_fn fn, void *dev);
 /* Dispatch one access; unclaimed ones are recorded on cpu and answered with ones. */

@@ -22,6 +22,10 @@ int kvm__open(char *err, size_t errlen);
  * opened: a bad file gets its own message on a machine without KVM too.
  */
 int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen);
+#define HUGE_PAGE (2 * 1024 * 1024)
+/* What the host allows for huge guest RAM: shmem_enabled's mode ("never", "advise", ...), free 2 MiB hugetlbfs pages (-1: none). */
+const char *kvm__shmem_thp(void);
+long kvm__free_huge_pages(void);
 /* /dev/kvm, the VM, its interrupt controllers, and the RAM slots (after kvm__alloc_memory). */
 int kvm__init(struct vm *vm, char *err, size_t errlen);
 void kvm__exit(struct vm *vm);

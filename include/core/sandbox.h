@@ -36,6 +36,8 @@ struct sandbox_spec {
 	int qtest_fd;		/* the device-model child's socket, or -1 */
 	pid_t child;		/* the device-model child, or 0 */
 	int child_output_fd;	/* its captured stdout and stderr, or -1 */
+	int disk_fds[2];	/* images the VMM reads sectors from, or -1 */
+	int write_fd;		/* the image guest writes reach (--hda-writable), or -1 */
 	int wake_fd;		/* the eventfd the main thread polls: the SIGSYS handler writes it */
 };
 

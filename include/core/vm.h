@@ -80,6 +80,7 @@ struct vm_config {
 	const char *cdrom;
 	const char *hda;
 	bool hda_writable;
+	bool no_huge_pages;	/* --no-huge-pages: guest RAM on 4 KiB pages */
 	const char *boot_order;	/* "c", "d", "dc", ... */
 	/* The sandbox (sandbox.h). */
 	bool no_sandbox;
@@ -222,7 +223,9 @@ struct vm {
 
 	uint8_t *ram;		/* guest physical address X is ram[X] for X < ram_size */
 	uint64_t ram_size;
-	int ram_fd;		/* memfd backing ram, shareable with a device-model child */
+	int ram_fd;		/* memfd backing ram in BIOS boots, shared with the device-model child; else -1 */
+	size_t ram_map_size;	/* what was mapped at ram */
+	const char *ram_backing;	/* how, in words (kvm__alloc_memory) */
 	uint8_t *rom;		/* firmware ROM image, ROM_SIZE bytes */
 	struct memmap map;
 

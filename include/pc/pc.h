@@ -6,10 +6,17 @@
  *   KVM (in-kernel)  PIC, I/O APIC, local APICs, PIT (with port 0x61)
  *   bootscope        COM1, debugcon 0xe9/0x402, isa-debug-exit, port 0x80,
  *                    reset (0x92, 0xcf9, KBC command 0xfe), A20 (0x92), APM
- *                    0xb2/0xb3, the BIOS ROM and the PAM shadow windows
- *   QEMU child       everything else: i440FX/PIIX3/PIIX4 PCI functions, IDE
- *                    and ATAPI, RTC/CMOS, KBC, fw_cfg (ACPI, SMBIOS, e820,
- *                    boot order), ACPI PM registers, PCI BARs
+ *                    0xb2/0xb3, the BIOS ROM and the PAM shadow windows,
+ *                    the IDE channels and their bus master (devices/ide.h:
+ *                    the disks' data never crosses to QEMU), the ACPI PM
+ *                    timer, power-off through PM1 control
+ *   QEMU child       everything else: i440FX/PIIX3/PIIX4 PCI functions (the
+ *                    IDE function's configuration too), RTC/CMOS, KBC,
+ *                    fw_cfg (ACPI, SMBIOS, e820, boot order), the other ACPI
+ *                    PM registers, DMA and floppy controllers
+ * A qcow2 --hda is the exception: QEMU reads qcow2, bootscope does not, so
+ * with one the whole IDE controller stays in the child (the slow path,
+ * every access forwarded).
  *
  * Memory: guest RAM is the VM's memfd, also QEMU's pc.ram, so addresses
  * below 3.5 GiB mean the same byte on both sides. The BIOS image is mapped
@@ -37,6 +44,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "devices/disk.h"
+#include "devices/ide.h"
 #include "pc/qtest.h"
 
 #define PC_BIOS_DEFAULT "/usr/share/seabios/bios-256k.bin"
@@ -57,6 +66,9 @@ struct pc {
 	struct qtest qtest;
 	int cdrom_fd, hda_fd;
 	const char *hda_format;	/* qtest__disk_format() */
+	bool ide_local;		/* bootscope's IDE (every disk raw), not the child's */
+	struct disk cdrom, hda;
+	struct ide ide;
 
 	uint8_t *bios;			/* the image as read, mapped at 4 GiB - bios_size */
 	size_t bios_size;
@@ -65,10 +77,19 @@ struct pc {
 	/* i440FX state as the guest last wrote it, under chipset_lock. */
 	pthread_mutex_t chipset_lock;
 	uint32_t cf8;
+	bool cf8_stale;			/* the child's latch is not cf8 yet: sent with the next data access */
+	/*
+	 * Bus 0's registers that cannot change, as the child answered them:
+	 * IDs (0x00), class and revision (0x08), subsystem IDs (0x2c), per
+	 * device and function. A write to one drops it.
+	 */
+	uint32_t pci_cache[256][3];
+	uint8_t pci_cached[256];	/* bit i: pci_cache[devfn][i] is valid */
 	uint8_t pam_regs[7];		/* config 0x59-0x5f */
 	/* Written under chipset_lock, read without it by any vCPU's MMIO and port handlers. */
 	_Atomic uint8_t pam_state[PC_NR_PAM];	/* 0 ROM, 1 RAM read-only, 2 and 3 RAM */
 	_Atomic uint16_t pm_base;	/* PIIX4 PM I/O base (00:01.3 config 0x40) */
+	uint32_t ide_bar4;		/* PIIX IDE bus-master BAR (00:01.1 config 0x20), as written */
 	uint8_t apm_cnt, apm_sts;
 	uint8_t port92;
 
@@ -110,6 +131,12 @@ int delegate__register(struct vm *vm);
 int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *data, uint32_t size,
 		      uint32_t count, bool is_write);
 /*
+ * A PCI configuration data access (port 0xcfc-0xcff) that needs the child's
+ * address latch set to latch first: both commands in one exchange.
+ */
+int delegate__forward_latched(struct kvm_cpu *cpu, uint32_t latch, uint64_t port, uint8_t *data, uint32_t len,
+			      bool is_write);
+/*
  * Main thread: handle IRQ lines pending on the socket. 0 done, 1 a vCPU holds
  * the socket (try again shortly), -1 the child is gone (the run has ended).
  */
@@ -121,6 +148,8 @@ int delegate__poll(struct vm *vm);
  */
 size_t delegate__format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t size, const uint8_t *item,
 			bool is_write);
+/* A disk read command: the boot-read milestone if it is the first after INT 19h (bootscope's IDE or forwarded). */
+void delegate__boot_read(struct kvm_cpu *cpu);
 /* A qtest IRQ line arrived: raise or lower the GSI. */
 void delegate__irq(void *opaque, int line, int level);
 
@@ -134,6 +163,7 @@ int pam__map_all(struct vm *vm);
  * memory slots and MMIO that reaches bootscope both follow this.
  */
 uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable);
+
 
 /* reset.c: port 0x92, the KBC's 0xfe command and 0xcf9. */
 int reset__register(struct vm *vm);

@@ -46,6 +46,20 @@ test_cycle_fails() {
 	expect_grep "$OUT" 'devices/post -> devices/uart \(uart__a\)'
 }
 
+test_the_ide_files_may_cycle() {
+	rm -rf "$TMP/o"
+	obj devices/ide 'int atapi__a(void); int ide__a(void) { return atapi__a(); }'
+	obj devices/atapi 'int ide_bmdma__a(void); int atapi__a(void) { return ide_bmdma__a(); }'
+	obj devices/ide_bmdma 'int ide__a(void); int ide_bmdma__a(void) { return ide__a(); }'
+	layers
+	expect_status 0
+	# The two groups stay apart: a loop through both is still a loop.
+	obj pc/pam 'int ide__a(void); int pam__a(void) { return ide__a(); }'
+	obj devices/atapi 'int pam__a(void); int atapi__a(void) { return pam__a(); }'
+	layers
+	expect_status 1
+}
+
 test_the_pc_trio_may_cycle() {
 	rm -rf "$TMP/o"
 	obj pc/pam 'int delegate__a(void); int pam__a(void) { return delegate__a(); }'
@@ -97,6 +111,7 @@ t the_build_passes test_the_build_passes
 t upward_call_fails test_upward_call_fails
 t cycle_fails test_cycle_fails
 t the_pc_trio_may_cycle test_the_pc_trio_may_cycle
+t the_ide_files_may_cycle test_the_ide_files_may_cycle
 t stray_object_fails test_stray_object_fails
 t upward_include_fails test_upward_include_fails
 t usage test_usage

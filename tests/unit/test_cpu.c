@@ -234,7 +234,7 @@ static void test_acpi(void **state)
 	uint8_t buf[1024];
 	int len = acpi__write(buf, sizeof(buf), 0xf8100, 2);
 	uint32_t rsdt, madt;
-	uint8_t *r, *m;
+	uint8_t *r, *m, *f, *d;
 
 	(void)state;
 	assert_true(len > 0);
@@ -243,14 +243,14 @@ static void test_acpi(void **state)
 	rsdt = get_le32(buf + 16);
 	r = buf + (rsdt - 0xf8100);
 	assert_memory_equal(r, "RSDT", 4);
-	assert_int_equal(get_le32(r + 4), 40);
-	assert_int_equal(tables__sum(r, 40), 0);
+	assert_int_equal(get_le32(r + 4), 44);
+	assert_int_equal(tables__sum(r, 44), 0);
 	madt = get_le32(r + 36);
 	m = buf + (madt - 0xf8100);
 	assert_memory_equal(m, "APIC", 4);
 	assert_int_equal(tables__sum(m, get_le32(m + 4)), 0);
 	assert_int_equal(get_le32(m + 36), 0xfee00000);
-	/* Two processors, the I/O APIC (ID 2), IRQ 0 -> GSI 2, LINT1 NMI. */
+	/* Two processors, the I/O APIC (ID 2), IRQ 0 -> GSI 2, IRQ 9 level high, LINT1 NMI. */
 	assert_int_equal(m[44], 0);
 	assert_int_equal(m[44 + 3], 0);
 	assert_int_equal(m[52 + 3], 1);
@@ -258,9 +258,32 @@ static void test_acpi(void **state)
 	assert_int_equal(m[62], 2);
 	assert_int_equal(m[72], 2);
 	assert_int_equal(get_le32(m + 76), 2);
-	assert_int_equal(m[82], 4);
-	assert_int_equal(get_le32(m + 4), 88);
+	assert_int_equal(m[82], 2);
+	assert_int_equal(m[85], 9);
+	assert_int_equal(get_le32(m + 86), 9);
+	assert_int_equal(get_le16(m + 90), 0x000d);
+	assert_int_equal(m[92], 4);
+	assert_int_equal(get_le32(m + 4), 98);
+	/* The FADT: QEMU's PIIX4 PM block at 0x600, SCI 9, no SMI port; its FACS and DSDT. */
+	f = buf + (get_le32(r + 40) - 0xf8100);
+	assert_memory_equal(f, "FACP", 4);
+	assert_int_equal(get_le32(f + 4), 116);
+	assert_int_equal(tables__sum(f, 116), 0);
+	assert_int_equal(get_le16(f + 46), 9);
+	assert_int_equal(get_le32(f + 48), 0);
+	assert_int_equal(get_le32(f + 56), 0x600);
+	assert_int_equal(get_le32(f + 64), 0x604);
+	assert_int_equal(get_le32(f + 76), 0x608);
+	assert_int_equal(f[88] | f[89] << 8 | f[91] << 24, 4 | 2 << 8 | 4 << 24);
+	assert_int_equal(get_le32(f + 36) % 64, 0);
+	assert_memory_equal(buf + (get_le32(f + 36) - 0xf8100), "FACS", 4);
+	d = buf + (get_le32(f + 40) - 0xf8100);
+	assert_memory_equal(d, "DSDT", 4);
+	assert_int_equal(tables__sum(d, get_le32(d + 4)), 0);
+	assert_memory_equal(d + 36, "\x08_S5_\x12\x06\x04\0\0\0\0", 12);
+	assert_int_equal(len, (int)(get_le32(f + 36) - 0xf8100 + 64));
 	assert_int_equal(acpi__write(buf, 50, 0, 2), -E2BIG);
+	assert_int_equal(acpi__write(buf, (size_t)len - 1, 0xf8100, 2), -E2BIG);
 }
 
 static void test_probe_parser(void **state)

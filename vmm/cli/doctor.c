@@ -71,7 +71,7 @@ struct row {
 
 int doctor__main(int argc, char **argv)
 {
-	static struct row rows[24];
+	static struct row rows[28];
 	const struct host_info *host = host__info();
 	char err[256], buf[400];
 	bool json = argc > 1 && !strcmp(argv[1], "--json"), paging, pae, iret, same, bps, step;
@@ -114,6 +114,20 @@ int doctor__main(int argc, char **argv)
 	step = probe__single_step_works(kvm, buf, sizeof(buf));
 	ROW("single-step (--stop-at-entry)", step ? "ok" : "FAILS", "%s", buf);
 	ROW("QEMU device model (BIOS boots)", device_model_works(buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
+	{
+		const char *thp = kvm__shmem_thp();
+		long free_huge = kvm__free_huge_pages();
+		bool shmem_huge = strcmp(thp, "never") && strcmp(thp, "deny") && strcmp(thp, "unknown");
+
+		ROW("huge pages for guest RAM (direct boots)", "ok",
+		    "anonymous memory with MADV_HUGEPAGE (transparent huge pages, as QEMU)");
+		ROW("huge pages for guest RAM (BIOS boots)", free_huge > 0 ? "ok" : shmem_huge ? "ok" : "4 KiB",
+		    "shared with the QEMU child: %ld free 2 MiB hugetlbfs pages (used when they hold all of RAM), "
+		    "shmem_enabled %s%s", free_huge < 0 ? 0 : free_huge, thp,
+		    free_huge > 0 || shmem_huge ? "" :
+		    ": 4 KiB pages; echo advise >/sys/kernel/mm/transparent_hugepage/shmem_enabled, or reserve "
+		    "pages in /proc/sys/vm/nr_hugepages, gives them huge pages");
+	}
 	cost = probe__exit_cost_ns(kvm);
 	snprintf(buf, 32, "%.1f us", cost / 1e3);
 	ROW("port-I/O exit to user space", cost > 0 ? "measured" : "FAILS", "%s per exit, nothing handled (20000 exits)",

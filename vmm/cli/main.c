@@ -13,6 +13,7 @@
 #include "studies/matrix.h"
 #include "cpu/cpuid.h"
 #include "cli/cpus.h"
+#include "devices/acpi_pm.h"
 #include "devices/devices.h"
 #include "cli/doctor.h"
 #include "cpu/probe.h"
@@ -197,7 +198,7 @@ static int guest_files__load(struct vm *vm, struct guest_files *g, char *err, si
 static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
-		devices__register_common, cmos__register, firmware__register_port, fw_cfg__register,
+		devices__register_common, cmos__register, firmware__register_port, fw_cfg__register, acpi_pm__register,
 	};
 
 	return devices__register(vm, reg, ARRAY_SIZE(reg));
@@ -330,11 +331,17 @@ static int lock_down(struct vm *vm, char *err, size_t errlen)
 		.qtest_fd = vm->pc ? vm->pc->qtest.fd : -1, .child = vm->pc ? vm->pc->qtest.child.pid : 0,
 		.child_output_fd = vm->pc ? vm->pc->qtest.child.output_fd : -1,
 		.wake_fd = vm->run.wake_fd,
+		.disk_fds = { -1, -1 }, .write_fd = -1,
 	};
 	int rc;
 
 	for (int i = 0; i < vm->nr_cpus; i++)
 		s.vcpu_fds[i] = vm->cpus[i]->fd;
+	if (vm->pc && vm->pc->ide_local) {
+		s.disk_fds[0] = vm->pc->cdrom_fd;
+		s.disk_fds[1] = vm->pc->hda_fd;
+		s.write_fd = vm->cfg.hda_writable ? vm->pc->hda_fd : -1;
+	}
 	if ((rc = sandbox__limit_output(vm->cfg.output_limit, err, errlen)))
 		return rc;
 	if (vm->cfg.no_sandbox)

@@ -19,7 +19,7 @@ enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
 	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
-	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT,
+	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT, OPT_NO_HUGE_PAGES,
 };
 
 static const struct option run_options[] = {
@@ -49,6 +49,7 @@ static const struct option run_options[] = {
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT },
+	{ "no-huge-pages", no_argument, NULL, OPT_NO_HUGE_PAGES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -92,8 +93,8 @@ void options__usage(FILE *f)
 	      "                         -initrd (\",,\" for a comma in a name)\n"
 	      "  --module FILE[,ARGS]   Multiboot module, repeatable; its string is \"FILE ARGS\"\n"
 	      "  --raw FILE[@ADDR]      flat real-mode image at ADDR (default 0x7c00), entered with DL=0x80\n"
-	      "  --cdrom FILE           boot an ISO 9660 image through the BIOS (El Torito), from the IDE\n"
-	      "                         CD-ROM of a QEMU child process that emulates the PC's devices\n"
+	      "  --cdrom FILE           boot an ISO 9660 image through the BIOS (El Torito) from bootscope's\n"
+	      "                         IDE CD-ROM; a QEMU child process emulates the PC's other devices\n"
 	      "  --hda FILE             IDE disk image (raw, or qcow2); the guest's writes are discarded\n"
 	      "  --hda-writable         ... unless this is given: then they go to FILE\n"
 	      "  --boot ORDER           BIOS boot order: c disk, d CD-ROM (default: d with --cdrom, else c)\n"
@@ -116,6 +117,7 @@ void options__usage(FILE *f)
 	      "                         of guest text passed on; K/M/G suffix (default 1G)\n"
 	      "  --user NAME            started as root: become NAME once /dev/kvm is open\n"
 	      "  --no-sandbox           run without the seccomp sandbox (`bootscope sandbox-check`)\n"
+	      "  --no-huge-pages        guest RAM on 4 KiB pages, not huge ones (to measure what they save)\n"
 	      "  -q, --quiet            no summary table on stderr\n"
 	      "\n"
 	      "Exit status: 0 --until matched, --stop-at-entry stopped, or the guest halted cleanly;\n"
@@ -290,6 +292,9 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			break;
 		case OPT_NO_SANDBOX:
 			cfg->no_sandbox = true;
+			break;
+		case OPT_NO_HUGE_PAGES:
+			cfg->no_huge_pages = true;
 			break;
 		case OPT_USER:
 			if (!*optarg)

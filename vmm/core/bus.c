@@ -8,17 +8,43 @@
 #include "core/kvm_cpu.h"
 #include "core/vm.h"
 
+int bus__add_pio(struct bus *bus, const char *name, uint16_t len, bus_fn fn, void *dev)
+{
+	if (bus->nr_pio >= BUS_MAX_DEVICES || len == 0)
+		return -EINVAL;
+	bus->pio[++bus->nr_pio] = (struct bus_device){ name, BUS_UNMAPPED, len, fn, dev, NULL };
+	return bus->nr_pio;
+}
+
+int bus__map_pio(struct bus *bus, int idx, uint64_t base)
+{
+	struct bus_device *d = &bus->pio[idx];
+
+	if (base != BUS_UNMAPPED) {
+		if (base + d->len > 65536)
+			return -EINVAL;
+		for (uint64_t p = base; p < base + d->len; p++)
+			if (bus->port_map[p] && bus->port_map[p] != idx)
+				return -EBUSY;
+	}
+	if (d->base != BUS_UNMAPPED)
+		memset(&bus->port_map[d->base], 0, d->len);
+	d->base = base;
+	if (base != BUS_UNMAPPED)
+		memset(&bus->port_map[base], idx, d->len);
+	return 0;
+}
+
 int bus__register_pio(struct bus *bus, const char *name, uint16_t base, uint16_t len,
 		      bus_fn fn, void *dev)
 {
-	if (bus->nr_pio >= BUS_MAX_DEVICES || len == 0 || (uint32_t)base + len > 65536)
-		return -EINVAL;
-	for (uint32_t p = base; p < (uint32_t)base + len; p++)
-		if (bus->port_map[p])
-			return -EBUSY;
-	bus->pio[++bus->nr_pio] = (struct bus_device){ name, base, len, fn, dev, NULL };
-	memset(&bus->port_map[base], bus->nr_pio, len);
-	return 0;
+	int idx = bus__add_pio(bus, name, len, fn, dev), rc;
+
+	if (idx < 0)
+		return idx;
+	if ((rc = bus__map_pio(bus, idx, base)))
+		bus->nr_pio--;
+	return rc;
 }
 
 int bus__register_mmio(struct bus *bus, const char *name, uint64_t base, uint64_t len,

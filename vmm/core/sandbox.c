@@ -42,7 +42,8 @@ enum arg_rule {
 	ARGS_OWN_THREADS,	/* tgkill: a thread of this process */
 	ARGS_CHILD,		/* kill, wait4: the device-model child only */
 	ARGS_QTEST_FD,		/* sendto, recvfrom: the device-model child's socket only */
-	ARGS_CHILD_OUTPUT,	/* pread64: the device-model child's captured output only */
+	ARGS_READ_FDS,		/* pread64: the child's captured output and the guest's disk images only */
+	ARGS_WRITE_FD,		/* pwrite64: the --hda-writable image only */
 	ARGS_IOCTL,		/* ioctl: ioctl_rules[] */
 	ARGS_THREAD_SIGNALS,	/* rt_sigaction: glibc's own SIGCANCEL and SIGSETXID only */
 	ARGS_ENOSYS,		/* clone3: fails with ENOSYS, so glibc falls back to clone */
@@ -56,7 +57,8 @@ static const char *const arg_rule_text[] = {
 	[ARGS_OWN_THREADS] = "this process's threads only",
 	[ARGS_CHILD] = "the QEMU child's pid only",
 	[ARGS_QTEST_FD] = "the qtest socket only",
-	[ARGS_CHILD_OUTPUT] = "the QEMU child's output memfd only",
+	[ARGS_READ_FDS] = "the QEMU child's output memfd and the disk images only",
+	[ARGS_WRITE_FD] = "the --hda-writable image only",
 	[ARGS_IOCTL] = "the requests below, per descriptor",
 	[ARGS_THREAD_SIGNALS] = "signals 32 and 33 only (glibc's)",
 	[ARGS_ENOSYS] = "fails with ENOSYS",
@@ -82,7 +84,8 @@ static const struct sys_rule {
 	{ "recvfrom", ARGS_QTEST_FD, "qtest answers and IRQ lines (BIOS boots)" },
 	{ "kill", ARGS_CHILD, "killing the QEMU child at the end (BIOS boots)" },
 	{ "wait4", ARGS_CHILD, "reaping the QEMU child (BIOS boots)" },
-	{ "pread64", ARGS_CHILD_OUTPUT, "QEMU's last words, when it dies (BIOS boots)" },
+	{ "pread64", ARGS_READ_FDS, "disk and CD sectors; QEMU's last words, when it dies (BIOS boots)" },
+	{ "pwrite64", ARGS_WRITE_FD, "the guest's disk writes with --hda-writable (BIOS boots)" },
 	{ "futex", ARGS_ANY, "locks, joins" },
 	{ "sched_yield", ARGS_ANY, "locks" },
 	{ "nanosleep", ARGS_ANY, "the trace writer's naps" },
@@ -249,8 +252,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 		/* SIGCANCEL and SIGSETXID: the kernel's 32 and 33, below glibc's SIGRTMIN. */
 		rc = allow_arg0(ctx, nr, 32);
 		return rc ? rc : allow_arg0(ctx, nr, 33);
-	case ARGS_CHILD_OUTPUT:
-		return allow_arg0(ctx, nr, s->child_output_fd);
+	case ARGS_READ_FDS:
+		rc = allow_arg0(ctx, nr, s->child_output_fd);
+		for (int i = 0; i < 2 && !rc; i++)
+			rc = allow_arg0(ctx, nr, s->disk_fds[i]);
+		return rc;
+	case ARGS_WRITE_FD:
+		return allow_arg0(ctx, nr, s->write_fd);
 	case ARGS_ENOSYS:
 		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 	case ARGS_IOCTL:

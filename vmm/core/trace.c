@@ -253,9 +253,11 @@ int trace__finish(struct vm *vm)
 		put_name(&b, vm->ms.ms[i].name);
 	}
 	for (int i = 1; i <= vm->bus.nr_pio; i++) {
+		bool mapped = vm->bus.pio[i].base != BUS_UNMAPPED;	/* a BAR the guest never programmed */
+
 		put32(&b, 1);
-		put64(&b, vm->bus.pio[i].base);
-		put64(&b, vm->bus.pio[i].len);
+		put64(&b, mapped ? vm->bus.pio[i].base : 0);
+		put64(&b, mapped ? vm->bus.pio[i].len : 0);
 		put_name(&b, vm->bus.pio[i].name);
 	}
 	for (int i = 0; i < vm->bus.nr_mmio; i++) {

@@ -11,13 +11,14 @@
  * the exit (per vCPU, in the summary) and a TR_FORWARD trace record, so a
  * report can split boot time into guest execution, bootscope's handling and
  * QEMU's devices. Known PC devices get their own names on the bus, so the
- * per-port tables say "ide1" rather than "qemu"; ports nobody named (PCI
+ * per-port tables say "kbc" rather than "qemu"; ports nobody named (PCI
  * BARs the BIOS assigns) fall through to the bus's default device.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/acpi_pm.h"
 #include "lib/clock.h"
 #include "pc/pc.h"
 #include "core/kvm.h"
@@ -79,6 +80,17 @@ size_t delegate__format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t
 				 : snprintf(p, room, "in%c 0x%llx\n", s, (unsigned long long)addr));
 }
 
+void delegate__boot_read(struct kvm_cpu *cpu)
+{
+	struct pc *pc = cpu->vm->pc;
+	bool no = false;
+
+	if (atomic_load_explicit(&pc->int19_seen, memory_order_relaxed) &&
+	    !atomic_load_explicit(&pc->boot_read_seen, memory_order_relaxed) &&
+	    atomic_compare_exchange_strong(&pc->boot_read_seen, &no, true))
+		milestones__hit(&cpu->vm->ms, pc->ms_boot_read, cpu->t_exit, cpu->id);
+}
+
 /*
  * The first disk read after INT 19h: the bootstrap has found its device. An
  * ATA read command counts at once; an ATAPI PACKET command (0xa0) only when
@@ -87,7 +99,7 @@ size_t delegate__format(char *p, size_t room, bool mmio, uint64_t addr, uint32_t
 static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data)
 {
 	struct pc *pc = cpu->vm->pc;
-	bool read = false, no = false;
+	bool read = false;
 
 	if (!atomic_load_explicit(&pc->int19_seen, memory_order_relaxed) ||
 	    atomic_load_explicit(&pc->boot_read_seen, memory_order_relaxed))
@@ -108,8 +120,8 @@ static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *d
 		atomic_store(&pc->packet_port, 0);
 		read = data[0] == 0x28 || data[0] == 0xa8 || data[0] == 0xbe;	/* READ(10), READ(12), READ CD */
 	}
-	if (read && atomic_compare_exchange_strong(&pc->boot_read_seen, &no, true))
-		milestones__hit(&cpu->vm->ms, pc->ms_boot_read, cpu->t_exit, cpu->id);
+	if (read)
+		delegate__boot_read(cpu);
 }
 
 static void record(struct kvm_cpu *cpu, bool mmio, uint64_t addr, const uint8_t *data, uint32_t size,
@@ -176,35 +188,59 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 	return rc == -ECANCELED ? 0 : -EIO;
 }
 
-/*
- * ACPI sleep: SLP_EN, bit 13 of PM1 control at pm_base + 4, set by any write
- * that covers its byte (a word, the high byte alone, a rep outs). QEMU would
- * exit; a power-off ends the run here instead, and the write is not forwarded.
- */
-static bool powers_off(struct kvm_cpu *cpu, uint64_t port, const uint8_t *data, uint32_t size, uint32_t count)
+int delegate__forward_latched(struct kvm_cpu *cpu, uint32_t latch, uint64_t port, uint8_t *data, uint32_t len,
+			      bool is_write)
 {
-	uint64_t base = atomic_load_explicit(&cpu->vm->pc->pm_base, memory_order_relaxed), hi = base + 5;
+	struct vm *vm = cpu->vm;
+	struct qtest *q = &vm->pc->qtest;
+	char cmds[96];
+	uint64_t values[2] = { 0, 0 }, t0, t1;
+	size_t n;
+	int rc;
 
-	if (!base || hi < port || hi - port >= size)
+	n = (size_t)snprintf(cmds, sizeof(cmds), "outl 0xcf8 0x%x\n", latch);
+	n += delegate__format(cmds + n, sizeof(cmds) - n, false, port, len, data, is_write);
+	t0 = clock__now();
+	pthread_mutex_lock(&q->lock);
+	rc = qtest__exchange(q, cmds, n, 2, values, run_over, vm);
+	t1 = clock__now();
+	if (rc && rc != -ECANCELED)
+		fail_locked(vm, cpu->id, rc, t1);
+	pthread_mutex_unlock(&q->lock);
+	if (!rc && !is_write)
+		memcpy(data, &values[1], len);
+	record(cpu, false, port, data, len, 1, is_write, t0, t1);
+	if (!rc)
+		return 0;
+	if (!is_write)
+		memset(data, 0xff, len);
+	return rc == -ECANCELED ? 0 : -EIO;
+}
+
+/*
+ * The ACPI PM block stays in the child, but two of its registers are
+ * answered here (devices/acpi_pm.h): timer reads, and a write that sets
+ * SLP_EN, which ends the run as QEMU would power off.
+ */
+static bool pm_local(struct kvm_cpu *cpu, uint64_t port, uint8_t *data, uint32_t size, uint32_t count,
+		     bool is_write)
+{
+	uint16_t base = atomic_load_explicit(&cpu->vm->pc->pm_base, memory_order_relaxed);
+
+	if (is_write)
+		return acpi_pm__powers_off(cpu, base, port, data, size, count);
+	if (!acpi_pm__read_timer(base, port, data, size))
 		return false;
-	for (uint32_t i = 0; i < count; i++) {
-		uint8_t v = data[(size_t)i * size + (hi - port)];
-
-		if (v & 0x20) {
-			run__end(cpu->vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, cpu->id, cpu->t_exit,
-				 "vCPU %d powered the machine off (ACPI PM1 control, SLP_EN in 0x%02x written to port 0x%llx)",
-				 cpu->id, v, (unsigned long long)hi);
-			return true;
-		}
-	}
-	return false;
+	for (uint32_t i = 1; i < count; i++)
+		acpi_pm__read_timer(base, port, data + (size_t)i * size, size);
+	return true;
 }
 
 static int forward_pio(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
 		       bool is_write)
 {
 	(void)dev;
-	if (is_write && powers_off(cpu, port, data, len, 1))
+	if (pm_local(cpu, port, data, len, 1, is_write))
 		return 0;
 	return delegate__forward(cpu, false, port, data, len, 1, is_write);
 }
@@ -213,7 +249,7 @@ static int forward_pio_string(struct kvm_cpu *cpu, void *dev, uint64_t port, uin
 			      uint32_t count, bool is_write)
 {
 	(void)dev;
-	if (is_write && powers_off(cpu, port, data, size, count))
+	if (pm_local(cpu, port, data, size, count, is_write))
 		return 0;
 	return delegate__forward(cpu, false, port, data, size, count, is_write);
 }
@@ -288,6 +324,8 @@ int delegate__register(struct vm *vm)
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+		if (bus->port_map[named[i].base])
+			continue;	/* bootscope's own (its IDE) */
 		rc = bus__register_pio(bus, named[i].name, named[i].base, named[i].len, forward_pio, NULL);
 		if (rc)
 			return rc;

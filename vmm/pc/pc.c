@@ -119,6 +119,51 @@ const char *pc__boot_file(const struct vm_config *c)
 	return c->cdrom ? c->cdrom : c->hda ? c->hda : c->bios ? c->bios : PC_BIOS_DEFAULT;
 }
 
+/*
+ * The disks bootscope's IDE reads: all of them, unless a qcow2 --hda keeps
+ * the controller in the child. The CD is channel 1's master and the disk
+ * channel 0's, as QEMU's -cdrom and -hda put them.
+ */
+static int open_disks(struct pc *pc, const struct vm_config *c, char *err, size_t errlen)
+{
+	char why[160];
+	int rc;
+
+	pc->ide_local = !c->hda || !strcmp(pc->hda_format, "raw");
+	if (!pc->ide_local)
+		return 0;
+	if (c->cdrom && (rc = disk__init(&pc->cdrom, pc->cdrom_fd, false, why, sizeof(why)))) {
+		snprintf(err, errlen, "--cdrom %s: %s", c->cdrom, why);
+		return rc;
+	}
+	if (c->hda && (rc = disk__init(&pc->hda, pc->hda_fd, c->hda_writable, why, sizeof(why)))) {
+		snprintf(err, errlen, "--hda %s: %s", c->hda, why);
+		return rc;
+	}
+	return 0;
+}
+
+static void ide_read_hook(struct kvm_cpu *cpu, void *arg)
+{
+	(void)arg;
+	delegate__boot_read(cpu);
+}
+
+/* bootscope's IDE, when the disks are its own; registered before the child's ports are named. */
+static int storage__register(struct vm *vm)
+{
+	struct pc *pc = vm->pc;
+
+	if (!pc->ide_local)
+		return 0;
+	if (pc->hda.size)
+		ide__attach(&pc->ide, 0, 0, &pc->hda, false);
+	if (pc->cdrom.size)
+		ide__attach(&pc->ide, 1, 0, &pc->cdrom, true);
+	pc->ide.read_hook = ide_read_hook;
+	return ide__register(vm, &pc->ide);
+}
+
 int pc__prepare(struct vm *vm, char *err, size_t errlen)
 {
 	struct vm_config *c = &vm->cfg;
@@ -149,6 +194,8 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	if (c->hda && (rc = pc->hda_fd = open_image("--hda", c->hda, c->hda_writable, &size, err, errlen)) < 0)
 		return rc;
 	if (c->hda && (rc = qtest__disk_format(pc->hda_fd, c->hda, &pc->hda_format, err, errlen)))
+		return rc;
+	if ((rc = open_disks(pc, c, err, errlen)))
 		return rc;
 	vm->boot_kind = "bios";
 	vm->boot_file = pc__boot_file(c);
@@ -192,7 +239,8 @@ static int map_bios(struct vm *vm, char *err, size_t errlen)
 static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
-		devices__register_common, reset__register, apm__register, pam__register, delegate__register,
+		devices__register_common, reset__register, apm__register, pam__register, storage__register,
+		delegate__register,
 	};
 
 	return devices__register(vm, reg, ARRAY_SIZE(reg));
@@ -267,7 +315,8 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	struct pc *pc = vm->pc;
 	struct qtest_config qc = {
 		.qemu = qtest__qemu_binary(), .ram_size = vm->ram_size, .ram_fd = vm->ram_fd,
-		.smp = vm->cfg.smp, .cpu = qemu_cpu(vm), .cdrom_fd = pc->cdrom_fd, .hda_fd = pc->hda_fd,
+		.smp = vm->cfg.smp, .cpu = qemu_cpu(vm),
+		.cdrom_fd = pc->ide_local ? -1 : pc->cdrom_fd, .hda_fd = pc->ide_local ? -1 : pc->hda_fd,
 		.hda_format = pc->hda_format,
 		.hda_writable = vm->cfg.hda_writable, .boot_order = vm->cfg.boot_order,
 	};
@@ -296,6 +345,9 @@ void pc__exit(struct vm *vm)
 	if (!pc)
 		return;
 	qtest__stop(&pc->qtest);
+	ide__exit(&pc->ide);
+	disk__exit(&pc->cdrom);
+	disk__exit(&pc->hda);
 	if (pc->cdrom_fd >= 0)
 		close(pc->cdrom_fd);
 	if (pc->hda_fd >= 0)

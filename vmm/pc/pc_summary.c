@@ -13,6 +13,42 @@
 #include "pc/pc.h"
 #include "core/vm.h"
 
+static void add_disk(cJSON *o, const char *name, const struct disk *d)
+{
+	cJSON *x;
+
+	if (!d->size)
+		return;
+	x = cJSON_AddObjectToObject(o, name);
+	cJSON_AddNumberToObject(x, "size", (double)d->size);
+	cJSON_AddNumberToObject(x, "reads", (double)d->reads);
+	cJSON_AddNumberToObject(x, "read_bytes", (double)d->read_bytes);
+	cJSON_AddNumberToObject(x, "writes", (double)d->writes);
+	cJSON_AddNumberToObject(x, "write_bytes", (double)d->write_bytes);
+	cJSON_AddStringToObject(x, "writes_to", d->writable ? "file" : "overlay");
+}
+
+/* Where the disks' data went: bootscope's IDE (with what it read), or the child's. */
+static void add_storage(cJSON *o, const struct pc *pc)
+{
+	cJSON *s = cJSON_AddObjectToObject(o, "storage");
+	uint64_t commands = 0, dma = 0, blocks = 0;
+
+	cJSON_AddStringToObject(s, "ide", pc->ide_local ? "bootscope" : "qemu (a qcow2 --hda)");
+	if (!pc->ide_local)
+		return;
+	for (int c = 0; c < 2; c++) {
+		commands += pc->ide.ch[c].commands;
+		dma += pc->ide.ch[c].dma_transfers;
+		blocks += pc->ide.ch[c].pio_blocks;
+	}
+	cJSON_AddNumberToObject(s, "commands", (double)commands);
+	cJSON_AddNumberToObject(s, "pio_blocks", (double)blocks);
+	cJSON_AddNumberToObject(s, "dma_transfers", (double)dma);
+	add_disk(s, "cdrom", &pc->cdrom);
+	add_disk(s, "hda", &pc->hda);
+}
+
 /* A BIOS boot's QEMU child: what was forwarded, to which device, at what cost. */
 cJSON *pc__summary_json(const struct vm *vm)
 {
@@ -43,6 +79,7 @@ cJSON *pc__summary_json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
 	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
 	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
+	add_storage(o, pc);
 	/* One entry per device name: a device may have registered several port ranges. */
 	arr = cJSON_AddArrayToObject(o, "devices");
 	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {

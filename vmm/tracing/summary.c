@@ -269,6 +269,8 @@ cJSON *summary__json(const struct vm *vm)
 			}
 	cJSON_AddNumberToObject(root, "smp", vm->cfg.smp);
 	cJSON_AddNumberToObject(root, "memory", (double)vm->ram_size);
+	if (vm->ram_backing)
+		cJSON_AddStringToObject(root, "ram_backing", vm->ram_backing);
 
 	o = cJSON_AddObjectToObject(root, "boot");
 	cJSON_AddStringToObject(o, "kind", vm->boot_kind ? vm->boot_kind : "none");
