@@ -1,6 +1,6 @@
 /*
- * pc.h - BIOS boots: a PC whose CPUs are bootscope's KVM vCPUs and whose
- * chipset and disks are a QEMU child (qtest.h).
+ * pc.h - BIOS boots: a PC whose CPUs are bootscope's KVM vCPUs, whose disks
+ * are bootscope's, and most of whose chipset is a QEMU child (qtest.h).
  *
  * Who owns what:
  *   KVM (in-kernel)  PIC, I/O APIC, local APICs, PIT (with port 0x61)
@@ -10,10 +10,13 @@
  *                    the IDE channels and their bus master (devices/ide.h:
  *                    the disks' data never crosses to QEMU), the ACPI PM
  *                    timer, power-off through PM1 control
- *   QEMU child       everything else: i440FX/PIIX3/PIIX4 PCI functions (the
- *                    IDE function's configuration too), RTC/CMOS, KBC,
- *                    fw_cfg (ACPI, SMBIOS, e820, boot order), the other ACPI
- *                    PM registers, DMA and floppy controllers
+ *   QEMU child       i440FX/PIIX3/PIIX4 PCI functions (the IDE function's
+ *                    configuration too), RTC/CMOS (rtc.c saves round trips),
+ *                    KBC, fw_cfg (ACPI, SMBIOS, e820, boot order), the other
+ *                    ACPI PM registers, SMBus, DMA and floppy controllers:
+ *                    only the ports where it has a device are forwarded
+ *                    (delegate.c); the rest read as an empty bus here, as
+ *                    they would there
  * A qcow2 --hda is the exception: QEMU reads qcow2, bootscope does not, so
  * with one the whole IDE controller stays in the child (the slow path,
  * every access forwarded).
@@ -56,7 +59,8 @@
 #define PC_RAM_MAX 0xe0000000ULL	/* QEMU splits RAM around 4 GiB from here */
 #define PC_INT19_ENTRY 0xfe6f2
 #define PC_BOOT_SECTOR 0x7c00
-#define PC_NR_PAM 13			/* 0xf0000 (64K) and 12 x 16K from 0xc0000 */
+#define PC_NR_PAM 13
+#define PIIX4_SMBUS_DEFAULT 0xb100	/* QEMU's SMBus base before the BIOS moves it */			/* 0xf0000 (64K) and 12 x 16K from 0xc0000 */
 
 struct vm;
 struct vm_config;
@@ -89,7 +93,15 @@ struct pc {
 	/* Written under chipset_lock, read without it by any vCPU's MMIO and port handlers. */
 	_Atomic uint8_t pam_state[PC_NR_PAM];	/* 0 ROM, 1 RAM read-only, 2 and 3 RAM */
 	_Atomic uint16_t pm_base;	/* PIIX4 PM I/O base (00:01.3 config 0x40) */
+	uint32_t smbus_bar;		/* PIIX4 SMBus I/O base (00:01.3 config 0x90), as written */
+	int pm_dev, smbus_dev;		/* their forwarding devices on the bus, moved as the BIOS moves them */
+	uint64_t child_devs;		/* bit i: bus device i reaches the child (delegate__reaches_child) */
 	uint32_t ide_bar4;		/* PIIX IDE bus-master BAR (00:01.1 config 0x20), as written */
+	/* CMOS (rtc.c), under chipset_lock: the index as last written, and the bytes that cannot change. */
+	uint8_t cmos_index;
+	bool cmos_index_stale;
+	uint8_t cmos_cache[128];
+	uint8_t cmos_cached[16];	/* bit i % 8 of byte i / 8: cmos_cache[i] is valid */
 	uint8_t apm_cnt, apm_sts;
 	uint8_t port92;
 
@@ -124,6 +136,14 @@ void pc__exit(struct vm *vm);
 /* delegate.c: the devices that forward to the child. */
 int delegate__register(struct vm *vm);
 /*
+ * Bus device idx (just registered) sends accesses to the child: the named
+ * forwarders, and bootscope's devices that forward what they do not answer
+ * (PCI configuration, the CMOS, the KBC command port). The summary lists
+ * their ports.
+ */
+void delegate__reaches_child(struct vm *vm, int idx);
+bool delegate__forwards(const struct vm *vm, int idx);
+/*
  * Forward one access (or count of them, for string I/O) to the child. Port
  * or MMIO; data holds count items of size bytes. Ends the run with a clear
  * message if the child is gone or hung, and returns -EIO then.
@@ -131,11 +151,12 @@ int delegate__register(struct vm *vm);
 int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *data, uint32_t size,
 		      uint32_t count, bool is_write);
 /*
- * A PCI configuration data access (port 0xcfc-0xcff) that needs the child's
- * address latch set to latch first: both commands in one exchange.
+ * A data access (PCI configuration at 0xcfc, CMOS at 0x71) that needs the
+ * child's index latch written first (latch_size bytes of latch to
+ * latch_port): both commands in one exchange, one round trip.
  */
-int delegate__forward_latched(struct kvm_cpu *cpu, uint32_t latch, uint64_t port, uint8_t *data, uint32_t len,
-			      bool is_write);
+int delegate__forward_latched(struct kvm_cpu *cpu, uint16_t latch_port, uint32_t latch_size, uint32_t latch,
+			      uint64_t port, uint8_t *data, uint32_t len, bool is_write);
 /*
  * Main thread: handle IRQ lines pending on the socket. 0 done, 1 a vCPU holds
  * the socket (try again shortly), -1 the child is gone (the run has ended).
@@ -168,6 +189,9 @@ uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable);
 /* reset.c: port 0x92, the KBC's 0xfe command and 0xcf9. */
 int reset__register(struct vm *vm);
 void reset__request(struct kvm_cpu *cpu, const char *how);
+
+/* rtc.c: the CMOS ports 0x70/0x71, forwarded with the index deferred and the NVRAM cached. */
+int rtc__register(struct vm *vm);
 
 /* apm.c: APM control/status 0xb2/0xb3, without SMIs. */
 int apm__register(struct vm *vm);

@@ -101,6 +101,11 @@ test_cdrom_under_each_cpu_model() {
 		data=$(jqv '([.exits.ports[] | select(.port >= 3324 and .port <= 3327) | .count] | add)')
 		fwd=$(jqv '.device_model.devices[] | select(.device == "pci-config") | .accesses')
 		[ "$addr" -gt 0 ] && [ "$fwd" -le "$data" ] || { echo "0xcf8 $addr, 0xcfc-f $data, forwarded $fwd"; return 1; }
+		# The same for the CMOS index at 0x70; and SeaBIOS reads NVRAM bytes more than once.
+		addr=$(jqv '([.exits.ports[] | select(.port == 112) | .count] | add)')
+		data=$(jqv '([.exits.ports[] | select(.port == 113) | .count] | add)')
+		fwd=$(jqv '.device_model.devices[] | select(.device == "rtc") | .accesses')
+		[ "$addr" -gt 0 ] && [ "$fwd" -lt "$data" ] || { echo "0x70 $addr, 0x71 $data, forwarded $fwd"; return 1; }
 	done
 }
 
@@ -316,6 +321,42 @@ test_acpi_power_off() {
 	expect message "$(jqv .message)" "vCPU 0 powered the machine off (ACPI PM1 control, SLP_EN in 0x24 written to port 0x605)"
 }
 
+# bootscope forwards only the ports where the child has a device; all others it
+# answers as an empty bus, as QEMU would. So every device in the child's own I/O
+# map (QEMU's `info mtree -f`, the child's machine options) must be forwarded,
+# or be one bootscope answers itself. A QEMU that adds a device fails this test.
+test_forwarded_ports_cover_the_childs_devices() {
+	bs --bios "$SEABIOS" --timeout 120
+	expect outcome "$(jqv .outcome)" no-boot-device
+	jqv '.device_model.ports[] | "\(.first) \(.last) \(.device)"' >"$TMP/fwd"
+	(echo "info mtree -f"; sleep 1; echo quit) | timeout 60 qemu-system-i386 \
+		-M pc,pit=off,hpet=off,pic=off,smm=off -accel tcg -m 256M -nodefaults -no-user-config \
+		-display none -global apic-common.vapic=off -S -monitor stdio 2>&1 | tr -d '\r' |
+		awk '/AS "I\/O"/ { on = 1; next } on && /^ *$/ { exit } on && /i\/o\): / { print }' >"$TMP/mtree"
+	[ -s "$TMP/mtree" ] || { echo "no I/O map from QEMU's monitor"; return 1; }
+	local range name first last n=0 missing=0
+	while read -r range _ _ name; do
+		name=${name%% @*}
+		first=$((0x${range%-*})) last=$((0x${range#*-}))
+		case $name in
+		io | ide | ioport80 | port92 | apm-io | piix3-reset-control) continue ;;	# bootscope's own
+		pm-smbus) name=smbus ;;	# moved by the BIOS: just forwarded somewhere
+		esac
+		n=$((n + 1))
+		if [ "$name" = smbus ]; then
+			grep -q ' smbus$' "$TMP/fwd" && continue
+		elif awk -v f="$first" -v l="$last" '$1 <= f && l <= $2 { found = 1 } END { exit !found }' "$TMP/fwd"; then
+			continue
+		fi
+		echo "the child's $name at $range is not forwarded"
+		missing=$((missing + 1))
+	done < <(sed 's/^ *\([0-9a-f]*-[0-9a-f]*\) (prio \([0-9]*\), i\/o): \(.*\)$/\1 x x \3/' "$TMP/mtree")
+	expect "child devices checked" "$([ $n -ge 10 ] && echo many)" many
+	expect "not forwarded" "$missing" 0
+	# The ports SeaBIOS probed where the child has nothing were answered here.
+	[ "$(jqv '.unhandled_io | length')" -gt 0 ] || { echo "no empty port answered locally"; return 1; }
+}
+
 build_guests() {
 	tools/make-iso "$ISO" "$FW/bootload.bin" README.md &&
 		cp "$FW/bootload.bin" "$DISK" && truncate -s 1M "$DISK" &&
@@ -326,7 +367,7 @@ TESTS=(test_post_alone_ends_at_no_boot_device test_smp_2_seabios_finds_2_cpus te
 	test_cdrom_stop_at_entry test_stop_at_entry_never_reached test_hda_boot_and_read_only test_boot_order_picks_the_device
 	test_trace_splits_device_model_time test_child_killed_mid_boot test_child_stops_answering
 	test_child_dies_with_bootscope test_acpi_power_off
-	test_bad_bios_inputs test_grub_iso_boots_multiboot_kernel)
+	test_bad_bios_inputs test_grub_iso_boots_multiboot_kernel test_forwarded_ports_cover_the_childs_devices)
 if ! build_guests >"$TMP/build.log" 2>&1; then
 	echo "not ok 1 - building the test ISOs and disk"
 	sed 's/^/# /' "$TMP/build.log"

@@ -71,6 +71,9 @@ test_linux_reads_cd_and_disk() {
 	expect "IDE" "$(jqv .device_model.storage.ide)" bootscope
 	expect "IDE accesses forwarded" "$(jqv '[.device_model.devices[] | select(.device | test("^ide"))] | length')" 0
 	expect "guest writes" "$(jqv .device_model.storage.hda.writes_to)" overlay
+	# SeaBIOS and GRUB read by PIO; Linux's ata_piix reads both drives by bus-master DMA.
+	[ "$(jqv .device_model.storage.dma_transfers)" -gt 0 ] && [ "$(jqv .device_model.storage.pio_blocks)" -gt 0 ] ||
+		{ echo "DMA transfers $(jqv .device_model.storage.dma_transfers), PIO blocks $(jqv .device_model.storage.pio_blocks)"; return 1; }
 	[ "$(jqv .device_model.storage.hda.write_bytes)" -ge 512 ] || { echo "no disk write counted"; return 1; }
 	# The CD's reads cover at least the kernel, read twice: by GRUB through the BIOS, by Linux from /mnt.
 	[ "$(jqv .device_model.storage.cdrom.read_bytes)" -ge $((2 * $(stat -c %s "$K"))) ] ||

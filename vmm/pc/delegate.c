@@ -188,8 +188,8 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 	return rc == -ECANCELED ? 0 : -EIO;
 }
 
-int delegate__forward_latched(struct kvm_cpu *cpu, uint32_t latch, uint64_t port, uint8_t *data, uint32_t len,
-			      bool is_write)
+int delegate__forward_latched(struct kvm_cpu *cpu, uint16_t latch_port, uint32_t latch_size, uint32_t latch,
+			      uint64_t port, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct vm *vm = cpu->vm;
 	struct qtest *q = &vm->pc->qtest;
@@ -198,7 +198,7 @@ int delegate__forward_latched(struct kvm_cpu *cpu, uint32_t latch, uint64_t port
 	size_t n;
 	int rc;
 
-	n = (size_t)snprintf(cmds, sizeof(cmds), "outl 0xcf8 0x%x\n", latch);
+	n = delegate__format(cmds, sizeof(cmds), false, latch_port, latch_size, (const uint8_t *)&latch, true);
 	n += delegate__format(cmds + n, sizeof(cmds) - n, false, port, len, data, is_write);
 	t0 = clock__now();
 	pthread_mutex_lock(&q->lock);
@@ -297,42 +297,80 @@ static int forward_mmio(struct kvm_cpu *cpu, void *dev, uint64_t addr, uint8_t *
 	return delegate__forward(cpu, true, addr, data, len, 1, is_write);
 }
 
-/* PC devices the child emulates, named for the per-device tables. */
+/*
+ * The ports where the child has a device, as `info mtree -f` shows its I/O
+ * space (QEMU 7.2, bootscope's command line), less the ones bootscope
+ * answers itself (IDE, port 0x80, 0x92, APM, PCI configuration, reset).
+ * Only these are forwarded. Every other port is empty in the child too, and
+ * QEMU answers an empty port with all ones: bootscope now answers it so
+ * itself, without a round trip, and counts it as unhandled, as in a direct
+ * boot (the many ports Linux probes for ISA cards, VGA, serial and parallel
+ * ports). tests/integration/bios.sh compares this list with the child's map.
+ */
 static const struct {
 	const char *name;
 	uint16_t base, len;
 } named[] = {
-	{ "dma", 0x00, 0x20 },
+	{ "dma", 0x00, 0x10 },		/* channels 0-3, controller 1 */
 	{ "kbc", 0x60, 1 },		/* 0x64 is reset.c's, which forwards */
 	{ "rtc", 0x70, 2 },
-	{ "dma", 0x81, 0x0f },		/* page registers; 0x80 is the POST port */
-	{ "dma", 0xc0, 0x20 },
-	{ "ide1", 0x170, 8 },
-	{ "ide0", 0x1f0, 8 },
-	{ "ide1", 0x376, 1 },
-	{ "vga", 0x3b0, 0x30 },
-	{ "fdc", 0x3f0, 6 },
-	{ "ide0", 0x3f6, 1 },
+	{ "dma", 0x81, 3 },		/* page registers */
+	{ "dma", 0x87, 1 },
+	{ "dma", 0x89, 3 },
+	{ "dma", 0x8f, 1 },
+	{ "dma", 0xc0, 0x20 },		/* channels 4-7, controller 2 */
+	{ "fpu", 0xf0, 1 },		/* ioportF0: clears the FPU's error */
+	{ "fdc", 0x3f1, 5 },
 	{ "fdc", 0x3f7, 1 },
-	{ "fw_cfg", 0x510, 0x0c },
-	{ "acpi-pm", 0x600, 0x40 },
+	{ "fw_cfg", 0x510, 2 },
+	{ "fw_cfg", 0x514, 8 },		/* its DMA interface */
+	{ "vmport", 0x5658, 1 },
+	{ "acpi-hotplug", 0xae00, 0x18 },	/* PCI hotplug */
+	{ "acpi-hotplug", 0xaf00, 0x20 },	/* CPU hotplug */
+	{ "acpi-gpe", 0xafe0, 4 },
 };
+
+void delegate__reaches_child(struct vm *vm, int idx)
+{
+	vm->pc->child_devs |= 1ULL << idx;
+}
+
+bool delegate__forwards(const struct vm *vm, int idx)
+{
+	return vm->pc->child_devs >> idx & 1;
+}
 
 int delegate__register(struct vm *vm)
 {
 	struct bus *bus = &vm->bus;
+	struct pc *pc = vm->pc;
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
 		if (bus->port_map[named[i].base])
-			continue;	/* bootscope's own (its IDE) */
+			continue;	/* bootscope's own */
 		rc = bus__register_pio(bus, named[i].name, named[i].base, named[i].len, forward_pio, NULL);
 		if (rc)
 			return rc;
 		bus__set_string_fn(bus, named[i].base, forward_pio_string);
+		delegate__reaches_child(vm, bus->nr_pio);
 	}
-	/* Everything nobody claimed, including PCI BARs the BIOS assigns at run time. */
-	bus->pio[0] = (struct bus_device){ "qemu", 0, 65536, forward_pio, NULL, forward_pio_string };
+	/*
+	 * The PIIX4's two I/O windows move where the BIOS programs them (pam.c):
+	 * the ACPI PM block (off until then) and the SMBus controller (at QEMU's
+	 * 0xb100 until then).
+	 */
+	if ((rc = pc->pm_dev = bus__add_pio(bus, "acpi-pm", 0x40, forward_pio, NULL)) < 0 ||
+	    (rc = pc->smbus_dev = bus__add_pio(bus, "smbus", 0x40, forward_pio, NULL)) < 0)
+		return rc;
+	bus->pio[pc->pm_dev].string_fn = forward_pio_string;
+	bus->pio[pc->smbus_dev].string_fn = forward_pio_string;
+	delegate__reaches_child(vm, pc->pm_dev);
+	delegate__reaches_child(vm, pc->smbus_dev);
+	if ((rc = bus__map_pio(bus, pc->smbus_dev, PIIX4_SMBUS_DEFAULT)))
+		return rc;
+	/* Ports nobody claimed read as an empty ISA bus (bus.c); MMIO nobody claimed is the child's. */
+	bus->pio[0] = (struct bus_device){ 0 };
 	bus->mmio_default = (struct bus_device){ "qemu", 0, ~0ULL, forward_mmio, NULL, NULL };
 	return 0;
 }

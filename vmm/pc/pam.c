@@ -88,11 +88,25 @@ static int snoop(struct vm *vm, uint32_t cf8, unsigned off, const uint8_t *data,
 			unsigned shift = 8 * (reg - 0x40);
 
 			pc->pm_base = (uint16_t)(((pc->pm_base & ~(0xffu << shift)) | ((unsigned)data[b] << shift)) & 0xffc0);
+		} else if (devfn == PM_DEVFN && reg >= 0x90 && reg < 0x94) {
+			unsigned shift = 8 * (reg - 0x90);
+
+			pc->smbus_bar = (pc->smbus_bar & ~(0xffu << shift)) | ((uint32_t)data[b] << shift);
 		} else if (devfn == IDE_DEVFN && reg >= IDE_BAR4 && reg < IDE_BAR4 + 4) {
 			unsigned shift = 8 * (reg - IDE_BAR4);
 
 			pc->ide_bar4 = (pc->ide_bar4 & ~(0xffu << shift)) | ((uint32_t)data[b] << shift);
 		}
+	}
+	if (devfn == PM_DEVFN && (cf8 & 0xfc) + off < 0x94 && (cf8 & 0xfc) + off + len > 0x40) {
+		/* The PM block and the SMBus follow their bases (0: not mapped). */
+		uint16_t pm = atomic_load(&pc->pm_base), smb = (uint16_t)(pc->smbus_bar & 0xffc0);
+		int rc = bus__map_pio(&vm->bus, pc->pm_dev, pm ? pm : BUS_UNMAPPED);
+
+		if (!rc && smb && smb != 0xffc0)
+			rc = bus__map_pio(&vm->bus, pc->smbus_dev, smb);
+		if (rc)
+			return rc;
 	}
 	if (devfn == IDE_DEVFN && pc->ide_local && (cf8 & 0xfc) + off < IDE_BAR4 + 4 &&
 	    (cf8 & 0xfc) + off + len > IDE_BAR4) {
@@ -171,7 +185,7 @@ static int pci_config_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t 
 		return 0;
 	}
 	if (port >= 0xcfc && pc->cf8_stale) {
-		rc = delegate__forward_latched(cpu, cf8, port, data, len, is_write);
+		rc = delegate__forward_latched(cpu, 0xcf8, 4, cf8, port, data, len, is_write);
 		pc->cf8_stale = rc != 0;
 	} else {
 		rc = delegate__forward(cpu, false, port, data, len, 1, is_write);
@@ -192,5 +206,9 @@ static int pci_config_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t 
 
 int pam__register(struct vm *vm)
 {
-	return bus__register_pio(&vm->bus, "pci-config", 0xcf8, 8, pci_config_io, NULL);
+	int rc = bus__register_pio(&vm->bus, "pci-config", 0xcf8, 8, pci_config_io, NULL);
+
+	if (!rc)
+		delegate__reaches_child(vm, vm->bus.nr_pio);
+	return rc;
 }

@@ -80,6 +80,20 @@ cJSON *pc__summary_json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
 	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
 	add_storage(o, pc);
+	/* The port ranges that went to the child, where they ended up (the BIOS moves some). */
+	arr = cJSON_AddArrayToObject(o, "ports");
+	for (int d = 1; d <= vm->bus.nr_pio; d++) {
+		const struct bus_device *b = &vm->bus.pio[d];
+		cJSON *x;
+
+		if (!delegate__forwards(vm, d) || b->base == BUS_UNMAPPED)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "device", b->name);
+		cJSON_AddNumberToObject(x, "first", (double)b->base);
+		cJSON_AddNumberToObject(x, "last", (double)(b->base + b->len - 1));
+		cJSON_AddItemToArray(arr, x);
+	}
 	/* One entry per device name: a device may have registered several port ranges. */
 	arr = cJSON_AddArrayToObject(o, "devices");
 	for (int d = 0; d < BUS_MAX_DEVICES + 2; d++) {
