@@ -80,7 +80,7 @@ cJSON *pc__summary_json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
 	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
 	add_storage(o, pc);
-	/* The port ranges that went to the child, where they ended up (the BIOS moves some). */
+	/* The port ranges whose accesses can reach the child, where they ended up (the BIOS moves some). */
 	arr = cJSON_AddArrayToObject(o, "ports");
 	for (int d = 1; d <= vm->bus.nr_pio; d++) {
 		const struct bus_device *b = &vm->bus.pio[d];
