@@ -47,6 +47,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/bus.h"
 #include "devices/disk.h"
 #include "devices/ide.h"
 #include "pc/qtest.h"
@@ -142,6 +143,8 @@ int delegate__register(struct vm *vm);
  * their ports.
  */
 void delegate__reaches_child(struct vm *vm, int idx);
+/* Register a bootscope device that answers some accesses and forwards the rest (fn calls delegate__forward). */
+int delegate__register_partly(struct vm *vm, const char *name, uint16_t base, uint16_t len, bus_fn fn);
 bool delegate__forwards(const struct vm *vm, int idx);
 /*
  * Forward one access (or count of them, for string I/O) to the child. Port

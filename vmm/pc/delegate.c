@@ -335,6 +335,15 @@ void delegate__reaches_child(struct vm *vm, int idx)
 	vm->pc->child_devs |= 1ULL << idx;
 }
 
+int delegate__register_partly(struct vm *vm, const char *name, uint16_t base, uint16_t len, bus_fn fn)
+{
+	int rc = bus__register_pio(&vm->bus, name, base, len, fn, NULL);
+
+	if (!rc)
+		delegate__reaches_child(vm, vm->bus.nr_pio);
+	return rc;
+}
+
 bool delegate__forwards(const struct vm *vm, int idx)
 {
 	return vm->pc->child_devs >> idx & 1;

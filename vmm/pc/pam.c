@@ -206,9 +206,5 @@ static int pci_config_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t 
 
 int pam__register(struct vm *vm)
 {
-	int rc = bus__register_pio(&vm->bus, "pci-config", 0xcf8, 8, pci_config_io, NULL);
-
-	if (!rc)
-		delegate__reaches_child(vm, vm->bus.nr_pio);
-	return rc;
+	return delegate__register_partly(vm, "pci-config", 0xcf8, 8, pci_config_io);
 }

@@ -53,7 +53,5 @@ int reset__register(struct vm *vm)
 {
 	int rc = bus__register_pio(&vm->bus, "port92", 0x92, 1, port92_io, NULL);
 
-	if (!rc && !(rc = bus__register_pio(&vm->bus, "kbc", 0x64, 1, kbc_command_io, NULL)))
-		delegate__reaches_child(vm, vm->bus.nr_pio);
-	return rc;
+	return rc ? rc : delegate__register_partly(vm, "kbc", 0x64, 1, kbc_command_io);
 }

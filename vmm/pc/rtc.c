@@ -72,9 +72,5 @@ static int rtc_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, 
 
 int rtc__register(struct vm *vm)
 {
-	int rc = bus__register_pio(&vm->bus, "rtc", 0x70, 2, rtc_io, NULL);
-
-	if (!rc)
-		delegate__reaches_child(vm, vm->bus.nr_pio);
-	return rc;
+	return delegate__register_partly(vm, "rtc", 0x70, 2, rtc_io);
 }
