@@ -23,8 +23,12 @@ int kvm__open(char *err, size_t errlen);
  */
 int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen);
 #define HUGE_PAGE (2 * 1024 * 1024)
-/* What the host allows for huge guest RAM: shmem_enabled's mode ("never", "advise", ...), free 2 MiB hugetlbfs pages (-1: none). */
-const char *kvm__shmem_thp(void);
+/*
+ * What the host allows for huge guest RAM: the mode of transparent_hugepage/WHICH
+ * ("enabled" or "shmem_enabled": "never", "madvise", "advise", ...; "unknown"),
+ * written into mode; free 2 MiB hugetlbfs pages (-1: none).
+ */
+const char *kvm__thp_mode(const char *which, char *mode, size_t len);
 long kvm__free_huge_pages(void);
 /* /dev/kvm, the VM, its interrupt controllers, and the RAM slots (after kvm__alloc_memory). */
 int kvm__init(struct vm *vm, char *err, size_t errlen);

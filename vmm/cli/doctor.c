@@ -115,12 +115,17 @@ int doctor__main(int argc, char **argv)
 	ROW("single-step (--stop-at-entry)", step ? "ok" : "FAILS", "%s", buf);
 	ROW("QEMU device model (BIOS boots)", device_model_works(buf, sizeof(buf)) ? "ok" : "FAILS", "%s", buf);
 	{
-		const char *thp = kvm__shmem_thp();
+		char anon_mode[32], shmem_mode[32];
+		const char *anon = kvm__thp_mode("enabled", anon_mode, sizeof(anon_mode));
+		const char *thp = kvm__thp_mode("shmem_enabled", shmem_mode, sizeof(shmem_mode));
 		long free_huge = kvm__free_huge_pages();
 		bool shmem_huge = strcmp(thp, "never") && strcmp(thp, "deny") && strcmp(thp, "unknown");
+		bool anon_huge = !strcmp(anon, "always") || !strcmp(anon, "madvise");
 
-		ROW("huge pages for guest RAM (direct boots)", "ok",
-		    "anonymous memory with MADV_HUGEPAGE (transparent huge pages, as QEMU)");
+		ROW("huge pages for guest RAM (direct boots)", anon_huge ? "ok" : "4 KiB",
+		    "anonymous memory with MADV_HUGEPAGE, as QEMU's: transparent huge pages are %s%s", anon,
+		    anon_huge ? "" : ": 4 KiB pages; echo madvise >/sys/kernel/mm/transparent_hugepage/enabled "
+				     "gives them huge pages");
 		ROW("huge pages for guest RAM (BIOS boots)", free_huge > 0 ? "ok" : shmem_huge ? "ok" : "4 KiB",
 		    "shared with the QEMU child: %ld free 2 MiB hugetlbfs pages (used when they hold all of RAM), "
 		    "shmem_enabled %s%s", free_huge < 0 ? 0 : free_huge, thp,

@@ -146,11 +146,13 @@ static long read_long(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-const char *kvm__shmem_thp(void)
+const char *kvm__thp_mode(const char *which, char *mode, size_t len)
 {
-	static char mode[32];
-	char buf[128], *l, *r;
-	int fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled", O_RDONLY | O_CLOEXEC);
+	char buf[128], path[96], *l, *r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/%s", which);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 
 	if (fd >= 0)
@@ -161,7 +163,7 @@ const char *kvm__shmem_thp(void)
 	if (!(l = strchr(buf, '[')) || !(r = strchr(l, ']')))
 		return "unknown";
 	*r = 0;
-	snprintf(mode, sizeof(mode), "%s", l + 1);
+	snprintf(mode, len, "%s", l + 1);
 	return mode;
 }
 
@@ -212,12 +214,18 @@ int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen)
 {
 	bool shared = vm_config__bios_boot(&vm->cfg), huge = !vm->cfg.no_huge_pages;
 	long free_huge = kvm__free_huge_pages();
-	const char *shmem = kvm__shmem_thp();
+	char mode[32];
+	const char *shmem = kvm__thp_mode("shmem_enabled", mode, sizeof(mode));
 
 	vm->ram_map_size = vm->ram_size;
 	if (!shared) {
+		char anon[32];
+
 		vm->ram = map_aligned(vm->ram_size, -1, MAP_PRIVATE | MAP_NORESERVE);
-		vm->ram_backing = huge ? "anonymous, transparent huge pages" : "anonymous, 4 KiB pages (--no-huge-pages)";
+		kvm__thp_mode("enabled", anon, sizeof(anon));
+		vm->ram_backing = !huge ? "anonymous, 4 KiB pages (--no-huge-pages)" :
+				  !strcmp(anon, "never") ? "anonymous, 4 KiB pages (transparent huge pages are never)" :
+				  "anonymous, transparent huge pages";
 	} else {
 		if (huge && vm->ram_size % HUGE_PAGE == 0 && free_huge >= 0 &&
 		    (uint64_t)free_huge >= vm->ram_size / HUGE_PAGE &&
