@@ -38,7 +38,7 @@ GUESTS     := $(BUILD)/firmware/demo.elf $(RAW_GUESTS)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo check test bench deps clean fuzz
+.PHONY: all demo check test bench deps clean fuzz study
 all: $(BUILD)/bootscope $(BUILD)/bootscope.1 $(GUESTS) $(UNIT_BINS)
 
 deps:
@@ -102,6 +102,14 @@ $(BUILD)/bench/floor: tests/bench/floor.c | $(BUILD)/bench
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/floor >&2
 	@tools/bench
+
+# The seed study (tools/study): the 486 kernel's isolinux ISO, 5 CPU models x SMP 1,2,4,8 x 3
+# samples under bootscope and QEMU+KVM, into build/study/. Hours in the test VM;
+# interrupted, `make study` again goes on where it stopped.
+study: deps
+	@$(MAKE) --no-print-directory all
+	@tools/make-os-images $(BUILD)/os
+	@KVM=$(KVM) ON_KVM_TIMEOUT=86400 tools/on-kvm tools/study $(BUILD)/study
 
 # Objects whose sources moved or went: they would confuse the layer check.
 STALE_OBJS = $(filter-out $(VMM_OBJS),$(wildcard $(BUILD)/vmm/*.o $(BUILD)/vmm/*/*.o))

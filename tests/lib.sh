@@ -207,3 +207,29 @@ wait_for_output() { # REGEX
 
 # Guest text without the CRs boot code prints.
 text() { tr -d '\r' <"$OUT"; }
+
+# What Linux printed about the CPU, one "cpuinfo ..." line each, from guest text.
+cpuinfo_of() { tr -d '\r' <"$1" | grep '^cpuinfo ' | sed 's/ *$//'; }
+
+# Is MSR in the model's list (bootscope cpus: "0x10-0x12", "0x1b", ...)?
+model_has_msr() { # MODEL MSR
+	local r m=$(($2))
+	for r in $("$BOOTSCOPE" cpus --json "$1" | jq -r '.[0].msrs[]'); do
+		[ "$m" -ge $((${r%-*})) ] && [ "$m" -le $((${r#*-})) ] && return 0
+	done
+	return 1
+}
+
+# The cpuinfo lines Linux printed under QEMU+KVM and under bootscope must be equal.
+expect_same_cpuinfo() { # MODEL QEMU_LINES RUN_LINES
+	# Linux's cpuid_fault comes from MSR 0xce (PLATFORM_INFO), which QEMU+KVM lets any
+	# model read; bootscope answers #GP for MSRs the model does not have (docs/cpu-models.md).
+	if ! model_has_msr "$1" 0xce; then
+		sed -i '/^cpuinfo flags: /s/ cpuid_fault//' "$2"
+		expect "cpuid_fault under bootscope" "$(grep -c 'cpuid_fault' "$3")" 0
+	fi
+	if ! diff "$2" "$3"; then
+		echo "what Linux saw differs (< QEMU+KVM, > bootscope), --cpu $1"
+		_failed=1
+	fi
+}

@@ -60,6 +60,8 @@ double sort_median(double *v, size_t n);
 
 /* Text that came from a user or a file, escaped for an XML (SVG) document. */
 void xml__text(FILE *f, const char *s);
+/* s as one CSV field: quoted, quotes doubled, when it holds a comma, a quote or a newline. */
+void csv__field(FILE *f, const char *s);
 
 /* "256M", "1G", "3.5G", "65536K"; a bare number means MiB (as qemu -m). */
 int parse_size(const char *s, uint64_t *out);

@@ -171,9 +171,6 @@ INIT
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) >"$1"
 }
 
-# What Linux printed about the CPU, one "cpuinfo ..." line each, from guest text.
-cpuinfo_of() { tr -d '\r' <"$1" | grep '^cpuinfo ' | sed 's/ *$//'; }
-
 linux_sees() { # MODEL SMP ENGINE(run|qemu) OUTFILE
 	local args=(--kernel "$K" --initrd "$TMP/cpuinfo.gz" --append "console=ttyS0 rdinit=/init panic=-1 quiet"
 		-m 256M --cpu "$1" --smp "$2" --mark userspace='^USERSPACE-MARKER' --until '^USERSPACE-DONE' --timeout 900)
@@ -196,25 +193,7 @@ real_os_matches_qemu() { # MODEL SMP
 	linux_sees "$1" "$2" run "$TMP/run.txt" || return 1
 	echo "bootscope run: Linux to userspace in $(jqv '.milestones[] | select(.name=="userspace") | .t_ns / 1e9') s"
 	linux_sees "$1" "$2" qemu "$TMP/qemu.txt" || return 1
-	# Linux's cpuid_fault comes from MSR 0xce (PLATFORM_INFO), which QEMU+KVM lets any
-	# model read; bootscope answers #GP for MSRs the model does not have (docs/cpu-models.md).
-	if ! model_has_msr "$1" 0xce; then
-		sed -i '/^cpuinfo flags: /s/ cpuid_fault//' "$TMP/qemu.txt"
-		expect "cpuid_fault under bootscope" "$(grep -c 'cpuid_fault' "$TMP/run.txt")" 0
-	fi
-	if ! diff "$TMP/qemu.txt" "$TMP/run.txt"; then
-		echo "what Linux saw differs (< QEMU+KVM, > bootscope), --cpu $1 --smp $2"
-		_failed=1
-	fi
-}
-
-# Is MSR in the model's list (bootscope cpus: "0x10-0x12", "0x1b", ...)?
-model_has_msr() { # MODEL MSR
-	local r m=$(($2))
-	for r in $("$BOOTSCOPE" cpus --json "$1" | jq -r '.[0].msrs[]'); do
-		[ "$m" -ge $((${r%-*})) ] && [ "$m" -le $((${r#*-})) ] && return 0
-	done
-	return 1
+	expect_same_cpuinfo "$1" "$TMP/qemu.txt" "$TMP/run.txt"
 }
 
 test_real_os_pentium2() { real_os_matches_qemu pentium2 1; }

@@ -97,6 +97,52 @@ test_failed_cell_recorded() {
 	expect "failed lines" "$(grep -c '^failed: kvm \(486\|pentium\) smp 1 sample 1: shutdown: vCPU 0 shut down (triple fault)' "$OUT")" 2
 }
 
+# Phases, from a results file written here: two engines that reach different
+# milestones (int19 only under kvm) and a QEMU cell that timed out.
+test_phase_report() {
+	{
+		echo '{"bootscope_matrix": 1, "boot": ["--cdrom", "x.iso"]}'
+		cell() { # ENGINE SAMPLE OUTCOME MILESTONES_JSON
+			printf '{"engine":"%s","cpu":"pentium2","smp":1,"sample":%d,"outcome":"%s","exit_status":%d,"wall_ns":1,"milestones_ns":%s,"exits":null,"last_line":"x"}\n' \
+				"$1" "$2" "$3" "$([ "$3" = until ] && echo 0 || echo 3)" "$4"
+		}
+		cell kvm 1 until '{"first-output":1000000,"int19":2000000,"loader":10000000,"kernel":30000000,"until":70000000}'
+		cell qemu 1 until '{"first-output":50000000,"loader":80000000,"kernel":100000000,"until":180000000}'
+		cell kvm 2 until '{"first-output":3000000,"int19":4000000,"loader":12000000,"kernel":36000000,"until":80000000}'
+		cell qemu 2 timeout '{"first-output":60000000,"loader":90000000}'
+	} >"$TMP/ph.jsonl"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/ph.jsonl" --phases-csv "$TMP/ph.csv" --svg "$TMP/ph.svg" --chart phases \
+		>"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	# int19 is kvm's alone, so it is no phase boundary; the phases run in boot order.
+	expect "phase tables" "$(grep '^phase ' "$OUT")" "$(printf '%s\n' \
+		'phase start..first-output (ms): median [min-max] samples' \
+		'phase first-output..loader (ms): median [min-max] samples' \
+		'phase loader..kernel (ms): median [min-max] samples' \
+		'phase kernel..until (ms): median [min-max] samples')"
+	expect_line "$OUT" "  pentium2      1  9.0 [9.0-9.0] 2                   30.0 [30.0-30.0] 2                0.300"
+	expect_line "$OUT" "  pentium2      1  22.0 [20.0-24.0] 2                20.0 [20.0-20.0] 1 +not reached   1.100"
+	expect "CSV" "$(cat "$TMP/ph.csv")" "$(printf '%s\n' \
+		cpu,smp,engine,phase,from,to,samples,not_reached,median_ms,min_ms,max_ms \
+		pentium2,1,kvm,1,start,first-output,2,0,2.000,1.000,3.000 \
+		pentium2,1,kvm,2,first-output,loader,2,0,9.000,9.000,9.000 \
+		pentium2,1,kvm,3,loader,kernel,2,0,22.000,20.000,24.000 \
+		pentium2,1,kvm,4,kernel,until,2,0,42.000,40.000,44.000 \
+		pentium2,1,qemu,1,start,first-output,2,0,55.000,50.000,60.000 \
+		pentium2,1,qemu,2,first-output,loader,2,0,30.000,30.000,30.000 \
+		pentium2,1,qemu,3,loader,kernel,1,1,20.000,20.000,20.000 \
+		pentium2,1,qemu,4,kernel,until,1,1,80.000,80.000,80.000)"
+	xmllint --noout "$TMP/ph.svg"
+	# A segment per phase and engine the cells completed: 4 for kvm, 4 for qemu.
+	expect "SVG segments" "$(grep -c '<rect x="[0-9]*" y="[0-9]*" width="16"' "$TMP/ph.svg")" 8
+	expect_grep "$TMP/ph.svg" '<title>qemu pentium2 smp 1, kernel\.\.until: median 80\.0 ms, 1 samples</title>'
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/ph.jsonl" --chart gantt 2>"$ERR" >/dev/null || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: --chart 'gantt': give milestone or phases"
+}
+
 test_bad_matrix_input() {
 	RC=0
 	"$BOOTSCOPE" matrix --cpus 486 "${DEMO[@]}" 2>"$ERR" || RC=$?
@@ -159,6 +205,7 @@ test_torn_line_and_foreign_file() {
 	expect "file untouched" "$(cat "$TMP/notes.txt")" "my notes"
 }
 
+t phase_report test_phase_report
 t bad_matrix_input test_bad_matrix_input
 t torn_line_and_foreign_file test_torn_line_and_foreign_file
 t jobs test_jobs

@@ -199,6 +199,34 @@ static void test_nul_bytes_do_not_hide_text(void **state)
 	assert_true(ms.ms[id].hit);
 }
 
+/* GRUB and memtest86+ draw with escape sequences: patterns see the text a terminal shows. */
+static void test_escapes_and_returns_are_not_text(void **state)
+{
+	int grub, mod, pass;
+
+	(void)state;
+	grub = add("grub", "^GRUB-MARKER: grub is running$", MS_MARK);
+	mod = add("module", "^module 1 sum$", MS_MARK);
+	pass = add("pass", "Pass: +1 ", MS_MARK);
+	feed(TEXT_UART, "\033[H\033[J\033[1;1HGRUB-MARKER: grub is running\n", 10, 0);
+	feed(TEXT_UART, "\rmodule 1 sum\r\n", 20, 0);
+	/* A screen with no newline: matched at the periodic flush, as it stands. */
+	feed(TEXT_UART, "\033[9;1H\033[0mUsing: Core #0  | Pass:\033[1C 1 ", 30, 0);
+	milestones__flush(&ms, false);
+	feed(TEXT_UART, "\0337 \033[2;35H\033[?25lx", 40, 0);
+	assert_true(ms.ms[grub].hit);
+	assert_int_equal(ms.ms[grub].t, 10);
+	assert_true(ms.ms[mod].hit);
+	assert_int_equal(ms.ms[mod].t, 20);
+	assert_true(ms.ms[pass].hit);
+	assert_int_equal(ms.ms[pass].t, 30);
+	milestones__flush(&ms, true);
+	assert_string_equal(ms.last_line, "Using: Core #0  | Pass: 1  x");
+	/* The guest's bytes themselves are written out as they came. */
+	fflush(out);
+	assert_non_null(strstr(outbuf, "\033[H\033[J\033[1;1HGRUB-MARKER"));
+}
+
 static void test_final_flush_matches_tail(void **state)
 {
 	int id;
@@ -296,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_bytes_do_not_hide_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_line_then_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_escapes_and_returns_are_not_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_final_flush_matches_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_hit, setup, teardown),

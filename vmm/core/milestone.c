@@ -151,6 +151,39 @@ static void emit(struct milestones *m, struct text_line *l)
 	l->emitted = l->len;
 }
 
+/*
+ * The text of a line as a terminal shows it, which is what --mark and --until
+ * are written against: boot loaders and memtest86+ draw on a serial console
+ * with ANSI escape sequences (GRUB starts its first line with ESC[H ESC[J
+ * ESC[1;1H) and carriage returns. Those are dropped, the line's end too; NUL
+ * bytes, which would hide the rest of the line from regexec, become spaces.
+ * Returns the length written to text (at least n + 1 bytes).
+ */
+static size_t line__visible(char *text, const char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\033' && i + 1 < n && buf[i + 1] == '[') {
+			/* CSI: parameters and intermediates up to a final byte in 0x40-0x7e. */
+			for (i += 2; i < n && !((unsigned char)buf[i] >= 0x40 && (unsigned char)buf[i] <= 0x7e); i++)
+				;
+			continue;
+		}
+		if (c == '\033') {
+			i++;	/* a two-byte escape (ESC 7, ESC c, ...) */
+			continue;
+		}
+		if (c == '\r' || c == '\n')
+			continue;
+		text[o++] = c ? c : ' ';
+	}
+	text[o] = '\0';
+	return o;
+}
+
 /* A complete line of src, as the guest wrote it: the watches on that source. */
 static void watch_line(struct milestones *m, enum text_source src, const char *text, uint64_t t, int vcpu)
 {
@@ -171,16 +204,7 @@ static void match(struct milestones *m, const struct text_line *l, uint64_t t, i
 		  bool remember, int src)
 {
 	char text[TEXT_LINE_MAX + 1];
-	size_t n = l->len;
-
-	memcpy(text, l->buf, n);
-	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
-		n--;
-	text[n] = '\0';
-	/* NUL bytes would hide the rest of the line from regexec. */
-	for (size_t i = 0; i < n; i++)
-		if (text[i] == '\0')
-			text[i] = ' ';
+	size_t n = line__visible(text, l->buf, l->len);
 	if (remember)
 		memcpy(m->last_line, text, n + 1);
 	for (int i = 0; i < m->n; i++) {

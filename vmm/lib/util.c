@@ -196,3 +196,18 @@ FILE *open_output(const char *opt, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s %s: %s", opt, path, strerror(errno));
 	return f;
 }
+
+void csv__field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}

@@ -1,10 +1,12 @@
 /*
  * matrix_report.c - `bootscope matrix-report RESULTS.jsonl... [--csv FILE]
- * [--svg FILE] [--milestone NAME]`: the cells of one study (one file, or
- * the shards of one, merged) as a table per milestone (rows CPU model x SMP
- * count, a column per engine: median, min-max, samples), as CSV, and as an
- * SVG chart of one milestone with a series per engine and min-max bars.
- * A cell that appears twice (overlapping shards) counts once.
+ * [--phases-csv FILE] [--svg FILE] [--chart milestone|phases] [--milestone
+ * NAME]`: the cells of one study (one file, or the shards of one, merged)
+ * as a table per milestone (rows CPU model x SMP count, a column per engine:
+ * median, min-max, samples), as CSV, and as an SVG chart of one milestone
+ * with a series per engine and min-max bars. The phase tables and the
+ * stacked chart are matrix_phases.c's. A cell that appears twice
+ * (overlapping shards) counts once.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,20 +16,12 @@
 #include <string.h>
 
 #include "studies/matrix.h"
+#include "studies/matrix_report.h"
 #include "studies/sample.h"
-#include "lib/stats.h"
 #include "lib/util.h"
 
-#define MAX_KEYS 64
-#define MAX_CELLS 100000
-
-struct rep {
-	cJSON *cells[MAX_CELLS];
-	int nr_cells, duplicates;
-	const char *engines[MAX_KEYS], *cpus[MAX_KEYS], *names[MAX_KEYS];
-	int smps[MAX_KEYS];
-	int nr_engines, nr_cpus, nr_smps, nr_names;
-};
+#define MAX_KEYS REPORT_MAX_KEYS
+#define MAX_CELLS REPORT_MAX_CELLS
 
 static int key(const char **list, int *n, const char *s)
 {
@@ -49,7 +43,7 @@ static bool same_cell(const cJSON *a, const cJSON *b)
 
 static void add_cell(void *arg, const cJSON *cell)
 {
-	struct rep *r = arg;
+	struct report_cells *r = arg;
 	cJSON *c, *m;
 	double smp_v = sample__num(cell, "smp");
 	int smp, i;
@@ -87,41 +81,7 @@ static void add_cell(void *arg, const cJSON *cell)
 			key(r->names, &r->nr_names, m->string);
 }
 
-struct group {
-	int n, failed;
-	double median, min, max;	/* ms */
-};
-
-/* The cells of (engine, cpu, smp) that reached milestone name. */
-static struct group group_of(const struct rep *r, const char *engine, const char *cpu, int smp, const char *name)
-{
-	static double v[MAX_CELLS];
-	struct group g = { 0, 0, NAN, NAN, NAN };
-
-	for (int i = 0; i < r->nr_cells; i++) {
-		const cJSON *c = r->cells[i];
-		double t;
-
-		if (strcmp(sample__str(c, "engine", ""), engine) || strcmp(sample__str(c, "cpu", ""), cpu) ||
-		    (int)sample__num(c, "smp") != smp)
-			continue;
-		t = sample__num(cJSON_GetObjectItem(c, "milestones_ns"), name);
-		if (isnan(t))
-			g.failed++;
-		else
-			v[g.n++] = t / 1e6;
-	}
-	if (g.n) {
-		struct stats st = stats__of(v, g.n);
-
-		g.median = st.median;
-		g.min = st.min;
-		g.max = st.max;
-	}
-	return g;
-}
-
-static void print_table(const struct rep *r, FILE *f)
+static void print_table(const struct report_cells *r, FILE *f)
 {
 	for (int k = 0; k < r->nr_names; k++) {
 		fprintf(f, "%s (ms): median [min-max] samples\n  %-10s %4s", r->names[k], "cpu", "smp");
@@ -132,14 +92,10 @@ static void print_table(const struct rep *r, FILE *f)
 			for (int s = 0; s < r->nr_smps; s++) {
 				fprintf(f, "  %-10s %4d", r->cpus[c], r->smps[s]);
 				for (int e = 0; e < r->nr_engines; e++) {
-					struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], r->names[k]);
+					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, r->names[k]);
 					char cell[64];
 
-					if (g.n)
-						snprintf(cell, sizeof(cell), "%.1f [%.1f-%.1f] %d%s", g.median, g.min, g.max, g.n,
-							 g.failed ? " +not reached" : "");
-					else
-						snprintf(cell, sizeof(cell), "%s", g.failed ? "not reached" : "-");
+					report__cell(cell, sizeof(cell), &g);
 					fprintf(f, "  %-32s", cell);
 				}
 				fputc('\n', f);
@@ -147,6 +103,8 @@ static void print_table(const struct rep *r, FILE *f)
 		fputc('\n', f);
 	}
 	/* Cells that did not end well: what ended them, and the guest's last words. */
+	bool failed = false;
+
 	for (int i = 0; i < r->nr_cells; i++) {
 		const cJSON *c = r->cells[i];
 		const char *o = sample__str(c, "outcome", "?");
@@ -156,26 +114,13 @@ static void print_table(const struct rep *r, FILE *f)
 		fprintf(f, "failed: %s %s smp %d sample %d: %s: %s (last line: %s)\n", sample__str(c, "engine", "?"),
 			sample__str(c, "cpu", "?"), (int)sample__num(c, "smp"), (int)sample__num(c, "sample"), o,
 			sample__str(c, "message", ""), sample__str(c, "last_line", ""));
+		failed = true;
 	}
+	if (failed)
+		fputc('\n', f);
 }
 
-/* A milestone name is the user's: quoted as CSV wants when it holds a comma or a quote. */
-static void csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static int write_csv(const struct rep *r, const char *path)
+static int write_csv(const struct report_cells *r, const char *path)
 {
 	FILE *f = fopen(path, "we");
 
@@ -186,23 +131,19 @@ static int write_csv(const struct rep *r, const char *path)
 		for (int s = 0; s < r->nr_smps; s++)
 			for (int e = 0; e < r->nr_engines; e++)
 				for (int k = 0; k < r->nr_names; k++) {
-					struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], r->names[k]);
+					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, r->names[k]);
 
 					if (!g.n && !g.failed)
 						continue;
 					fprintf(f, "%s,%d,%s,", r->cpus[c], r->smps[s], r->engines[e]);
-					csv_field(f, r->names[k]);
-					fprintf(f, ",%d,%d", g.n, g.failed);
-					if (g.n)
-						fprintf(f, ",%.3f,%.3f,%.3f\n", g.median, g.min, g.max);
-					else
-						fprintf(f, ",,,\n");
+					csv__field(f, r->names[k]);
+					report__csv_fields(f, &g);
 				}
 	return fclose(f) ? -errno : 0;
 }
 
 /* One milestone: a group of points per (cpu, smp), a colour per engine, bars from min to max. */
-static int write_svg(const struct rep *r, const char *path, const char *name)
+static int write_svg(const struct report_cells *r, const char *path, const char *name)
 {
 	static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e" };
 	const int left = 70, top = 50, plot_h = 300, slot = 24 * (r->nr_engines + 1), bottom = 90;
@@ -216,7 +157,7 @@ static int write_svg(const struct rep *r, const char *path, const char *name)
 	for (int c = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++)
 			for (int e = 0; e < r->nr_engines; e++) {
-				struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], name);
+				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, name);
 
 				if (g.n)
 					ymax = MAX(ymax, g.max);
@@ -246,7 +187,7 @@ static int write_svg(const struct rep *r, const char *path, const char *name)
 			fprintf(f, "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s smp %d</text>\n", x0,
 				top + plot_h + 15, x0, top + plot_h + 15, r->cpus[c], r->smps[s]);
 			for (int e = 0; e < r->nr_engines; e++) {
-				struct group g = group_of(r, r->engines[e], r->cpus[c], r->smps[s], name);
+				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, name);
 				int x = x0 + 12 + 24 * e;
 
 				if (!g.n)
@@ -266,8 +207,8 @@ static int write_svg(const struct rep *r, const char *path, const char *name)
 
 int matrix_report__main(int argc, char **argv)
 {
-	static struct rep r;
-	const char *csv = NULL, *svg = NULL, *name = NULL;
+	static struct report_cells r;
+	const char *csv = NULL, *svg = NULL, *name = NULL, *phases_csv = NULL, *chart = "milestone";
 	char *boot = NULL, err[512];
 	int files = 0, rc;
 
@@ -278,6 +219,13 @@ int matrix_report__main(int argc, char **argv)
 			svg = argv[++i];
 		else if (!strcmp(argv[i], "--milestone") && i + 1 < argc)
 			name = argv[++i];
+		else if (!strcmp(argv[i], "--phases-csv") && i + 1 < argc)
+			phases_csv = argv[++i];
+		else if (!strcmp(argv[i], "--chart") && i + 1 < argc) {
+			chart = argv[++i];
+			if (strcmp(chart, "milestone") && strcmp(chart, "phases"))
+				die_usage("matrix-report: --chart '%s': give milestone or phases", chart);
+		}
 		else if (argv[i][0] == '-')
 			die_usage("matrix-report: unknown option '%s'", argv[i]);
 		else if ((files++, rc = matrix__read(argv[i], &boot, add_cell, &r, err, sizeof(err))))
@@ -293,6 +241,7 @@ int matrix_report__main(int argc, char **argv)
 		if (!strcmp(r.engines[e], "qemu-tcg"))
 			printf("qemu-tcg is QEMU's software emulation: its times are not hardware timings.\n\n");
 	print_table(&r, stdout);
+	report__print_phases(&r, stdout);
 	/* The chart's milestone: --milestone, else "until", else the last one seen. */
 	if (!name) {
 		name = r.nr_names ? r.names[r.nr_names - 1] : "until";
@@ -309,7 +258,12 @@ int matrix_report__main(int argc, char **argv)
 	}
 	if (csv && (rc = write_csv(&r, csv)))
 		die("matrix-report: --csv %s: %s", csv, strerror(-rc));
-	if (svg && (rc = write_svg(&r, svg, name)))
+	if (phases_csv && (rc = report__phases_csv(&r, phases_csv)))
+		die("matrix-report: --phases-csv %s: %s", phases_csv, strerror(-rc));
+	if (svg && !strcmp(chart, "phases") && (rc = report__phases_svg(&r, svg)))
+		die("matrix-report: --svg %s: %s", svg,
+		    rc == -ENOENT ? "no milestone was reached by every engine, so there are no phases" : strerror(-rc));
+	if (svg && !strcmp(chart, "milestone") && (rc = write_svg(&r, svg, name)))
 		die("matrix-report: --svg %s: %s", svg, strerror(-rc));
 	free(boot);
 	for (int i = 0; i < r.nr_cells; i++)

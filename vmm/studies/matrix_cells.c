@@ -1,0 +1,61 @@
+/*
+ * matrix_cells.c - a study's cells grouped by (engine, CPU model, SMP count):
+ * the numbers both matrix-report's milestone tables (matrix_report.c) and its
+ * phase tables (matrix_phases.c) are made of, and how a group reads in a
+ * table cell and in CSV.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "studies/matrix_report.h"
+#include "studies/sample.h"
+#include "lib/stats.h"
+
+/* The cells of (engine, cpu, smp): milestone to minus milestone from (NULL: the origin). */
+struct report_group report__group(const struct report_cells *r, const char *engine, const char *cpu, int smp,
+				  const char *from, const char *to)
+{
+	static double v[REPORT_MAX_CELLS];
+	struct report_group g = { 0, 0, NAN, NAN, NAN };
+
+	for (int i = 0; i < r->nr_cells; i++) {
+		const cJSON *c = r->cells[i], *ms = cJSON_GetObjectItem(c, "milestones_ns");
+		double t;
+
+		if (strcmp(sample__str(c, "engine", ""), engine) || strcmp(sample__str(c, "cpu", ""), cpu) ||
+		    (int)sample__num(c, "smp") != smp)
+			continue;
+		t = sample__num(ms, to) - (from ? sample__num(ms, from) : 0);
+		if (isnan(t))
+			g.failed++;
+		else
+			v[g.n++] = t / 1e6;
+	}
+	if (g.n) {
+		struct stats st = stats__of(v, g.n);
+
+		g.median = st.median;
+		g.min = st.min;
+		g.max = st.max;
+	}
+	return g;
+}
+
+void report__cell(char *buf, size_t len, const struct report_group *g)
+{
+	if (g->n)
+		snprintf(buf, len, "%.1f [%.1f-%.1f] %d%s", g->median, g->min, g->max, g->n,
+			 g->failed ? " +not reached" : "");
+	else
+		snprintf(buf, len, "%s", g->failed ? "not reached" : "-");
+}
+
+void report__csv_fields(FILE *f, const struct report_group *g)
+{
+	fprintf(f, ",%d,%d", g->n, g->failed);
+	if (g->n)
+		fprintf(f, ",%.3f,%.3f,%.3f\n", g->median, g->min, g->max);
+	else
+		fprintf(f, ",,,\n");
+}
