@@ -38,6 +38,12 @@ struct report_group report__group(const struct report_cells *r, const char *engi
 /* A group as a table cell ("median [min-max] n", "not reached", "-"), and as CSV's last five fields. */
 void report__cell(char *buf, size_t len, const struct report_group *g);
 void report__csv_fields(FILE *f, const struct report_group *g);
+/*
+ * The rows under a table's title line: a column per engine, a row per (cpu,
+ * smp), each cell the group of (from, to); with engines a and b (indexes,
+ * -1 for none) a last column a/b, the ratio of their medians.
+ */
+void report__table(const struct report_cells *r, FILE *f, const char *from, const char *to, int a, int b);
 
 /*
  * Phases: the intervals between consecutive milestones that every engine of

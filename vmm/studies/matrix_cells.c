@@ -59,3 +59,33 @@ void report__csv_fields(FILE *f, const struct report_group *g)
 	else
 		fprintf(f, ",,,\n");
 }
+
+void report__table(const struct report_cells *r, FILE *f, const char *from, const char *to, int a, int b)
+{
+	fprintf(f, "  %-10s %4s", "cpu", "smp");
+	for (int e = 0; e < r->nr_engines; e++)
+		fprintf(f, "  %-32s", r->engines[e]);
+	if (a >= 0)
+		fprintf(f, "  %s/%s", r->engines[a], r->engines[b]);
+	fputc('\n', f);
+	for (int c = 0; c < r->nr_cpus; c++)
+		for (int s = 0; s < r->nr_smps; s++) {
+			double med[REPORT_MAX_KEYS];
+
+			fprintf(f, "  %-10s %4d", r->cpus[c], r->smps[s]);
+			for (int e = 0; e < r->nr_engines; e++) {
+				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], from, to);
+				char cell[64];
+
+				med[e] = g.median;
+				report__cell(cell, sizeof(cell), &g);
+				fprintf(f, "  %-32s", cell);
+			}
+			if (a >= 0 && !isnan(med[a]) && !isnan(med[b]) && med[b] > 0)
+				fprintf(f, "  %.3f", med[a] / med[b]);
+			else if (a >= 0)
+				fprintf(f, "  -");
+			fputc('\n', f);
+		}
+	fputc('\n', f);
+}

@@ -105,34 +105,8 @@ void report__print_phases(const struct report_cells *r, FILE *f)
 	fprintf(f, "Phases: the time between consecutive milestones that every engine reached (start: the time "
 		"origin)%s\n\n", p.qemu >= 0 ? "; kvm/qemu is the ratio of the medians" : "");
 	for (int k = 0; k < p.nr; k++) {
-		fprintf(f, "phase %s..%s (ms): median [min-max] samples\n  %-10s %4s", from_name(p.from[k]), p.to[k],
-			"cpu", "smp");
-		for (int e = 0; e < r->nr_engines; e++)
-			fprintf(f, "  %-32s", r->engines[e]);
-		if (p.qemu >= 0)
-			fprintf(f, "  %s/%s", r->engines[p.kvm], r->engines[p.qemu]);
-		fputc('\n', f);
-		for (int c = 0; c < r->nr_cpus; c++)
-			for (int s = 0; s < r->nr_smps; s++) {
-				double med[REPORT_MAX_KEYS];
-
-				fprintf(f, "  %-10s %4d", r->cpus[c], r->smps[s]);
-				for (int e = 0; e < r->nr_engines; e++) {
-					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s],
-									      p.from[k], p.to[k]);
-					char cell[64];
-
-					med[e] = g.median;
-					report__cell(cell, sizeof(cell), &g);
-					fprintf(f, "  %-32s", cell);
-				}
-				if (p.qemu >= 0 && !isnan(med[p.kvm]) && !isnan(med[p.qemu]) && med[p.qemu] > 0)
-					fprintf(f, "  %.3f", med[p.kvm] / med[p.qemu]);
-				else if (p.qemu >= 0)
-					fprintf(f, "  -");
-				fputc('\n', f);
-			}
-		fputc('\n', f);
+		fprintf(f, "phase %s..%s (ms): median [min-max] samples\n", from_name(p.from[k]), p.to[k]);
+		report__table(r, f, p.from[k], p.to[k], p.qemu >= 0 ? p.kvm : -1, p.qemu);
 	}
 }
 

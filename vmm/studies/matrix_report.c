@@ -84,23 +84,8 @@ static void add_cell(void *arg, const cJSON *cell)
 static void print_table(const struct report_cells *r, FILE *f)
 {
 	for (int k = 0; k < r->nr_names; k++) {
-		fprintf(f, "%s (ms): median [min-max] samples\n  %-10s %4s", r->names[k], "cpu", "smp");
-		for (int e = 0; e < r->nr_engines; e++)
-			fprintf(f, "  %-32s", r->engines[e]);
-		fputc('\n', f);
-		for (int c = 0; c < r->nr_cpus; c++)
-			for (int s = 0; s < r->nr_smps; s++) {
-				fprintf(f, "  %-10s %4d", r->cpus[c], r->smps[s]);
-				for (int e = 0; e < r->nr_engines; e++) {
-					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, r->names[k]);
-					char cell[64];
-
-					report__cell(cell, sizeof(cell), &g);
-					fprintf(f, "  %-32s", cell);
-				}
-				fputc('\n', f);
-			}
-		fputc('\n', f);
+		fprintf(f, "%s (ms): median [min-max] samples\n", r->names[k]);
+		report__table(r, f, NULL, r->names[k], -1, -1);
 	}
 	/* Cells that did not end well: what ended them, and the guest's last words. */
 	bool failed = false;
