@@ -141,6 +141,10 @@ test_phase_report() {
 	"$BOOTSCOPE" matrix-report "$TMP/ph.jsonl" --chart gantt 2>"$ERR" >/dev/null || RC=$?
 	expect_status 2
 	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: --chart 'gantt': give milestone or phases"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/ph.jsonl" --phases-csv "$TMP/no/such/dir.csv" 2>"$ERR" >/dev/null || RC=$?
+	expect_status 1
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: --phases-csv $TMP/no/such/dir.csv: No such file or directory"
 }
 
 test_bad_matrix_input() {
