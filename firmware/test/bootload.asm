@@ -13,6 +13,7 @@
 ; Lines, for tests to match:
 ;     bootload: stage 1 from cd|disk (drive 0xNN)
 ;     bootload: stage 2 running, CPUID vendor V family F model M
+;     bootload: kbc command byte CC, status SS after reading it, self-test TT status UU
 ;     bootload: BOOT-OK
 ; or  bootload: read error AH=NN   (then halts)
 
@@ -162,12 +163,85 @@ stage2:
     mov eax, ebx
     shr eax, 4
     call s2_hexdigit
+    call s2_kbc
     mov si, s2_ok
     call s2_puts
 .halt:
     cli
     hlt
     jmp .halt
+
+; The keyboard controller as a BIOS or a kernel drives it: read the command
+; byte (0x20), the status once the byte is taken, the self-test's answer
+; (0xaa gives 0x55) and the status after it; then poll the status as
+; memtest86+ does, 4096 times. Interrupts stay off, so the BIOS's IRQ 1
+; handler does not take the bytes first.
+s2_kbc:
+    cli
+    mov al, 0x20
+    call kbc_command
+    call kbc_data
+    mov [s2_kbc_cmd], al
+    in al, 0x64
+    mov [s2_kbc_after], al
+    mov al, 0xaa
+    call kbc_command
+    call kbc_data
+    mov [s2_kbc_test], al
+    in al, 0x64
+    mov [s2_kbc_test_st], al
+    mov cx, 4096
+.poll:
+    in al, 0x64
+    loop .poll
+    mov si, s2_kbc_msg
+    call s2_puts
+    mov al, [s2_kbc_cmd]
+    call s2_hex8
+    mov si, s2_kbc_msg2
+    call s2_puts
+    mov al, [s2_kbc_after]
+    call s2_hex8
+    mov si, s2_kbc_msg3
+    call s2_puts
+    mov al, [s2_kbc_test]
+    call s2_hex8
+    mov si, s2_kbc_msg4
+    call s2_puts
+    mov al, [s2_kbc_test_st]
+    call s2_hex8
+    ret
+
+; Write the command in AL to 0x64 once the input buffer is empty (bit 1).
+kbc_command:
+    mov ah, al
+    mov cx, 0xffff
+.wait:
+    in al, 0x64
+    test al, 2
+    loopnz .wait
+    mov al, ah
+    out 0x64, al
+    ret
+
+; The next byte from 0x60 once the output buffer is full (bit 0), or what
+; 0x60 holds after 65535 tries.
+kbc_data:
+    mov cx, 0xffff
+.wait:
+    in al, 0x64
+    test al, 1
+    loopz .wait
+    in al, 0x60
+    ret
+
+; AL as two hex digits.
+s2_hex8:
+    push ax
+    shr al, 4
+    call s2_hexdigit
+    pop ax
+    jmp s2_hexdigit
 
 s2_puts:
     mov dx, COM1
@@ -196,5 +270,13 @@ s2_running: db "bootload: stage 2 running, CPUID vendor ", 0
 s2_vendor:  times 13 db 0
 s2_family:  db " family ", 0
 s2_model:   db " model ", 0
+s2_kbc_msg: db 10, "bootload: kbc command byte ", 0
+s2_kbc_msg2: db ", status ", 0
+s2_kbc_msg3: db " after reading it, self-test ", 0
+s2_kbc_msg4: db " status ", 0
+s2_kbc_cmd: db 0
+s2_kbc_after: db 0
+s2_kbc_test: db 0
+s2_kbc_test_st: db 0
 s2_ok:      db 10, "bootload: BOOT-OK", 10, 0
     times 2048-($-$$) db 0

@@ -112,8 +112,15 @@ struct pc {
 	bool watch_busy;	/* forwarding has more queued: the run loop comes back within 1 ms (main thread) */
 	atomic_int packet_port;		/* ATAPI data port whose next write is a packet, or 0 */
 
+	/*
+	 * The KBC's status byte as the child last answered a read of 0x64, with
+	 * KBC_STATUS_KNOWN, or 0 once anything else has gone to the child since
+	 * (kbc.c says why that is exact; delegate.c keeps it, under the qtest lock).
+	 */
+	_Atomic uint32_t kbc_status;
+
 	/* Counters for the summary. */
-	_Atomic uint64_t slot_changes, rom_writes_dropped, resets;
+	_Atomic uint64_t slot_changes, rom_writes_dropped, resets, kbc_status_kept;
 };
 
 /* pc.c. Before the VM exists: read the BIOS image, open and check the disks. */
@@ -189,9 +196,14 @@ int pam__map_all(struct vm *vm);
 uint8_t *pam__backing(struct vm *vm, uint64_t addr, bool *writable);
 
 
-/* reset.c: port 0x92, the KBC's 0xfe command and 0xcf9. */
+/* reset.c: the end of a run that resets (port 0x92, the KBC's 0xfe, 0xcf9). */
 int reset__register(struct vm *vm);
 void reset__request(struct kvm_cpu *cpu, const char *how);
+
+/* kbc.c: the KBC's port 0x64, its reset command and its status kept between forwards. */
+#define KBC_STATUS_PORT 0x64
+#define KBC_STATUS_KNOWN 0x100u
+int kbc__register(struct vm *vm);
 
 /* rtc.c: the CMOS ports 0x70/0x71, forwarded with the index deferred and the NVRAM cached. */
 int rtc__register(struct vm *vm);

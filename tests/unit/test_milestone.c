@@ -221,10 +221,43 @@ static void test_escapes_and_returns_are_not_text(void **state)
 	assert_true(ms.ms[pass].hit);
 	assert_int_equal(ms.ms[pass].t, 30);
 	milestones__flush(&ms, true);
-	assert_string_equal(ms.last_line, "Using: Core #0  | Pass: 1  x");
+	/* The cursor move to 2;35 ended "Using: ...": what came after is a piece of its own. */
+	assert_string_equal(ms.last_line, "x");
 	/* The guest's bytes themselves are written out as they came. */
 	fflush(out);
 	assert_non_null(strstr(outbuf, "\033[H\033[J\033[1;1HGRUB-MARKER"));
+}
+
+/*
+ * memtest86+ draws its screen with cursor moves and never a newline: the
+ * text between two moves is a line of its own, matched when the next move
+ * comes, however much was drawn before it; a move is not a counted line.
+ */
+static void test_cursor_moves_end_lines(void **state)
+{
+	char screen[3000];
+	size_t n = 0;
+	int test4, grub;
+
+	(void)state;
+	test4 = add("test4", "^ #4  \\[Moving inversions, 8 bit pattern\\]$", MS_MARK);
+	grub = add("grub", "^GRUB", MS_MARK);
+	/* 1,500 bytes of progress bars first: the old 1 KiB pieces would have cut the marker. */
+	for (int row = 0; n < 1500; row++)
+		n += (size_t)snprintf(screen + n, sizeof(screen) - n, "\033[%d;1H %2d%% ##########", row % 20 + 1, row);
+	n += (size_t)snprintf(screen + n, sizeof(screen) - n, "\033[6;1H #4  [Moving inversions, 8 bit pattern]");
+	feed(TEXT_UART, screen, 50, 0);
+	assert_false(ms.ms[test4].hit);
+	feed(TEXT_UART, "\033[7;1f", 60, 0);
+	assert_true(ms.ms[test4].hit);
+	assert_int_equal(ms.ms[test4].t, 60);
+	assert_string_equal(ms.last_line, " #4  [Moving inversions, 8 bit pattern]");
+	/* Not a cursor move: ESC [ 2 J (erase), ESC [ 1 C (forward), a bare H. */
+	feed(TEXT_UART, "GRUB\033[2J\033[1CH", 70, 0);
+	assert_false(ms.ms[grub].hit);
+	feed(TEXT_UART, "\n", 80, 0);
+	assert_true(ms.ms[grub].hit);
+	assert_int_equal(ms.lines, 1);
 }
 
 static void test_final_flush_matches_tail(void **state)
@@ -325,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nul_bytes_do_not_hide_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_line_then_hit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escapes_and_returns_are_not_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_moves_end_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_final_flush_matches_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_patterns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builtin_hit, setup, teardown),

@@ -2,7 +2,10 @@
  * milestone.c - guest text lines to output and milestones.
  *
  * A line is matched once, when it is complete ('\n', or TEXT_LINE_MAX bytes
- * without one, or the end of the run). Output is written as lines complete;
+ * without one, or the end of the run). A cursor move (CSI row;col H, as
+ * memtest86+ and GRUB draw their screens) also ends one: the text after it
+ * is somewhere else on the screen, and a program that only ever moves the
+ * cursor would otherwise be matched in arbitrary 1 KiB pieces. Output is written as lines complete;
  * milestones__flush() also writes the unfinished tail so that a prompt with
  * no newline shows up, remembering how much was written so nothing is
  * written twice.
@@ -229,6 +232,34 @@ static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, i
 	l->len = l->emitted = l->matched = 0;
 }
 
+/*
+ * The text before a cursor move is complete: match it as a line, unless
+ * there is nothing to see in it (GRUB clears the screen with three escapes
+ * in a row). It is not counted as a line.
+ */
+static void finish_piece(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src)
+{
+	char text[TEXT_LINE_MAX + 1];
+
+	emit(m, l);
+	if (line__visible(text, l->buf, l->len))
+		match(m, l, t, vcpu, true, src);
+	l->len = l->emitted = l->matched = 0;
+}
+
+/* Does buf end with a cursor position sequence, ESC [ digits-and-semicolons H (or f)? */
+static bool ends_cursor_move(const struct text_line *l)
+{
+	size_t i = l->len - 1;
+	char c = l->buf[i];
+
+	if (c != 'H' && c != 'f')
+		return false;
+	while (i > 0 && ((l->buf[i - 1] >= '0' && l->buf[i - 1] <= '9') || l->buf[i - 1] == ';'))
+		i--;
+	return i >= 2 && l->buf[i - 1] == '[' && l->buf[i - 2] == '\033';
+}
+
 void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uint64_t t, int vcpu)
 {
 	struct text_line *l = &m->line[src];
@@ -241,6 +272,8 @@ void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uin
 	l->vcpu_last = vcpu;
 	if (c == '\n' || l->len == TEXT_LINE_MAX)
 		finish_line(m, l, t, vcpu, (int)src);
+	else if (ends_cursor_move(l))
+		finish_piece(m, l, t, vcpu, (int)src);
 	pthread_mutex_unlock(&m->lock);
 }
 

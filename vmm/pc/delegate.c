@@ -51,6 +51,23 @@ static void fail_locked(struct vm *vm, int vcpu, int rc, uint64_t t)
 		 why, q->commands ? q->last : "(none)");
 }
 
+/*
+ * The KBC's kept status (kbc.c), with the qtest lock held: forgotten before
+ * anything reaches the child, which might change it; set from the answer
+ * when what reached the child was a plain read of the status port.
+ */
+static void kbc_status_forget(struct pc *pc)
+{
+	atomic_store(&pc->kbc_status, 0);
+}
+
+static void kbc_status_learn(struct pc *pc, bool mmio, uint64_t addr, uint32_t size, uint32_t count,
+			     bool is_write, uint8_t value)
+{
+	if (!mmio && !is_write && addr == KBC_STATUS_PORT && size == 1 && count == 1)
+		atomic_store(&pc->kbc_status, KBC_STATUS_KNOWN | value);
+}
+
 static char size_letter(bool mmio, uint32_t size)
 {
 	switch (size) {
@@ -164,6 +181,7 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 		watch_boot_read(cpu, addr, data);
 	t0 = clock__now();
 	pthread_mutex_lock(&q->lock);
+	kbc_status_forget(vm->pc);
 	for (uint32_t done = 0; done < count && !rc;) {
 		uint32_t n = MIN(count - done, (uint32_t)CHUNK);
 		size_t len = 0;
@@ -177,7 +195,9 @@ int delegate__forward(struct kvm_cpu *cpu, bool mmio, uint64_t addr, uint8_t *da
 		done += n;
 	}
 	t1 = clock__now();
-	if (rc && rc != -ECANCELED)
+	if (!rc)
+		kbc_status_learn(vm->pc, mmio, addr, size, count, is_write, data[0]);
+	else if (rc != -ECANCELED)
 		fail_locked(vm, cpu->id, rc, t1);
 	pthread_mutex_unlock(&q->lock);
 	record(cpu, mmio, addr, data, size, count, is_write, t0, t1);
@@ -202,6 +222,7 @@ int delegate__forward_latched(struct kvm_cpu *cpu, uint16_t latch_port, uint32_t
 	n += delegate__format(cmds + n, sizeof(cmds) - n, false, port, len, data, is_write);
 	t0 = clock__now();
 	pthread_mutex_lock(&q->lock);
+	kbc_status_forget(vm->pc);
 	rc = qtest__exchange(q, cmds, n, 2, values, run_over, vm);
 	t1 = clock__now();
 	if (rc && rc != -ECANCELED)
@@ -312,7 +333,7 @@ static const struct {
 	uint16_t base, len;
 } named[] = {
 	{ "dma", 0x00, 0x10 },		/* channels 0-3, controller 1 */
-	{ "kbc", 0x60, 1 },		/* 0x64 is reset.c's, which forwards */
+	{ "kbc", 0x60, 1 },		/* 0x64 is kbc.c's, which forwards */
 	{ "rtc", 0x70, 2 },
 	{ "dma", 0x81, 3 },		/* page registers */
 	{ "dma", 0x87, 1 },

@@ -239,7 +239,7 @@ static int map_bios(struct vm *vm, char *err, size_t errlen)
 static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
-		devices__register_common, reset__register, apm__register, pam__register, rtc__register,
+		devices__register_common, reset__register, kbc__register, apm__register, pam__register, rtc__register,
 		storage__register, delegate__register,
 	};
 

@@ -79,6 +79,7 @@ cJSON *pc__summary_json(const struct vm *vm)
 	cJSON_AddNumberToObject(o, "irq_lines", (double)q->irq_lines);
 	cJSON_AddNumberToObject(o, "pam_slot_changes", (double)atomic_load(&pc->slot_changes));
 	cJSON_AddNumberToObject(o, "rom_writes_dropped", (double)atomic_load(&pc->rom_writes_dropped));
+	cJSON_AddNumberToObject(o, "kbc_status_kept", (double)atomic_load(&pc->kbc_status_kept));
 	add_storage(o, pc);
 	/* The port ranges whose accesses can reach the child, where they ended up (the BIOS moves some). */
 	arr = cJSON_AddArrayToObject(o, "ports");

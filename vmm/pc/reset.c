@@ -3,7 +3,7 @@
  * (whose -no-reboot would make it exit, and whose reset would not reach
  * bootscope's vCPUs): port 0x92 bit 0 (fast reset; bit 1 is the A20 gate,
  * which KVM does not model, as under QEMU+KVM), the keyboard controller's
- * pulse-reset command 0xfe on port 0x64, and 0xcf9 (pam.c).
+ * pulse-reset command 0xfe on port 0x64 (kbc.c), and 0xcf9 (pam.c).
  *
  * A reset ends the run (outcome "shutdown"): a boot that resets is over,
  * and rebuilding the machine mid-measurement would blur what was timed.
@@ -38,20 +38,7 @@ static int port92_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *dat
 	return 0;
 }
 
-static int kbc_command_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len,
-			  bool is_write)
-{
-	(void)dev;
-	if (is_write && len == 1 && data[0] == 0xfe) {
-		reset__request(cpu, "keyboard controller command 0xfe");
-		return 0;
-	}
-	return delegate__forward(cpu, false, port, data, len, 1, is_write);
-}
-
 int reset__register(struct vm *vm)
 {
-	int rc = bus__register_pio(&vm->bus, "port92", 0x92, 1, port92_io, NULL);
-
-	return rc ? rc : delegate__register_partly(vm, "kbc", 0x64, 1, kbc_command_io);
+	return bus__register_pio(&vm->bus, "port92", 0x92, 1, port92_io, NULL);
 }
