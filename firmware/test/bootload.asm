@@ -13,7 +13,8 @@
 ; Lines, for tests to match:
 ;     bootload: stage 1 from cd|disk (drive 0xNN)
 ;     bootload: stage 2 running, CPUID vendor V family F model M
-;     bootload: kbc command byte CC, status SS after reading it, self-test TT status UU
+;     bootload: kbc command byte CC, status SS after reading it, self-test TT status UU,
+;               4096 polls with a byte waiting: and AA or OO, status EE
 ;     bootload: BOOT-OK
 ; or  bootload: read error AH=NN   (then halts)
 
@@ -173,9 +174,11 @@ stage2:
 
 ; The keyboard controller as a BIOS or a kernel drives it: read the command
 ; byte (0x20), the status once the byte is taken, the self-test's answer
-; (0xaa gives 0x55) and the status after it; then poll the status as
-; memtest86+ does, 4096 times. Interrupts stay off, so the BIOS's IRQ 1
-; handler does not take the bytes first.
+; (0xaa gives 0x55) and the status after it; then ask for the command byte
+; again and poll the status 4096 times while it waits, as memtest86+ polls,
+; then take it and read the status once more. The polls are ANDed and ORed:
+; a status that missed the change would show. Interrupts stay off, so the
+; BIOS's IRQ 1 handler does not take the bytes first.
 s2_kbc:
     cli
     mov al, 0x20
@@ -190,10 +193,20 @@ s2_kbc:
     mov [s2_kbc_test], al
     in al, 0x64
     mov [s2_kbc_test_st], al
+    mov al, 0x20                ; the command byte again, left waiting while polling
+    call kbc_command
+    mov bx, 0x00ff              ; BL: the polls ANDed, BH: ORed
     mov cx, 4096
 .poll:
     in al, 0x64
+    and bl, al
+    or bh, al
     loop .poll
+    mov [s2_kbc_and], bl
+    mov [s2_kbc_or], bh
+    in al, 0x60
+    in al, 0x64
+    mov [s2_kbc_end], al
     mov si, s2_kbc_msg
     call s2_puts
     mov al, [s2_kbc_cmd]
@@ -209,6 +222,18 @@ s2_kbc:
     mov si, s2_kbc_msg4
     call s2_puts
     mov al, [s2_kbc_test_st]
+    call s2_hex8
+    mov si, s2_kbc_msg5
+    call s2_puts
+    mov al, [s2_kbc_and]
+    call s2_hex8
+    mov si, s2_kbc_msg6
+    call s2_puts
+    mov al, [s2_kbc_or]
+    call s2_hex8
+    mov si, s2_kbc_msg7
+    call s2_puts
+    mov al, [s2_kbc_end]
     call s2_hex8
     ret
 
@@ -274,6 +299,12 @@ s2_kbc_msg: db 10, "bootload: kbc command byte ", 0
 s2_kbc_msg2: db ", status ", 0
 s2_kbc_msg3: db " after reading it, self-test ", 0
 s2_kbc_msg4: db " status ", 0
+s2_kbc_msg5: db ", 4096 polls with a byte waiting: and ", 0
+s2_kbc_msg6: db " or ", 0
+s2_kbc_msg7: db ", status ", 0
+s2_kbc_and: db 0
+s2_kbc_or: db 0
+s2_kbc_end: db 0
 s2_kbc_cmd: db 0
 s2_kbc_after: db 0
 s2_kbc_test: db 0

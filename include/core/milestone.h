@@ -60,6 +60,7 @@ struct text_line {
 	size_t len;
 	size_t emitted;		/* bytes of buf already written to out */
 	size_t matched;		/* length at the last match of the unfinished line */
+	bool open;		/* the last byte written to out was not a newline */
 	uint64_t t_last;	/* time of the latest byte */
 	int vcpu_last;
 };

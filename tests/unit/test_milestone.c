@@ -258,6 +258,14 @@ static void test_cursor_moves_end_lines(void **state)
 	feed(TEXT_UART, "\n", 80, 0);
 	assert_true(ms.ms[grub].hit);
 	assert_int_equal(ms.lines, 1);
+	/* Blanking with spaces is nothing to see: the last line stays the last text. */
+	feed(TEXT_UART, "\033[3;1H     \033[4;1H", 90, 0);
+	assert_string_equal(ms.last_line, "GRUBH");
+	/* Output that ends after a cursor move still ends with a newline. */
+	milestones__flush(&ms, true);
+	fflush(out);
+	assert_int_equal(strlen(outbuf), ftell(out));
+	assert_string_equal(outbuf + strlen(outbuf) - 7, "\033[4;1H\n");
 }
 
 static void test_final_flush_matches_tail(void **state)

@@ -143,6 +143,8 @@ static void emit(struct milestones *m, struct text_line *l)
 {
 	uint64_t n = l->len - l->emitted, room = m->out_limit ? m->out_limit - m->out_bytes : n;
 
+	if (n)
+		l->open = l->buf[l->len - 1] != '\n';
 	if (m->out && n) {
 		if (n > room) {
 			m->dropped_bytes += n - room;
@@ -235,14 +237,16 @@ static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, i
 /*
  * The text before a cursor move is complete: match it as a line, unless
  * there is nothing to see in it (GRUB clears the screen with three escapes
- * in a row). It is not counted as a line.
+ * in a row, memtest86+ blanks areas with spaces). It is not counted as a line.
  */
 static void finish_piece(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src)
 {
 	char text[TEXT_LINE_MAX + 1];
 
+	size_t n = line__visible(text, l->buf, l->len);
+
 	emit(m, l);
-	if (line__visible(text, l->buf, l->len))
+	if (strspn(text, " ") < n)
 		match(m, l, t, vcpu, true, src);
 	l->len = l->emitted = l->matched = 0;
 }
@@ -283,15 +287,16 @@ void milestones__flush(struct milestones *m, bool final)
 	for (int s = 0; s < TEXT_NR; s++) {
 		struct text_line *l = &m->line[s];
 
-		if (!l->len)
-			continue;
 		if (final) {
-			finish_line(m, l, l->t_last, l->vcpu_last, -1);
-			if (m->out && (!m->out_limit || m->out_bytes < m->out_limit)) {
+			if (l->len)
+				finish_line(m, l, l->t_last, l->vcpu_last, -1);
+			/* The output ends inside a line (a partial one, or after a cursor move): end it. */
+			if (l->open && m->out && (!m->out_limit || m->out_bytes < m->out_limit)) {
 				fputc('\n', m->out);
 				m->out_bytes++;
 			}
-		} else if (l->matched != l->len) {
+			l->open = false;
+		} else if (l->len && l->matched != l->len) {
 			emit(m, l);
 			match(m, l, l->t_last, l->vcpu_last, false, -1);
 			l->matched = l->len;
