@@ -117,45 +117,6 @@ test_minix_shaped_grub_iso() {
 	minix_boot qemu
 }
 
-# memtest86+ 6.10 from GRUB (linux16), its console on COM1, under both
-# engines: it draws its screen with cursor moves (each ends a line for the
-# patterns) and runs its tests up to the bit-fade test, which waits 80 s of
-# real time per pattern. Between steps it polls the keyboard controller's
-# status, which bootscope answers itself while nothing else reaches the
-# QEMU child (pc/kbc.c); forwarded, each poll was a round trip, and memtest
-# did not reach its first test in 90 s.
-memtest_boot() { # ENGINE
-	RC=0
-	"$BOOTSCOPE" "$1" --json "$J" -q --cdrom "$IMG/memtest.iso" -m 32M --mark loader='^GRUB-MARKER' \
-		--mark memtest='Memtest86\+ v6\.10' --mark test0='^ #0  \[Address test' \
-		--until '^ #10 \[Bit fade test' --timeout 900 >"$OUT" 2>"$ERR" || RC=$?
-	expect "status of $1" "$RC" 0 || { cat "$ERR"; return 1; }
-	expect "outcome of $1" "$(jqv .outcome)" until
-	expect_in_order loader memtest test0 until
-	# Its status line, "Errors: 0", never counts one.
-	if sed 's/\x1b\[[0-9;?]*[A-Za-z]/\n/g' "$OUT" | grep -aE 'Errors: +[1-9]'; then
-		echo "memtest86+ found errors under $1"
-		_failed=1
-	fi
-	echo "$1: memtest $(($(ms memtest) / 1000000)) ms, test 0 $(($(ms test0) / 1000000)) ms," \
-		"bit fade $(($(ms until) / 1000000)) ms"
-}
-
-# One test per engine: each stays well inside the test VM's quiet watchdog.
-test_memtest_to_bit_fade() {
-	require_paging
-	memtest_boot run || return 1
-	local kept fwd
-	kept=$(jqv .device_model.kbc_status_kept)
-	fwd=$(jqv '.device_model.devices[] | select(.device == "kbc") | .accesses')
-	echo "KBC status reads answered here $kept, KBC accesses forwarded $fwd"
-	[ "$kept" -gt "$fwd" ] || { echo "the KBC status was forwarded: kept $kept, forwarded $fwd"; _failed=1; }
-}
-test_memtest_to_bit_fade_under_qemu() {
-	require_paging
-	memtest_boot qemu
-}
-
 # The study's command on the isolinux ISO, two cells: one boot per engine,
 # then the phase table with a bootscope/QEMU ratio for each phase.
 test_isolinux_matrix() {
@@ -198,5 +159,3 @@ tk 486_kernel_to_userspace test_486_kernel_to_userspace
 tk pentium_smp4_cpuinfo test_pentium_smp4_cpuinfo
 tk athlon_cpuinfo test_athlon_cpuinfo
 tk isolinux_matrix test_isolinux_matrix
-tk memtest_to_bit_fade test_memtest_to_bit_fade
-tk memtest_to_bit_fade_under_qemu test_memtest_to_bit_fade_under_qemu
