@@ -5,10 +5,11 @@
  * without one, or the end of the run). A cursor move (CSI row;col H, as
  * memtest86+ and GRUB draw their screens) also ends one: the text after it
  * is somewhere else on the screen, and a program that only ever moves the
- * cursor would otherwise be matched in arbitrary 1 KiB pieces. Output is written as lines complete;
- * milestones__flush() also writes the unfinished tail so that a prompt with
- * no newline shows up, remembering how much was written so nothing is
- * written twice.
+ * cursor would otherwise be matched in arbitrary 1 KiB pieces.
+ *
+ * Output is written as lines complete; milestones__flush() also writes the
+ * unfinished tail so that a prompt with no newline shows up, remembering how
+ * much was written so nothing is written twice.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -242,7 +243,6 @@ static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, i
 static void finish_piece(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src)
 {
 	char text[TEXT_LINE_MAX + 1];
-
 	size_t n = line__visible(text, l->buf, l->len);
 
 	emit(m, l);
