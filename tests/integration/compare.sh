@@ -31,7 +31,9 @@ test_two_configurations() {
 	expect "A median" "$(jqv '.milestones[] | select(.name=="until") | .a.median_ns')" \
 		"$(jqv '[.a.samples[].milestones_ns.until] | sort | .[1] | round')"
 	expect_grep "$OUT" '^  until +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  \[[0-9.]+, [0-9.]+\]$'
-	expect_grep "$OUT" '^  exits \(A\) +median [0-9]+'
+	# The exits line: the median, smallest and largest of A's samples' exits.
+	expect_line "$OUT" "$(jqv '[.a.samples[].exits] | sort |
+		"  exits (A)       median \(.[1]), min \(.[0]), max \(.[2])"')"
 	expect "progress lines" "$(grep -c '^compare: [1-6]/6 ' "$ERR")" 6
 }
 

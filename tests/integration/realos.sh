@@ -134,7 +134,9 @@ memtest_boot() { # ENGINE
 		--until '^ #10 \[Bit fade test' --timeout 400 >"$OUT" 2>"$ERR" || RC=$?
 	expect "status of $1" "$RC" 0 || { cat "$ERR"; return 1; }
 	expect "outcome of $1" "$(jqv .outcome)" until
-	expect_in_order loader memtest test0 until
+	# Not test0: memtest86+ redraws only what changed on its serial screen, and
+	# once in four QEMU+KVM boots its first test's name did not come as one piece.
+	expect_in_order loader memtest until
 	# Its status line, "Errors: 0", never counts one.
 	sed 's/\x1b\[[0-9;]*[Hf]/\n/g; s/\x1b\[[0-9;?]*[A-Za-z]//g' "$OUT" | tr -d '\r' >"$TMP/screen-$1.txt"
 	if grep -aE 'Errors: +[1-9]' "$TMP/screen-$1.txt"; then
@@ -144,8 +146,7 @@ memtest_boot() { # ENGINE
 	# The processor it names, from CPUID, for the other engine to compare.
 	grep -aom1 'Memtest86+ v6\.10 *| [A-Za-z0-9 -]*[A-Za-z0-9]' "$TMP/screen-$1.txt" >"$TMP/memtest-cpu-$1" ||
 		{ echo "no processor name on memtest86+'s screen under $1"; _failed=1; }
-	echo "$1: memtest $(($(ms memtest) / 1000000)) ms, test 0 $(($(ms test0) / 1000000)) ms," \
-		"bit fade $(($(ms until) / 1000000)) ms"
+	echo "$1: memtest $(($(ms memtest) / 1000000)) ms, test 0 $(ms test0) ns, bit fade $(($(ms until) / 1000000)) ms"
 }
 
 # One test per engine: each stays well inside the test VM's quiet watchdog.

@@ -212,9 +212,12 @@ static void report(struct compare *c, FILE *f, cJSON *root)
 		for (int j = 0; j < sd->n; j++)
 			if (!isnan(sd->s[j].exits))
 				va[n++] = sd->s[j].exits;
-		if (n)
-			fprintf(f, "  exits (%s)       median %.0f, min %.0f, max %.0f\n", sd->label, sort_median(va, (size_t)n), va[0],
-				va[n - 1]);
+		if (n) {
+			struct stats se = stats__of(va, n);	/* sorts va before its ends are read */
+
+			fprintf(f, "  exits (%s)       median %.0f, min %.0f, max %.0f\n", sd->label, se.median, se.min,
+				se.max);
+		}
 	}
 }
 
