@@ -165,6 +165,26 @@ struct vcpu_stats {
 	struct exit_stat deleg_stats[BUS_MAX_DEVICES + 2];
 };
 
+/*
+ * Where a vCPU was when the run ended, read by its own thread after its last
+ * KVM_RUN. A run that ends on a timeout or a signal says, per vCPU, whether
+ * the guest sat halted or was still running, and where: a hung boot's first
+ * clue.
+ */
+struct vcpu_end {
+	bool known;		/* false: its registers could not be read */
+	enum cpu_idle state;	/* RUNNING, HALTED_IF0, HALTED_IF1 or WAIT_SIPI */
+	uint16_t cs;
+	uint64_t rip;
+	uint64_t linear;	/* CS base + RIP */
+	const char *mode;	/* "real", "protected", "paged protected", "long" */
+	/* Its local APIC (lapic_known): what waits to be delivered, what is being served, its timer. */
+	bool lapic_known;
+	int irr_top, isr_top;	/* highest vector requested / in service; -1: none */
+	uint8_t tpr;
+	uint32_t timer_lvt, timer_initial, timer_current;
+};
+
 struct kvm_cpu {
 	struct vm *vm;
 	int id;
@@ -178,6 +198,7 @@ struct kvm_cpu {
 	_Atomic uint64_t t_last_exit;	/* the same, of the last real exit (not a kick) */
 
 	struct vcpu_stats stats;	/* this vCPU's thread only; read after it is joined */
+	struct vcpu_end at_end;	/* the same */
 	int mmio_dev;		/* the device bus__mmio found for the current exit */
 	struct trace_ring *trace;	/* NULL unless --trace */
 	uint32_t bp_armed;	/* bit i: vm->bps[i] is still set in DR7 */

@@ -15,6 +15,32 @@ test_timeout() {
 	expect "output" "$(text)" $'spin: forever\nspin> '
 }
 
+# A run the guest did not end says where each vCPU was left: vCPU 0 in the
+# spin loop, vCPU 1 never started.
+test_timeout_says_where_vcpus_were() {
+	local loop
+	# spin.asm's loop, `inc si; jmp .loop`: 46 eb fd, at 0x7c00 + its offset.
+	loop=$(od -An -v -tx1 "$FW/spin.bin" | tr -s ' \n' ' ' | sed 's/^ //' | grep -ob '46 eb fd' | cut -d: -f1)
+	[ -n "$loop" ] || { echo "spin.bin has no loop"; return 1; }
+	loop=$((loop / 3))
+	RC=0
+	"$BOOTSCOPE" run --json "$J" --raw "$FW/spin.bin" --smp 2 --timeout 1 >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 124
+	# --raw enters at 07c0:0000.
+	expect "vCPU 0 at the end" "$(jqv '.exits.per_vcpu[0].at_end | "\(.state) \(.cs) \(.mode)"')" "running 0x7c0 real"
+	local eip
+	eip=$(jqv '.exits.per_vcpu[0].at_end.eip')
+	[ $((eip)) -eq $loop ] || [ $((eip)) -eq $((loop + 1)) ] ||
+		{ echo "vCPU 0 at $eip, not in the loop at $(printf 0x%x $loop)"; _failed=1; }
+	expect "its linear address" "$(jqv '.exits.per_vcpu[0].at_end.linear')" "$(printf 0x%x $((0x7c00 + eip)))"
+	expect "vCPU 1 at the end" "$(jqv '.exits.per_vcpu[1].at_end.state')" waiting-for-sipi
+	# Its local APIC as reset left it: nothing requested or in service, the timer masked.
+	expect "vCPU 0's LAPIC" "$(jqv '.exits.per_vcpu[0].at_end.lapic | "\(.requested) \(.in_service) \(.tpr) \(.timer_lvt)"')" \
+		"null null 0 0x10000"
+	expect_grep "$ERR" "^  vCPU 0 at the end: running at CS:EIP 07c0:$(printf %08x $((eip))) \\(linear $(printf 0x%x $((0x7c00 + eip))), real mode\\); last exit at +[0-9.]+ ms; LAPIC requested none, in service none, TPR 0, timer LVT 0x10000 count 0 of 0\$"
+	expect_grep "$ERR" '^  vCPU 1 at the end: waiting for SIPI at CS:EIP f000:0000fff0 \(linear 0xfffffff0, real mode\); no exit; LAPIC '
+}
+
 test_prompt_as_until() {
 	bs --raw "$FW/spin.bin" --until 'spin> $' --timeout 60
 	expect_status 0
@@ -108,7 +134,7 @@ test_every_option_documented() {
 	expect "undocumented" "$missing" ""
 }
 
-TESTS=(test_timeout test_prompt_as_until test_sigterm_keeps_results test_sigint_keeps_results
+TESTS=(test_timeout test_timeout_says_where_vcpus_were test_prompt_as_until test_sigterm_keeps_results test_sigint_keeps_results
 	test_serial_file_and_json_stdout test_summary_table_on_stderr)
 for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 t version_and_help test_version_and_help

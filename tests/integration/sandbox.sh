@@ -211,6 +211,7 @@ test_sandbox_check() {
 	expect_status 0
 	expect_grep "$OUT" '^  KVM_RUN +0x0000ae80  on vCPUs '
 	expect_grep "$OUT" '^  KVM_IRQ_LINE +0x4008ae61  on VM '
+	expect_grep "$OUT" '^  KVM_GET_LAPIC +0x8400ae8e  on vCPUs '
 	expect_grep "$OUT" '^  KVM_SET_USER_MEMORY_REGION +0x4020ae46  on VM .*BIOS boots only'
 	expect_grep "$OUT" '^  clone +CLONE_THREAD, no CLONE_NEW\*: threads only '
 	expect_grep "$OUT" '^  mmap +without PROT_EXEC '

@@ -68,6 +68,15 @@ static int handle_hlt(struct kvm_cpu *cpu)
 	return 0;
 }
 
+static const char *cpu_mode(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & 1))
+		return "real";
+	if (s->efer & 0x400)
+		return "long";
+	return (s->cr0 & 0x80000000u) ? "paged protected" : "protected";
+}
+
 /* Where the vCPU is; false if its registers are the reset state (or unavailable). */
 static bool describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
 {
@@ -79,10 +88,61 @@ static bool describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
 		return false;
 	}
 	snprintf(buf, len, "CS:EIP %04x:%08llx (linear 0x%llx, %s mode)", sregs.cs.selector,
-		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip),
-		 !(sregs.cr0 & 1) ? "real" : (sregs.efer & 0x400) ? "long" :
-		 (sregs.cr0 & 0x80000000u) ? "paged protected" : "protected");
+		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip), cpu_mode(&sregs));
 	return !(sregs.cs.selector == 0xf000 && sregs.cs.base == 0xffff0000 && regs.rip == 0xfff0 && !(sregs.cr0 & 1));
+}
+
+/* The highest vector set in one of the local APIC's 256-bit registers (ISR 0x100, IRR 0x200), or -1. */
+static int lapic_top_vector(const struct kvm_lapic_state *l, unsigned base)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t v;
+
+		memcpy(&v, l->regs + base + 0x10 * (unsigned)w, sizeof(v));
+		if (v)
+			return w * 32 + 31 - __builtin_clz(v);
+	}
+	return -1;
+}
+
+static void record_lapic(struct kvm_cpu *cpu, struct vcpu_end *e)
+{
+	struct kvm_lapic_state l;
+
+	if (ioctl(cpu->fd, KVM_GET_LAPIC, &l) < 0)
+		return;
+	e->irr_top = lapic_top_vector(&l, 0x200);
+	e->isr_top = lapic_top_vector(&l, 0x100);
+	e->tpr = (uint8_t)l.regs[0x80];
+	memcpy(&e->timer_lvt, l.regs + 0x320, 4);
+	memcpy(&e->timer_initial, l.regs + 0x380, 4);
+	memcpy(&e->timer_current, l.regs + 0x390, 4);
+	e->lapic_known = true;
+}
+
+/* The vCPU's state as the run ends (its thread, after its last KVM_RUN): only reads, never a write back. */
+static void record_end(struct kvm_cpu *cpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct vcpu_end *e = &cpu->at_end;
+
+	if (ioctl(cpu->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
+		e->state = IDLE_WAIT_SIPI;
+	else if (mp.mp_state == KVM_MP_STATE_HALTED)
+		e->state = (regs.rflags & 0x200) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
+	else
+		e->state = IDLE_RUNNING;
+	e->cs = sregs.cs.selector;
+	e->rip = regs.rip;
+	e->linear = sregs.cs.base + regs.rip;
+	e->mode = cpu_mode(&sregs);
+	e->known = true;
+	record_lapic(cpu, e);
 }
 
 static int handle_shutdown(struct kvm_cpu *cpu)
@@ -487,6 +547,7 @@ static void *vcpu_thread(void *arg)
 		}
 		t_prev_done = t_done;
 	}
+	record_end(cpu);
 	return NULL;
 }
 

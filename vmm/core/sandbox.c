@@ -149,9 +149,10 @@ static const struct ioctl_rule {
 	const char *why;
 } ioctl_rules[] = {
 	{ "KVM_RUN", KVM_RUN, ON_VCPU, false, "run the guest" },
-	{ "KVM_GET_REGS", KVM_GET_REGS, ON_VCPU, false, "idle checks, triple-fault reports, --stop-at-entry" },
-	{ "KVM_GET_SREGS", KVM_GET_SREGS, ON_VCPU, false, "triple-fault reports, --stop-at-entry" },
+	{ "KVM_GET_REGS", KVM_GET_REGS, ON_VCPU, false, "idle checks, triple-fault reports, --stop-at-entry, the end of a run" },
+	{ "KVM_GET_SREGS", KVM_GET_SREGS, ON_VCPU, false, "triple-fault reports, --stop-at-entry, the end of a run" },
 	{ "KVM_GET_MP_STATE", KVM_GET_MP_STATE, ON_VCPU, false, "idle checks (halted or waiting for SIPI)" },
+	{ "KVM_GET_LAPIC", KVM_GET_LAPIC, ON_VCPU, false, "where a timed-out run left each vCPU's interrupts" },
 	{ "KVM_SET_GUEST_DEBUG", KVM_SET_GUEST_DEBUG, ON_VCPU, false, "disarming milestone breakpoints" },
 	{ "KVM_IRQ_LINE", KVM_IRQ_LINE, ON_VM, false, "UART and device-model interrupts" },
 	{ "KVM_SET_USER_MEMORY_REGION", KVM_SET_USER_MEMORY_REGION, ON_VM, true,

@@ -231,6 +231,67 @@ static const char *timing_note(const struct vm *vm)
 	return host__info()->timing_note;
 }
 
+/* How a vCPU's state at the end of a run reads in the summary and in its JSON. */
+static const char *end_state_name(enum cpu_idle state, bool json)
+{
+	switch (state) {
+	case IDLE_HALTED_IF1:
+		return "halted";
+	case IDLE_HALTED_IF0:
+		return json ? "halted-interrupts-off" : "halted with interrupts off";
+	case IDLE_WAIT_SIPI:
+		return json ? "waiting-for-sipi" : "waiting for SIPI";
+	default:
+		return "running";
+	}
+}
+
+static void hex_string(cJSON *o, const char *name, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	cJSON_AddStringToObject(o, name, b);
+}
+
+static cJSON *end_json(const struct vcpu_end *e)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "state", end_state_name(e->state, true));
+	hex_string(o, "cs", e->cs);
+	hex_string(o, "eip", e->rip);
+	hex_string(o, "linear", e->linear);
+	cJSON_AddStringToObject(o, "mode", e->mode);
+	if (e->lapic_known) {
+		cJSON *l = cJSON_AddObjectToObject(o, "lapic");
+
+		/* The highest vector waiting in IRR, and in service in ISR; null: none. */
+		if (e->irr_top >= 0)
+			cJSON_AddNumberToObject(l, "requested", e->irr_top);
+		else
+			cJSON_AddNullToObject(l, "requested");
+		if (e->isr_top >= 0)
+			cJSON_AddNumberToObject(l, "in_service", e->isr_top);
+		else
+			cJSON_AddNullToObject(l, "in_service");
+		cJSON_AddNumberToObject(l, "tpr", e->tpr);
+		hex_string(l, "timer_lvt", e->timer_lvt);
+		cJSON_AddNumberToObject(l, "timer_initial", e->timer_initial);
+		cJSON_AddNumberToObject(l, "timer_current", e->timer_current);
+	}
+	return o;
+}
+
+/* "0xec" or "none", for the stderr line. */
+static const char *vector_text(int v, char *buf, size_t len)
+{
+	if (v < 0)
+		return "none";
+	snprintf(buf, len, "%#x", (unsigned)v);
+	return buf;
+}
+
 cJSON *summary__json(const struct vm *vm)
 {
 	const struct milestone *ms[MAX_MILESTONES];
@@ -362,6 +423,8 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddNumberToObject(c, "guest_ns", clock__whole_ns(cpu->stats.guest_ticks));
 		cJSON_AddNumberToObject(c, "last_exit_ns", rel(vm, atomic_load(&cpu->t_last_exit)));
 		cJSON_AddNumberToObject(c, "kicks", (double)cpu->stats.kicks);
+		if (cpu->at_end.known)
+			cJSON_AddItemToObject(c, "at_end", end_json(&cpu->at_end));
 		cJSON_AddItemToArray(arr, c);
 	}
 
@@ -502,6 +565,32 @@ void summary__print(const struct vm *vm, FILE *f)
 		clock__ns(guest) / 1e6);
 	if (vm->dm_summary.print)
 		vm->dm_summary.print(vm, f);
+	/* A run the guest did not end: where each vCPU was left, and when it last exited. */
+	if (vm->run.outcome == OUTCOME_TIMEOUT || vm->run.outcome == OUTCOME_INTERRUPTED)
+		for (int i = 0; i < vm->nr_cpus; i++) {
+			const struct kvm_cpu *cpu = vm->cpus[i];
+			const struct vcpu_end *e = &cpu->at_end;
+
+			if (!e->known)
+				continue;
+			fprintf(f, "  vCPU %d at the end: %s at CS:EIP %04x:%08llx (linear 0x%llx, %s mode); ", i,
+				end_state_name(e->state, false), e->cs, (unsigned long long)e->rip,
+				(unsigned long long)e->linear, e->mode);
+			if (atomic_load(&cpu->t_last_exit)) {
+				fputs("last exit at ", f);
+				print_ms(f, rel(vm, atomic_load(&cpu->t_last_exit)));
+			} else {
+				fputs("no exit", f);
+			}
+			if (e->lapic_known) {
+				char a[16], b[16];
+
+				fprintf(f, "; LAPIC requested %s, in service %s, TPR %#x, timer LVT %#x count %u of %u",
+					vector_text(e->irr_top, a, sizeof(a)), vector_text(e->isr_top, b, sizeof(b)),
+					e->tpr, e->timer_lvt, e->timer_current, e->timer_initial);
+			}
+			fputc('\n', f);
+		}
 	if (vm->ms.dropped_bytes)
 		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",
 			(unsigned long long)vm->ms.dropped_bytes);
