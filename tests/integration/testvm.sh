@@ -164,6 +164,79 @@ test_suite_stops_a_silent_vm_and_retries() {
 	expect "last line" "$(tail -1 "$OUT")" "tests: 1 passed, 0 failed, 0 skipped (1 passed only in a retried test VM)"
 }
 
+# run_on_kvm ARGS...: tools/on-kvm in the test VM (the fake), stdout in $OUT, stderr in $ERR.
+run_on_kvm() {
+	RC=0
+	(cd "$ROOT" && KVM=vm BOOTSCOPE_TESTVM=$TMP/testvm tools/on-kvm "$@") >"$OUT" 2>"$ERR" || RC=$?
+}
+
+ON_KVM_FIRST="bootscope: this runs in the test VM (tools/testvm), because KVM=vm was given: a KVM inside QEMU's software emulation, whose times are not hardware timings"
+
+# make study's watchdog: a VM silent for ON_KVM_QUIET s is stopped, and the command runs again.
+test_on_kvm_stops_a_silent_vm_and_retries() {
+	fake_testvm
+	printf '%s\n' 0 "matrix: 1/3 kvm 486 smp=1 sample=1 until" >"$TMP/calls/1"
+	printf 'exec sleep 600\n' >>"$TMP/testvm.1"
+	printf '%s\n' 0 "matrix: 2/3 kvm 486 smp=2 sample=1 until" "matrix: done" >"$TMP/calls/2"
+	ON_KVM_QUIET=2 ON_KVM_RETRIES=1 ON_KVM_SMP=2 ON_KVM_TIMEOUT=99 run_on_kvm tools/study out
+	expect_status 0
+	expect "calls" "$(cat "$TMP/calls/count")" 2
+	expect "first call" "$(cat "$TMP/calls/args.1")" "--timeout 99 --smp 2 -- tools/study out"
+	expect "second call" "$(cat "$TMP/calls/args.2")" "--timeout 99 --smp 2 -- tools/study out"
+	expect stdout "$(cat "$OUT")" "$(printf '%s\n' "matrix: 1/3 kvm 486 smp=1 sample=1 until" \
+		"matrix: 2/3 kvm 486 smp=2 sample=1 until" "matrix: done")"
+	expect stderr "$(cat "$ERR")" "$(printf '%s\n' "$ON_KVM_FIRST" \
+		"on-kvm: the test VM printed nothing for 2 s (ON_KVM_QUIET): taken for hung, and stopped" \
+		"on-kvm: running it again in a fresh test VM (1 of 1 retries, ON_KVM_RETRIES)")"
+}
+
+# Without retries a silent VM ends with 125; a command's own status, even 125, is not retried.
+test_on_kvm_watchdog_statuses() {
+	fake_testvm
+	printf '%s\n' 0 "started" >"$TMP/calls/1"
+	printf 'exec sleep 600\n' >>"$TMP/testvm.1"
+	ON_KVM_QUIET=2 run_on_kvm tools/study out
+	expect_status 125
+	expect "calls" "$(cat "$TMP/calls/count")" 1
+	expect "first call" "$(cat "$TMP/calls/args.1")" "--timeout 3600 --smp 1 -- tools/study out"
+	expect stdout "$(cat "$OUT")" "started"
+	expect stderr "$(cat "$ERR")" "$(printf '%s\n' "$ON_KVM_FIRST" \
+		"on-kvm: the test VM printed nothing for 2 s (ON_KVM_QUIET): taken for hung, and stopped")"
+	fake_testvm
+	printf '%s\n' 125 "could not start" >"$TMP/calls/1"
+	ON_KVM_QUIET=60 ON_KVM_RETRIES=3 run_on_kvm true
+	expect_status 125
+	expect "calls" "$(cat "$TMP/calls/count")" 1
+	expect stdout "$(cat "$OUT")" "could not start"
+	fake_testvm
+	printf '%s\n' 123 "qemu: fatal: invalid tss type" >"$TMP/calls/1"
+	printf '%s\n' 7 "second VM" >"$TMP/calls/2"
+	ON_KVM_QUIET=60 ON_KVM_RETRIES=3 run_on_kvm true
+	expect_status 7
+	expect "calls" "$(cat "$TMP/calls/count")" 2
+	ON_KVM_QUIET=0 run_on_kvm true
+	expect_status 2
+	expect message "$(cat "$ERR")" "on-kvm: ON_KVM_QUIET takes seconds and ON_KVM_RETRIES a count, not '0' and '0'"
+}
+
+# SIGTERM (or a Ctrl-C) to a watched on-kvm stops its VM too, so that the VM's lock is free.
+test_on_kvm_watchdog_passes_sigterm_on() {
+	local pid
+	fake_testvm
+	printf '%s\n' 0 "started" >"$TMP/calls/1"
+	printf 'trap "echo stopped >%q; kill \\$!; exit 143" TERM\nsleep 600 & wait $!\n' "$TMP/stopped" >"$TMP/testvm.1"
+	RC=0
+	(cd "$ROOT" && KVM=vm ON_KVM_QUIET=60 BOOTSCOPE_TESTVM=$TMP/testvm exec tools/on-kvm tools/study out) \
+		>"$OUT" 2>"$ERR" &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$OUT" ] && break; sleep 0.1; done
+	kill -TERM "$pid"
+	wait "$pid" || RC=$?
+	expect_status 143
+	expect stdout "$(cat "$OUT")" "started"
+	expect "the VM was stopped" "$(cat "$TMP/stopped" 2>/dev/null)" stopped
+}
+
 # without_kvm CMD...: CMD in a private mount namespace whose /dev has no kvm.
 without_kvm() {
 	unshare -m bash -c '
@@ -202,4 +275,7 @@ t suite_retries_a_test_whose_vm_died test_suite_retries_a_test_whose_vm_died
 t suite_fails_a_test_that_kills_two_vms test_suite_fails_a_test_that_kills_two_vms
 t suite_stops_when_the_vm_times_out test_suite_stops_when_the_vm_times_out
 t suite_stops_a_silent_vm_and_retries test_suite_stops_a_silent_vm_and_retries
+t on_kvm_stops_a_silent_vm_and_retries test_on_kvm_stops_a_silent_vm_and_retries
+t on_kvm_watchdog_statuses test_on_kvm_watchdog_statuses
+t on_kvm_watchdog_passes_sigterm_on test_on_kvm_watchdog_passes_sigterm_on
 t demo_on_a_machine_without_kvm test_demo_on_a_machine_without_kvm
