@@ -28,7 +28,10 @@ int probe__cpuid_leaf1(int kvm_fd, const struct cpuid_leaf *leaves, int n, uint3
 void probe__cpuid_as_programmed(int kvm_fd, char *detail, size_t len, bool *same);
 /* Does a denied MSR come to user space (KVM's MSR filter)? */
 bool probe__msr_filter_works(int kvm_fd, char *detail, size_t len);
-/* The cost of a port-I/O exit with nothing done for it, in ns; < 0 if it could not be measured. */
-double probe__exit_cost_ns(int kvm_fd);
+/*
+ * The cost of a port-I/O exit with nothing done for it, in ns, over up to
+ * 20000 exits or 2 s (*nr_exits says how many); < 0 if it could not be measured.
+ */
+double probe__exit_cost_ns(int kvm_fd, uint64_t *nr_exits);
 
 #endif

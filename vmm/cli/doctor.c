@@ -77,6 +77,7 @@ int doctor__main(int argc, char **argv)
 	bool json = argc > 1 && !strcmp(argv[1], "--json"), paging, pae, iret, same, bps, step;
 	int n = 0, kvm;
 	double cost;
+	uint64_t nr_exits;
 
 	if (argc > 2 || (argc == 2 && !json))
 		die_usage("doctor: the only option is --json");
@@ -133,10 +134,10 @@ int doctor__main(int argc, char **argv)
 		    ": 4 KiB pages; echo advise >/sys/kernel/mm/transparent_hugepage/shmem_enabled, or reserve "
 		    "pages in /proc/sys/vm/nr_hugepages, gives them huge pages");
 	}
-	cost = probe__exit_cost_ns(kvm);
+	cost = probe__exit_cost_ns(kvm, &nr_exits);
 	snprintf(buf, 32, "%.1f us", cost / 1e3);
-	ROW("port-I/O exit to user space", cost > 0 ? "measured" : "FAILS", "%s per exit, nothing handled (20000 exits)",
-	    cost > 0 ? buf : "?");
+	ROW("port-I/O exit to user space", cost > 0 ? "measured" : "FAILS", "%s per exit, nothing handled (%llu exits)",
+	    cost > 0 ? buf : "?", (unsigned long long)nr_exits);
 #undef ROW
 #undef CAP
 
