@@ -120,11 +120,24 @@ study: deps
 # Objects whose sources moved or went: they would confuse the layer check.
 STALE_OBJS = $(filter-out $(VMM_OBJS),$(wildcard $(BUILD)/vmm/*.o $(BUILD)/vmm/*/*.o))
 
+# `make check`: the suite on the build that ships, then again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (build/san/, its own objects) wherever that is cheap: the
+# unit tests, the tests that need no KVM, and the KVM tests when this machine's KVM runs
+# them. The test VM's part is not repeated. `make check SANITIZE=1` runs the whole suite,
+# test VM included, on a sanitized build/.
+SAN_BUILD := $(BUILD)/san
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@rm -f $(STALE_OBJS)
 	@tools/layers --sources vmm include $(BUILD)/vmm $(LAYERS)
 	@KVM=$(KVM) tests/run
+ifneq ($(SANITIZE),1)
+	@echo "tests: again with AddressSanitizer and UndefinedBehaviorSanitizer ($(SAN_BUILD)/)"
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=1 \
+		$(SAN_BUILD)/bootscope $(UNIT_BINS:$(BUILD)/%=$(SAN_BUILD)/%)
+	@KVM=$(KVM) tests/run --build $(SAN_BUILD) --here
+endif
 
 test: all
 	@rm -f $(STALE_OBJS)

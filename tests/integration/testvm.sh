@@ -112,7 +112,25 @@ EOF
 # run_suite: tests/run with the fake VM and no script of its own here; output in $OUT.
 run_suite() {
 	RC=0
-	(cd "$ROOT" && KVM=vm TESTS=none BOOTSCOPE_TESTVM=$TMP/testvm tests/run) >"$OUT" 2>&1 || RC=$?
+	(cd "$ROOT" && KVM=vm TESTS=none BOOTSCOPE_TESTVM=$TMP/testvm tests/run "$@") >"$OUT" 2>&1 || RC=$?
+}
+
+# make check's sanitizer pass: --here never starts the test VM, and says why its
+# KVM tests are not in the pass; --build names the binary under test.
+test_suite_here_keeps_out_of_the_vm() {
+	fake_testvm
+	printf '%s\n' 0 "## script alpha" "ok 1 - first" "## end alpha 0" "## all done" >"$TMP/calls/1"
+	run_suite --here
+	expect_status 0
+	expect "VM calls" "$(cat "$TMP/calls/count" 2>/dev/null || echo none)" none
+	expect_grep "$OUT" "^tests: KVM tests not run in this pass \(--here\): they need the test VM, because "
+	expect "last line" "$(tail -1 "$OUT")" "tests: 0 passed, 0 failed, 0 skipped"
+	run_suite --build build/nothing-here
+	expect_status 2
+	expect "output" "$(cat "$OUT")" "tests/run: no build/nothing-here/bootscope: build it first (make all)"
+	run_suite --here --build "$TMP"
+	expect_status 2
+	expect "output" "$(cat "$OUT")" "tests/run: no $TMP/bootscope: build it first (make all)"
 }
 
 test_suite_retries_a_test_whose_vm_died() {
@@ -123,8 +141,8 @@ test_suite_retries_a_test_whose_vm_died() {
 	run_suite
 	expect_status 0
 	expect "calls" "$(cat "$TMP/calls/count")" 2
-	expect "first call" "$(cat "$TMP/calls/args.1")" "--timeout 4800 -- tests/run --part kvm"
-	expect "second call" "$(cat "$TMP/calls/args.2")" "--timeout 4800 -- tests/run --part kvm --from alpha:second"
+	expect "first call" "$(cat "$TMP/calls/args.1")" "--timeout 4800 -- tests/run --part kvm --build $ROOT/build"
+	expect "second call" "$(cat "$TMP/calls/args.2")" "--timeout 4800 -- tests/run --part kvm --build $ROOT/build --from alpha:second"
 	expect_line "$OUT" "  the test VM's QEMU aborted (a fault of QEMU's software emulation) during integration/alpha: second"
 	expect_line "$OUT" "  RETRIED integration/alpha [test VM]: second passed in a fresh test VM (the first test VM's QEMU aborted (a fault of QEMU's software emulation))"
 	expect "last line" "$(tail -1 "$OUT")" "tests: 4 passed, 0 failed, 0 skipped (1 passed only in a retried test VM)"
@@ -137,7 +155,7 @@ test_suite_fails_a_test_that_kills_two_vms() {
 	printf '%s\n' 0 "## script alpha" "# begin second" "ok 2 - second" "## end alpha 0" "## all done" >"$TMP/calls/3"
 	run_suite
 	expect_status 1
-	expect "third call" "$(cat "$TMP/calls/args.3")" "--timeout 4800 -- tests/run --part kvm --after alpha:first"
+	expect "third call" "$(cat "$TMP/calls/args.3")" "--timeout 4800 -- tests/run --part kvm --build $ROOT/build --after alpha:first"
 	expect_line "$OUT" "  integration/alpha [test VM]: not ok - first: the test VM ended without finishing (tools/testvm status 125)"
 	expect "last line" "$(tail -1 "$OUT")" "tests: 1 passed, 1 failed, 0 skipped"
 }
@@ -274,6 +292,7 @@ t testvm_timeout_is_124 test_timeout_is_124
 t suite_retries_a_test_whose_vm_died test_suite_retries_a_test_whose_vm_died
 t suite_fails_a_test_that_kills_two_vms test_suite_fails_a_test_that_kills_two_vms
 t suite_stops_when_the_vm_times_out test_suite_stops_when_the_vm_times_out
+t suite_here_keeps_out_of_the_vm test_suite_here_keeps_out_of_the_vm
 t suite_stops_a_silent_vm_and_retries test_suite_stops_a_silent_vm_and_retries
 t on_kvm_stops_a_silent_vm_and_retries test_on_kvm_stops_a_silent_vm_and_retries
 t on_kvm_watchdog_statuses test_on_kvm_watchdog_statuses
