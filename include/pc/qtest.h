@@ -9,9 +9,10 @@
  * socketpair: bootscope sends "inb 0x71", "outw 0x170 0x1234", "readl ADDR"
  * lines and reads "OK [0xVALUE]" answers. The child's own CPU executes a
  * two-instruction halt loop (cli; hlt) in a dummy BIOS, so it never touches
- * guest RAM; its PIC, PIT and HPET are off (KVM's in-kernel ones serve the
- * guest) and interrupts its devices raise on the I/O APIC come back as
- * asynchronous "IRQ raise|lower N" lines, which go to KVM_IRQ_LINE.
+ * guest RAM; its PIC and PIT are off (KVM's in-kernel ones serve the guest),
+ * so is its HPET (the guest gets none), and interrupts its devices raise on
+ * the I/O APIC come back as asynchronous "IRQ raise|lower N" lines, which go
+ * to KVM_IRQ_LINE.
  *
  * Who reads the socket: the vCPU thread that forwards an access holds the
  * lock from its command until its answer and handles any IRQ lines it finds

@@ -55,7 +55,9 @@ static int make_halt_bios(void)
 
 /*
  * The command line. Every choice here keeps QEMU from acting on the guest
- * behind bootscope's back: no PIT/PIC/HPET (KVM has them), no SMM (this
+ * behind bootscope's back: no PIT or PIC (KVM's in-kernel ones serve the guest),
+ * no HPET (KVM has none, and the child's would be a forwarded MMIO read at each
+ * clock read; so the guest has none, unlike QEMU+KVM's machine), no SMM (this
  * kind of host's KVM cannot give the vCPUs SMM, and QEMU's own CPU would
  * take the SMI in shared RAM), no kvmvapic option ROM (it patches code for
  * QEMU's APIC), no reboot (a reset is bootscope's to handle).
