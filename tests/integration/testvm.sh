@@ -131,6 +131,9 @@ test_suite_here_keeps_out_of_the_vm() {
 	run_suite --here --build "$TMP"
 	expect_status 2
 	expect "output" "$(cat "$OUT")" "tests/run: no $TMP/bootscope: build it first (make all)"
+	run_suite --build
+	expect_status 2
+	expect "output" "$(cat "$OUT")" "tests/run: --build needs a value"
 }
 
 test_suite_retries_a_test_whose_vm_died() {
