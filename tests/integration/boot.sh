@@ -137,6 +137,11 @@ test_halted() {
 	[ "$(jqv '.exits.per_vcpu[0].kicks')" -ge 1 ]
 	jqv .message >"$TMP/msg"
 	expect_grep "$TMP/msg" '^every vCPU halted with interrupts disabled or never started \(seen [0-9]+ ms later\)$'
+	# Where it halted, with the registers halt.asm set just before its HLT.
+	expect "state" "$(jqv '.exits.per_vcpu[0].at_end.state')" halted-interrupts-off
+	expect "registers" "$(jqv '.exits.per_vcpu[0].at_end.regs | "\(.eax) \(.ebx) \(.ecx) \(.edx) \(.esi) \(.edi) \(.ebp) \(.esp)"')" \
+		"0xa1a2a3a4 0xb1b2b3b4 0xc1c2c3c4 0xd1d2d3d4 0x51525354 0xd5d6d7d8 0xe1e2e3e4 0x7bf0"
+	expect "IF" $(( $(jqv '.exits.per_vcpu[0].at_end.regs.eflags') & 0x200 )) 0
 }
 
 # A vCPU that makes no exits is asked for its state (kicked out of KVM_RUN)

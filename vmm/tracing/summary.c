@@ -254,15 +254,21 @@ static void hex_string(cJSON *o, const char *name, uint64_t v)
 	cJSON_AddStringToObject(o, name, b);
 }
 
+static const char *const regs_names[8] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp" };
+
 static cJSON *end_json(const struct vcpu_end *e)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *r;
 
 	cJSON_AddStringToObject(o, "state", end_state_name(e->state, true));
 	hex_string(o, "cs", e->cs);
 	hex_string(o, "eip", e->rip);
 	hex_string(o, "linear", e->linear);
 	cJSON_AddStringToObject(o, "mode", e->mode);
+	r = cJSON_AddObjectToObject(o, "regs");
+	for (size_t i = 0; i < ARRAY_SIZE(regs_names); i++)
+		hex_string(r, regs_names[i], e->regs[i]);
+	hex_string(r, "eflags", e->eflags);
 	if (e->lapic_known) {
 		cJSON *l = cJSON_AddObjectToObject(o, "lapic");
 
