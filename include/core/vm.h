@@ -175,12 +175,9 @@ struct vcpu_end {
 	bool known;		/* false: its registers could not be read */
 	enum cpu_idle state;	/* RUNNING, HALTED_IF0, HALTED_IF1 or WAIT_SIPI */
 	uint16_t cs;
-	uint64_t rip;
 	uint64_t linear;	/* CS base + RIP */
 	const char *mode;	/* "real", "protected", "paged protected", "long" */
-	/* The low 32 bits of EAX, EBX, ECX, EDX, ESI, EDI, EBP and ESP, in that order, and EFLAGS. */
-	uint32_t regs[8];
-	uint32_t eflags;
+	struct kvm_regs regs;	/* all of them: a hung guest's lock address is often in one */
 	/* Its local APIC (lapic_known): what waits to be delivered, what is being served, its timer. */
 	bool lapic_known;
 	int irr_top, isr_top;	/* highest vector requested / in service; -1: none */

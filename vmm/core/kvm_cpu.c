@@ -138,19 +138,9 @@ static void record_end(struct kvm_cpu *cpu)
 	else
 		e->state = IDLE_RUNNING;
 	e->cs = sregs.cs.selector;
-	e->rip = regs.rip;
 	e->linear = sregs.cs.base + regs.rip;
 	e->mode = cpu_mode(&sregs);
-	/* A lock word or a loop counter is often all a hang needs to be explained. */
-	e->regs[0] = (uint32_t)regs.rax;
-	e->regs[1] = (uint32_t)regs.rbx;
-	e->regs[2] = (uint32_t)regs.rcx;
-	e->regs[3] = (uint32_t)regs.rdx;
-	e->regs[4] = (uint32_t)regs.rsi;
-	e->regs[5] = (uint32_t)regs.rdi;
-	e->regs[6] = (uint32_t)regs.rbp;
-	e->regs[7] = (uint32_t)regs.rsp;
-	e->eflags = (uint32_t)regs.rflags;
+	e->regs = regs;
 	e->known = true;
 	record_lapic(cpu, e);
 }

@@ -254,21 +254,26 @@ static void hex_string(cJSON *o, const char *name, uint64_t v)
 	cJSON_AddStringToObject(o, name, b);
 }
 
-static const char *const regs_names[8] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp" };
-
 static cJSON *end_json(const struct vcpu_end *e)
 {
 	cJSON *o = cJSON_CreateObject(), *r;
 
 	cJSON_AddStringToObject(o, "state", end_state_name(e->state, true));
 	hex_string(o, "cs", e->cs);
-	hex_string(o, "eip", e->rip);
+	hex_string(o, "eip", e->regs.rip);
 	hex_string(o, "linear", e->linear);
 	cJSON_AddStringToObject(o, "mode", e->mode);
+	/* Their 32-bit views, as the entry state (boot/entry.c) gives them. */
 	r = cJSON_AddObjectToObject(o, "regs");
-	for (size_t i = 0; i < ARRAY_SIZE(regs_names); i++)
-		hex_string(r, regs_names[i], e->regs[i]);
-	hex_string(r, "eflags", e->eflags);
+	hex_string(r, "eax", (uint32_t)e->regs.rax);
+	hex_string(r, "ebx", (uint32_t)e->regs.rbx);
+	hex_string(r, "ecx", (uint32_t)e->regs.rcx);
+	hex_string(r, "edx", (uint32_t)e->regs.rdx);
+	hex_string(r, "esi", (uint32_t)e->regs.rsi);
+	hex_string(r, "edi", (uint32_t)e->regs.rdi);
+	hex_string(r, "ebp", (uint32_t)e->regs.rbp);
+	hex_string(r, "esp", (uint32_t)e->regs.rsp);
+	hex_string(r, "eflags", (uint32_t)e->regs.rflags);
 	if (e->lapic_known) {
 		cJSON *l = cJSON_AddObjectToObject(o, "lapic");
 
@@ -580,7 +585,7 @@ void summary__print(const struct vm *vm, FILE *f)
 			if (!e->known)
 				continue;
 			fprintf(f, "  vCPU %d at the end: %s at CS:EIP %04x:%08llx (linear 0x%llx, %s mode); ", i,
-				end_state_name(e->state, false), e->cs, (unsigned long long)e->rip,
+				end_state_name(e->state, false), e->cs, (unsigned long long)e->regs.rip,
 				(unsigned long long)e->linear, e->mode);
 			if (atomic_load(&cpu->t_last_exit)) {
 				fputs("last exit at ", f);
