@@ -4,7 +4,10 @@
  *
  *   0x00000000 - 0x0009fbff  RAM (IVT, BDA, conventional memory)
  *   0x0009fc00 - 0x0009ffff  RAM, reserved: extended BIOS data area
- *   0x000a0000 - 0x000effff  hole: nothing (VGA and option-ROM space)
+ *   0x000a0000 - 0x000b7fff  hole: nothing (VGA graphics memory)
+ *   0x000b8000 - 0x000bffff  VGA colour text memory: RAM the screen console reads
+ *                            (not with --no-screen; not in the e820 map)
+ *   0x000c0000 - 0x000effff  hole: nothing (option-ROM space)
  *   0x000f0000 - 0x000fffff  firmware ROM (read-only)
  *   0x00100000 - ram_size    RAM
  *   0xfeffc000 - 0xfeffffff  reserved: KVM identity map and TSS
@@ -22,6 +25,8 @@
 #include <stdint.h>
 
 #define LOW_RAM_END	0x000a0000ULL
+#define VGA_TEXT_BASE	0x000b8000ULL
+#define VGA_TEXT_SIZE	0x00008000ULL
 #define EBDA_BASE	0x0009fc00ULL
 #define ROM_BASE	0x000f0000ULL
 #define ROM_SIZE	0x00010000ULL

@@ -35,9 +35,14 @@ struct milestone {
 	uint64_t t;		/* clock__now() at the hit */
 	int vcpu;
 	uint64_t exits_at;	/* exits of all vCPUs so far, when it was hit (on_hit fills it) */
+	int console;		/* the text_source whose line matched; -1: none (built in, or hit directly) */
 };
 
-enum text_source { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402, TEXT_NR };
+/* Where guest text comes from. The screen's lines arrive whole (core/screen.h), the others byte by byte. */
+enum text_source { TEXT_UART, TEXT_DEBUGCON_E9, TEXT_DEBUGCON_402, TEXT_SCREEN, TEXT_NR };
+
+/* A source's name in the summary: "com1", "debugcon", "debugcon-402", "screen". */
+const char *milestones__console_name(int src);
 
 /*
  * A watch on the complete lines of one source, for firmware lines that say
@@ -75,8 +80,9 @@ struct milestones {
 
 	struct text_line line[TEXT_NR];
 	FILE *out;		/* stdout or --serial FILE */
-	uint64_t text_bytes;
+	uint64_t text_bytes;	/* bytes of the byte sources */
 	uint64_t lines;
+	uint64_t screen_lines;	/* whole lines from the screen */
 	uint64_t out_limit;	/* guest text written to out at most (0: no limit) */
 	uint64_t out_bytes, dropped_bytes;
 	char last_line[TEXT_LINE_MAX + 1];	/* last complete guest line, for error reports */
@@ -99,6 +105,11 @@ int milestones__watch(struct milestones *m, enum text_source src, const char *re
 		      void (*fn)(void *arg, const char *line, const regmatch_t *sub, int vcpu), void *arg);
 /* First call for an id wins; later calls are ignored. Takes the lock. */
 void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu);
+/*
+ * A whole line from a source that delivers lines (the screen): matched at
+ * once. Not written to the output stream: the screen has its own log.
+ */
+void milestones__line(struct milestones *m, enum text_source src, const char *text, uint64_t t, int vcpu);
 /* One byte of guest text from a source. */
 void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uint64_t t, int vcpu);
 /*

@@ -28,6 +28,8 @@
 
 struct cpu_model;
 struct cpu_state;
+struct vga;
+struct screen;
 
 
 #define MAX_VCPUS 8
@@ -67,6 +69,9 @@ struct vm_config {
 	const char *until;
 	double timeout_s;
 	const char *serial_path;
+	const char *screen_path;	/* --screen: every new screen line with its time */
+	const char *screen_svg_path;	/* --screen-svg: the last screen as a picture */
+	bool no_screen;		/* --no-screen: no VGA, no screen console */
 	const char *json_path;
 	const char *trace_path;
 	bool stop_at_entry;
@@ -284,6 +289,8 @@ struct vm {
 	int t0_milestone;	/* milestone id + 1 hit at t0 (0: none) */
 
 	struct pc *pc;		/* BIOS boots only */
+	struct vga *vga;	/* the VGA's registers (devices/vga.h); NULL with --no-screen */
+	struct screen *screen;	/* the screen console (core/screen.h); NULL until it runs */
 	/*
 	 * What the main loop watches besides the vCPUs: a BIOS boot's QEMU
 	 * device model, or QEMU itself when it is the engine. fds() fills in the

@@ -50,6 +50,7 @@ struct qtest_config {
 	const char *hda_format;	/* "raw" or "qcow2" */
 	bool hda_writable;
 	const char *boot_order;	/* QEMU -boot order=, e.g. "dc" */
+	const char *vga_rom;	/* a VGA BIOS for SeaBIOS to run (fw_cfg vgaroms/), or NULL */
 };
 
 /* Called for each "IRQ raise|lower N" line, with the qtest lock held. */

@@ -93,9 +93,9 @@ test_summary_table_on_stderr() {
 	"$BOOTSCOPE" run --raw "$FW/halt.bin" --mark stop=stopping >"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
 	expect_grep "$ERR" '^bootscope: halted after [0-9.]+ ms: every vCPU halted'
-	expect_grep "$ERR" '^  milestone +time +vcpu$'
+	expect_grep "$ERR" '^  milestone +time +vcpu +console$'
 	expect_grep "$ERR" '^  entry +[0-9.]+ ms +0$'
-	expect_grep "$ERR" '^  stop +[0-9.]+ ms +0$'
+	expect_grep "$ERR" '^  stop +[0-9.]+ ms +0 +com1$'
 	expect_grep "$ERR" '^  exits: [0-9]+ \(io [0-9]+\); in the VMM [0-9.]+ ms, in the guest [0-9.]+ ms$'
 }
 

@@ -15,6 +15,8 @@
 #include "cli/cpus.h"
 #include "devices/acpi_pm.h"
 #include "devices/devices.h"
+#include "devices/vga.h"
+#include "core/screen.h"
 #include "cli/doctor.h"
 #include "cpu/probe.h"
 #include "cpu/host.h"
@@ -49,6 +51,13 @@ struct guest_files {
 	int nr_mods;
 	char *cmdline;
 	char *initrd_list;		/* Multiboot --initrd, split in place */
+};
+
+
+/* The screen console's files, opened before the sandbox. */
+struct screen_outputs {
+	FILE *log;	/* --screen */
+	FILE *svg;	/* --screen-svg */
 };
 
 static char *joined(const char *a, const char *b)
@@ -199,6 +208,7 @@ static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
 		devices__register_common, cmos__register, firmware__register_port, fw_cfg__register, acpi_pm__register,
+		vga__register,
 	};
 
 	return devices__register(vm, reg, ARRAY_SIZE(reg));
@@ -367,16 +377,61 @@ static void become_user(struct vm *vm)
 }
 
 /* Outputs are opened before the sandbox, which allows no open. */
-static int open_outputs(struct vm *vm, FILE **out, char *err, size_t errlen)
+static int open_outputs(struct vm *vm, FILE **out, struct screen_outputs *so, char *err, size_t errlen)
 {
 	if (vm->cfg.serial_path && !(*out = open_output("--serial", vm->cfg.serial_path, err, errlen))) {
 		*out = stdout;
 		return -EIO;
 	}
+	if (vm->cfg.screen_path && !(so->log = open_output("--screen", vm->cfg.screen_path, err, errlen)))
+		return -EIO;
+	if (vm->cfg.screen_svg_path && !(so->svg = open_output("--screen-svg", vm->cfg.screen_svg_path, err, errlen)))
+		return -EIO;
 	if (vm->cfg.json_path && strcmp(vm->cfg.json_path, "-") &&
 	    !(vm->json_out = open_output("--json", vm->cfg.json_path, err, errlen)))
 		return -EIO;
 	return 0;
+}
+
+/*
+ * The screen console of a run with a VGA: its thread reads text memory from
+ * before the first instruction until the run has ended.
+ */
+static int screen_begin(struct vm *vm, struct screen *s, struct screen_outputs *so, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!vm->vga)
+		return 0;
+	screen__init(s);
+	s->read = vga__read_screen;
+	s->read_arg = vm->vga;
+	s->ms = &vm->ms;
+	s->log = so->log;
+	s->t0 = &vm->t0;
+	s->ended = &vm->run.ended;
+	s->t_end = &vm->run.t_end;
+	if ((rc = screen__start(s))) {
+		snprintf(err, errlen, "cannot start the screen console: %s", strerror(-rc));
+		return rc;
+	}
+	vm->screen = s;
+	return 0;
+}
+
+/* After the run: the last read, then the picture of the last screen. */
+static void screen_end(struct vm *vm, struct screen_outputs *so)
+{
+	if (vm->screen)
+		screen__stop(vm->screen, vm->run.t_end ? vm->run.t_end : clock__now());
+	if (so->svg) {
+		if (vm->screen && screen__write_svg(vm->screen, so->svg) < 0) {
+			fprintf(stderr, "%s: cannot write --screen-svg %s\n", progname, vm->cfg.screen_svg_path);
+			vm->run.exit_status = EXIT_ERROR;
+		}
+		fclose(so->svg);
+		so->svg = NULL;
+	}
 }
 
 static void report(struct vm *vm)
@@ -396,7 +451,9 @@ static void report(struct vm *vm)
 static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm_storage;
+	static struct screen screen;
 	struct vm *vm = &vm_storage;
+	struct screen_outputs so = { 0 };
 	struct guest_files files = { 0 };
 	char err[ERRLEN];
 	FILE *out = stdout;
@@ -416,7 +473,7 @@ static int cmd_run(int argc, char **argv)
 	rc = vm_config__bios_boot(&vm->cfg) ? pc__prepare(vm, err, sizeof(err))
 					     : guest_files__read(&files, &vm->cfg, err, sizeof(err));
 	if (rc == 0)
-		rc = open_outputs(vm, &out, err, sizeof(err));
+		rc = open_outputs(vm, &out, &so, err, sizeof(err));
 	vm->ms.out = out;
 	vm->ms.out_limit = vm->cfg.output_limit;
 	if (!rc)
@@ -430,14 +487,18 @@ static int cmd_run(int argc, char **argv)
 		rc = run__prepare(vm, err, sizeof(err));
 	if (!rc)
 		rc = lock_down(vm, err, sizeof(err));
+	if (!rc)
+		rc = screen_begin(vm, &screen, &so, err, sizeof(err));
 
 	if (rc) {
 		status = summary__fail(vm, err);
 	} else if ((rc = run__start(vm, err, sizeof(err)))) {
+		screen_end(vm, &so);
 		trace__finish(vm);	/* the trace still gets its trailer */
 		status = summary__fail(vm, err);
 	} else {
 		run__wait(vm);	/* power on: until the run ends */
+		screen_end(vm, &so);
 		if ((rc = trace__finish(vm)) < 0) {
 			fprintf(stderr, "%s: --trace %s: %s\n", progname, vm->cfg.trace_path, strerror(-rc));
 			vm->run.exit_status = EXIT_ERROR;
@@ -453,6 +514,10 @@ static int cmd_run(int argc, char **argv)
 
 	if (out != stdout)
 		fclose(out);
+	if (so.log)
+		fclose(so.log);
+	if (so.svg)
+		fclose(so.svg);
 	milestones__destroy(&vm->ms);
 	cpuid__exit();
 	pc__exit(vm);

@@ -19,7 +19,7 @@ enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
 	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
-	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT, OPT_NO_HUGE_PAGES,
+	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT, OPT_NO_HUGE_PAGES, OPT_SCREEN, OPT_SCREEN_SVG, OPT_NO_SCREEN,
 };
 
 static const struct option run_options[] = {
@@ -34,6 +34,9 @@ static const struct option run_options[] = {
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "screen", required_argument, NULL, OPT_SCREEN },
+	{ "screen-svg", required_argument, NULL, OPT_SCREEN_SVG },
+	{ "no-screen", no_argument, NULL, OPT_NO_SCREEN },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "stop-at-entry", no_argument, NULL, OPT_STOP_AT_ENTRY },
@@ -111,6 +114,10 @@ void options__usage(FILE *f)
 	      "  --until REGEX          milestone 'until' and end of the run at the first matching line\n"
 	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
 	      "  --serial FILE          write guest text to FILE instead of stdout\n"
+	      "  --screen FILE          write every new line of the VGA text screen to FILE, with its time\n"
+	      "                         (--mark and --until match screen lines whether or not it is given)\n"
+	      "  --screen-svg FILE      the last text screen as an SVG picture, in its colours\n"
+	      "  --no-screen            no VGA and no screen console (the VGA window is plain RAM)\n"
 	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
 	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
 	      "  --stop-at-entry        stop at the loaded guest's first instruction (BIOS boots: the boot\n"
@@ -253,6 +260,15 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 		case OPT_SERIAL:
 			cfg->serial_path = optarg;
 			break;
+		case OPT_SCREEN:
+			cfg->screen_path = optarg;
+			break;
+		case OPT_SCREEN_SVG:
+			cfg->screen_svg_path = optarg;
+			break;
+		case OPT_NO_SCREEN:
+			cfg->no_screen = true;
+			break;
 		case OPT_JSON:
 			cfg->json_path = optarg;
 			break;
@@ -323,6 +339,8 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (cfg->no_screen && (cfg->screen_path || cfg->screen_svg_path))
+		return fail(err, errlen, "--screen and --screen-svg read the screen that --no-screen turns off%s", "");
 	if (vm_config__bios_boot(cfg))
 		return check_bios_boot(cfg, err, errlen);
 	if (cfg->boot_order || cfg->hda_writable)

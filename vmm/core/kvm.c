@@ -269,15 +269,24 @@ int kvm__alloc_memory(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* The RAM slots: below 640 KiB, above 1 MiB, and in a BIOS boot the VGA window too. */
+/* The RAM slots: below 640 KiB, above 1 MiB, and the VGA window. */
 static int map_ram(struct vm *vm, char *err, size_t errlen)
 {
 	uint64_t low = MIN(vm->ram_size, LOW_RAM_END);
 	int rc = kvm__set_slot(vm, SLOT_LOW_RAM, 0, low, vm->ram, 0);
 
-	/* A BIOS boot's child has no VGA: QEMU shows RAM at 0xa0000-0xbffff then, so do we. */
+	/*
+	 * VGA memory is RAM, so a guest writing text makes no exit and the
+	 * screen console reads it (devices/vga.h). A BIOS boot has the whole
+	 * window 0xa0000-0xbffff (QEMU's child, which has no VGA, shows RAM
+	 * there too: the VGA BIOS loads its font at 0xa0000); a direct boot
+	 * the colour text memory 0xb8000-0xbffff, unless --no-screen, with the
+	 * rest of the window left empty as before.
+	 */
 	if (!rc && vm_config__bios_boot(&vm->cfg))
 		rc = kvm__set_slot(vm, SLOT_VGA_RAM, LOW_RAM_END, 0x20000, vm->ram + LOW_RAM_END, 0);
+	else if (!rc && !vm->cfg.no_screen)
+		rc = kvm__set_slot(vm, SLOT_VGA_RAM, VGA_TEXT_BASE, VGA_TEXT_SIZE, vm->ram + VGA_TEXT_BASE, 0);
 	if (!rc && vm->ram_size > HIGH_RAM_BASE)
 		rc = kvm__set_slot(vm, SLOT_HIGH_RAM, HIGH_RAM_BASE, vm->ram_size - HIGH_RAM_BASE,
 			      vm->ram + HIGH_RAM_BASE, 0);

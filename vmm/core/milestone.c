@@ -55,6 +55,7 @@ static int add(struct milestones *m, const char *name, enum ms_kind kind)
 	snprintf(ms->name, sizeof(ms->name), "%s", name);
 	ms->kind = kind;
 	ms->vcpu = -1;
+	ms->console = -1;
 	return m->n++;
 }
 
@@ -112,7 +113,17 @@ int milestones__watch(struct milestones *m, enum text_source src, const char *re
 	return 0;
 }
 
-static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
+const char *milestones__console_name(int src)
+{
+	static const char *const names[TEXT_NR] = {
+		[TEXT_UART] = "com1", [TEXT_DEBUGCON_E9] = "debugcon", [TEXT_DEBUGCON_402] = "debugcon-402",
+		[TEXT_SCREEN] = "screen",
+	};
+
+	return src >= 0 && src < TEXT_NR ? names[src] : NULL;
+}
+
+static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu, int console)
 {
 	struct milestone *ms;
 
@@ -124,6 +135,7 @@ static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
 	ms->hit = true;
 	ms->t = t;
 	ms->vcpu = vcpu;
+	ms->console = console;
 	if (m->on_hit)
 		m->on_hit(m->opaque, ms, id);
 	if (ms->kind == MS_UNTIL && m->on_until)
@@ -135,7 +147,7 @@ static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu)
 void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu)
 {
 	pthread_mutex_lock(&m->lock);
-	hit_locked(m, id, t, vcpu);
+	hit_locked(m, id, t, vcpu, -1);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -200,38 +212,61 @@ static void watch_line(struct milestones *m, enum text_source src, const char *t
 		if (w->src != src || regexec(&w->re, text, 4, sub, 0))
 			continue;
 		if (w->milestone >= 0)
-			hit_locked(m, w->milestone, t, vcpu);
+			hit_locked(m, w->milestone, t, vcpu, (int)src);
 		if (w->fn)
 			w->fn(w->arg, text, sub, vcpu);
 	}
 }
 
+/*
+ * Every pattern not yet hit against one line of console src. The
+ * firmware's own patterns (no boot device) read its debug console only:
+ * the run's message quotes that line.
+ */
+static void match_text(struct milestones *m, const char *text, uint64_t t, int vcpu, int src)
+{
+	for (int i = 0; i < m->n; i++) {
+		struct milestone *ms = &m->ms[i];
+
+		if (ms->kind == MS_NO_BOOT && src == TEXT_SCREEN)
+			continue;
+		if (ms->has_re && !ms->hit && regexec(&ms->re, text, 0, NULL, 0) == 0)
+			hit_locked(m, i, t, vcpu, src);
+	}
+}
+
+/* watch: run the source's watches too (not for unfinished lines, nor at the final flush). */
 static void match(struct milestones *m, const struct text_line *l, uint64_t t, int vcpu,
-		  bool remember, int src)
+		  bool remember, int src, bool watch)
 {
 	char text[TEXT_LINE_MAX + 1];
 	size_t n = line__visible(text, l->buf, l->len);
 	if (remember)
 		memcpy(m->last_line, text, n + 1);
-	for (int i = 0; i < m->n; i++) {
-		struct milestone *ms = &m->ms[i];
-
-		if (ms->has_re && !ms->hit && regexec(&ms->re, text, 0, NULL, 0) == 0)
-			hit_locked(m, i, t, vcpu);
-	}
-	if (src >= 0)
+	match_text(m, text, t, vcpu, src);
+	if (watch)
 		watch_line(m, (enum text_source)src, text, t, vcpu);
+}
+
+void milestones__line(struct milestones *m, enum text_source src, const char *text, uint64_t t, int vcpu)
+{
+	pthread_mutex_lock(&m->lock);
+	if (!m->text_bytes && !m->screen_lines)
+		hit_locked(m, m->id_first_output, t, vcpu, (int)src);
+	m->screen_lines++;
+	match_text(m, text, t, vcpu, (int)src);
+	pthread_mutex_unlock(&m->lock);
 }
 
 /*
  * The line is complete: write what is left of it, then match. src is its
- * source for the watches, or -1 when the run is over (the final flush).
+ * source; its watches run unless the run is over (the final flush).
  */
-static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src)
+static void finish_line(struct milestones *m, struct text_line *l, uint64_t t, int vcpu, int src, bool watch)
 {
 	emit(m, l);
 	m->lines++;
-	match(m, l, t, vcpu, true, src);
+	match(m, l, t, vcpu, true, src, watch);
 	l->len = l->emitted = l->matched = 0;
 }
 
@@ -247,7 +282,7 @@ static void finish_piece(struct milestones *m, struct text_line *l, uint64_t t, 
 
 	emit(m, l);
 	if (strspn(text, " ") < n)
-		match(m, l, t, vcpu, true, src);
+		match(m, l, t, vcpu, true, src, true);
 	l->len = l->emitted = l->matched = 0;
 }
 
@@ -270,12 +305,12 @@ void milestones__text(struct milestones *m, enum text_source src, uint8_t c, uin
 
 	pthread_mutex_lock(&m->lock);
 	if (!m->text_bytes++)
-		hit_locked(m, m->id_first_output, t, vcpu);
+		hit_locked(m, m->id_first_output, t, vcpu, (int)src);
 	l->buf[l->len++] = (char)c;
 	l->t_last = t;
 	l->vcpu_last = vcpu;
 	if (c == '\n' || l->len == TEXT_LINE_MAX)
-		finish_line(m, l, t, vcpu, (int)src);
+		finish_line(m, l, t, vcpu, (int)src, true);
 	else if (ends_cursor_move(l))
 		finish_piece(m, l, t, vcpu, (int)src);
 	pthread_mutex_unlock(&m->lock);
@@ -289,7 +324,7 @@ void milestones__flush(struct milestones *m, bool final)
 
 		if (final) {
 			if (l->len)
-				finish_line(m, l, l->t_last, l->vcpu_last, -1);
+				finish_line(m, l, l->t_last, l->vcpu_last, s, false);
 			/* The output ends inside a line (a partial one, or after a cursor move): end it. */
 			if (l->open && m->out && (!m->out_limit || m->out_bytes < m->out_limit)) {
 				fputc('\n', m->out);
@@ -298,7 +333,7 @@ void milestones__flush(struct milestones *m, bool final)
 			l->open = false;
 		} else if (l->len && l->matched != l->len) {
 			emit(m, l);
-			match(m, l, l->t_last, l->vcpu_last, false, -1);
+			match(m, l, l->t_last, l->vcpu_last, false, s, false);
 			l->matched = l->len;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices/devices.h"
+#include "devices/vga.h"
 #include "cpu/probe.h"
 #include "pc/pc.h"
 #include "devices/uart.h"
@@ -185,6 +186,11 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 	vm->dm_summary.print = pc__summary_print;
 	if ((rc = read_bios(pc, c->bios ? c->bios : PC_BIOS_DEFAULT, err, errlen)))
 		return rc;
+	if (!c->no_screen && access(VGA_ISA_ROM, R_OK)) {
+		snprintf(err, errlen, "the VGA BIOS %s: %s (Debian's seabios package has it; --no-screen boots without a screen)",
+			 VGA_ISA_ROM, strerror(errno));
+		return -ENOENT;
+	}
 	if (c->cdrom) {
 		if ((rc = pc->cdrom_fd = open_image("--cdrom", c->cdrom, false, &size, err, errlen)) < 0)
 			return rc;
@@ -240,7 +246,7 @@ static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
 		devices__register_common, reset__register, kbc__register, apm__register, pam__register, rtc__register,
-		storage__register, delegate__register,
+		storage__register, vga__register, delegate__register,
 	};
 
 	return devices__register(vm, reg, ARRAY_SIZE(reg));
@@ -334,6 +340,7 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	vm->t0_milestone = pc->ms_reset + 1;
 	if ((rc = boot_milestones(vm, err, errlen)))
 		return rc;
+	qc.vga_rom = vm->vga ? VGA_ISA_ROM : NULL;	/* registered above */
 	/* Last: the child starts in tens of milliseconds, and every earlier failure spares it. */
 	return qtest__start(&pc->qtest, &qc, delegate__irq, vm, err, errlen);
 }

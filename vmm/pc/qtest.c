@@ -99,6 +99,15 @@ static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_
 	argv__add(a, "chardev:qtest");
 	argv__add(a, "-qtest-log");
 	argv__add(a, "none");
+	/*
+	 * The VGA is bootscope's (devices/vga.h), but its BIOS comes the way
+	 * QEMU's own ISA VGA hands it over: a fw_cfg file under vgaroms/,
+	 * which SeaBIOS runs as the video option ROM. The child has no VGA.
+	 */
+	if (c->vga_rom) {
+		argv__add(a, "-fw_cfg");
+		argv__add(a, "name=vgaroms/vgabios-isavga.bin,file=%s", c->vga_rom);
+	}
 	{
 		char hda[32], cdrom[32];
 

@@ -17,6 +17,7 @@
 #include "cpu/cpuid.h"
 #include "cpu/host.h"
 #include "tracing/summary.h"
+#include "core/screen.h"
 #include "core/trace.h"
 #include "core/kvm_cpu.h"
 #include "core/run.h"
@@ -303,6 +304,49 @@ static const char *vector_text(int v, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The screen console: how often it read and how late it could be (its time
+ * resolution), what it saw, and the last text screen, row by row.
+ */
+static cJSON *screen_json(const struct vm *vm, const struct screen *s)
+{
+	cJSON *o = cJSON_CreateObject(), *rows, *g;
+	int n = screen__rows(s), row, col;
+
+	cJSON_AddStringToObject(o, "source", "VGA text memory, read by a thread of bootscope's (no exits)");
+	cJSON_AddNumberToObject(o, "interval_ns", (double)s->interval_ns);
+	cJSON_AddNumberToObject(o, "polls", (double)s->polls);
+	cJSON_AddNumberToObject(o, "max_gap_ns", clock__whole_ns(s->max_gap));
+	cJSON_AddNumberToObject(o, "lines", (double)s->lines);
+	cJSON_AddNumberToObject(o, "read_errors", (double)s->read_errors);
+	cJSON_AddBoolToObject(o, "geometry_clamped", s->clamped_seen);
+	g = cJSON_AddObjectToObject(o, "graphics");
+	cJSON_AddNumberToObject(g, "switches", s->graphics_switches);
+	if (s->t_graphics)
+		cJSON_AddNumberToObject(g, "last_t_ns", rel(vm, s->t_graphics));
+	else
+		cJSON_AddNullToObject(g, "last_t_ns");
+	cJSON_AddBoolToObject(g, "at_end", s->graphics_now);
+	cJSON_AddNumberToObject(o, "cols", n ? s->prev->cols : 0);
+	cJSON_AddNumberToObject(o, "rows", n);
+	if (screen__cursor(s, &row, &col)) {
+		cJSON *c = cJSON_AddObjectToObject(o, "cursor");
+
+		cJSON_AddNumberToObject(c, "row", row);
+		cJSON_AddNumberToObject(c, "col", col);
+	} else {
+		cJSON_AddNullToObject(o, "cursor");
+	}
+	rows = cJSON_AddArrayToObject(o, "last");
+	for (int r = 0; r < n; r++) {
+		char text[SCREEN_TEXT_MAX];
+
+		screen__row_text(s, r, text, sizeof(text));
+		cJSON_AddItemToArray(rows, cJSON_CreateString(text));
+	}
+	return o;
+}
+
 cJSON *summary__json(const struct vm *vm)
 {
 	const struct milestone *ms[MAX_MILESTONES];
@@ -385,11 +429,18 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddStringToObject(m, "name", ms[i]->name);
 		if (ms[i]->hit) {
 			cJSON_AddNumberToObject(m, "t_ns", rel(vm, ms[i]->t));
-			cJSON_AddNumberToObject(m, "vcpu", ms[i]->vcpu);
+			if (ms[i]->vcpu >= 0)
+				cJSON_AddNumberToObject(m, "vcpu", ms[i]->vcpu);
+			else
+				cJSON_AddNullToObject(m, "vcpu");
 		} else {
 			cJSON_AddNullToObject(m, "t_ns");
 			cJSON_AddNullToObject(m, "vcpu");
 		}
+		if (ms[i]->hit && milestones__console_name(ms[i]->console))
+			cJSON_AddStringToObject(m, "console", milestones__console_name(ms[i]->console));
+		else
+			cJSON_AddNullToObject(m, "console");
 		cJSON_AddItemToArray(arr, m);
 	}
 
@@ -489,6 +540,11 @@ after_exits:
 		}
 	}
 
+	if (vm->screen)
+		cJSON_AddItemToObject(root, "screen", screen_json(vm, vm->screen));
+	else
+		cJSON_AddNullToObject(root, "screen");
+
 	o = cJSON_AddObjectToObject(root, "guest_output");
 	cJSON_AddNumberToObject(o, "bytes", (double)vm->ms.text_bytes);
 	cJSON_AddNumberToObject(o, "lines", (double)vm->ms.lines);
@@ -538,6 +594,37 @@ static void print_ms(FILE *f, double ns)
 	fprintf(f, "%12.3f ms", ns / 1e6);
 }
 
+/* A run that did not end: the screen as it was left, its blank rows at the ends dropped. */
+static void print_last_screen(const struct screen *s, FILE *f)
+{
+	int n = screen__rows(s), first = 0, last = n - 1;
+	char text[SCREEN_TEXT_MAX];
+
+	if (s->graphics_now) {
+		fputs("  the screen at the end: a graphics mode (not read)\n", f);
+		return;
+	}
+	for (; first < n; first++) {
+		screen__row_text(s, first, text, sizeof(text));
+		if (*text)
+			break;
+	}
+	for (; last > first; last--) {
+		screen__row_text(s, last, text, sizeof(text));
+		if (*text)
+			break;
+	}
+	if (first == n) {
+		fputs("  the screen at the end: blank\n", f);
+		return;
+	}
+	fprintf(f, "  the screen at the end (rows %d-%d of %d):\n", first + 1, last + 1, n);
+	for (int r = first; r <= last; r++) {
+		screen__row_text(s, r, text, sizeof(text));
+		fprintf(f, "  | %s\n", text);
+	}
+}
+
 void summary__print(const struct vm *vm, FILE *f)
 {
 	const struct milestone *ms[MAX_MILESTONES];
@@ -547,12 +634,20 @@ void summary__print(const struct vm *vm, FILE *f)
 
 	fprintf(f, "bootscope: %s after %.3f ms: %s (exit status %d)\n", outcome__name(vm->run.outcome),
 		rel(vm, vm->run.t_end) / 1e6, vm->run.message, vm->run.exit_status);
-	fprintf(f, "  %-24s %15s  %s\n", "milestone", "time", "vcpu");
+	fprintf(f, "  %-24s %15s  %-4s  %s\n", "milestone", "time", "vcpu", "console");
 	for (int i = 0; i < n; i++) {
+		const char *console = milestones__console_name(ms[i]->console);
+
 		fprintf(f, "  %-24s ", ms[i]->name);
 		if (ms[i]->hit) {
 			print_ms(f, rel(vm, ms[i]->t));
-			fprintf(f, "  %d\n", ms[i]->vcpu);
+			char vcpu[16];
+
+			snprintf(vcpu, sizeof(vcpu), ms[i]->vcpu >= 0 ? "%d" : "-", ms[i]->vcpu);
+			if (console)
+				fprintf(f, "  %-4s  %s\n", vcpu, console);
+			else
+				fprintf(f, "  %s\n", vcpu);
 		} else {
 			fprintf(f, "%15s\n", "not reached");
 		}
@@ -602,6 +697,8 @@ void summary__print(const struct vm *vm, FILE *f)
 			}
 			fputc('\n', f);
 		}
+	if (vm->screen && (vm->run.outcome == OUTCOME_TIMEOUT || vm->run.outcome == OUTCOME_INTERRUPTED))
+		print_last_screen(vm->screen, f);
 	if (vm->ms.dropped_bytes)
 		fprintf(f, "  guest text: %llu bytes beyond --output-limit were not written\n",
 			(unsigned long long)vm->ms.dropped_bytes);

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The VGA text screen as a console: guests that write straight into text
+# memory and scroll by the CRTC start address, SeaBIOS and SeaVGABIOS
+# printing through INT 10h, a guest that writes garbage into the VGA's
+# registers, and one that leaves text mode.
+source "$(dirname "$0")/../lib.sh"
+
+# A --screen log's text, without the times.
+log_text() { sed -E 's/^ *[0-9]+\.[0-9]{3} ms  //' "$1"; }
+
+# The log's times never go back.
+expect_times_in_order() { # LOG
+	local bad
+	bad=$(awk '{ t = $1 + 0; if (NR > 1 && t < last) print NR": "$0; last = t }' "$1")
+	expect "times in order in $(basename "$1")" "$bad" ""
+}
+
+test_hardware_scrolled_console() {
+	bs --raw "$FW/screen.bin" --screen "$TMP/screen.log" --screen-svg "$TMP/screen.svg" \
+		--mark banner='^screen: a console' --mark login='^login:'
+	expect_status 0
+	expect outcome "$(jqv .outcome)" halted
+	# Every line once, in order, although 35 of them scrolled past the top between two reads.
+	{ echo "screen: a console in VGA text memory"; for i in $(seq 0 59); do printf 'line %02d\n' "$i"; done
+	  echo "login:"; } >"$TMP/want"
+	log_text "$TMP/screen.log" >"$TMP/got"
+	expect "screen log" "$(diff "$TMP/want" "$TMP/got" | head -5)" ""
+	expect_times_in_order "$TMP/screen.log"
+	expect "serial text" "$(jqv .guest_output.bytes)" 0
+	expect consoles "$(jqv '[.milestones[] | "\(.name):\(.console)"] | join(",")')" \
+		"entry:null,first-output:screen,banner:screen,login:screen"
+	expect "screen milestones' vCPU" "$(jqv '[.milestones[] | select(.console == "screen") | .vcpu] | unique | join(",")')" ""
+	[ "$(jqv '.milestones[2].t_ns')" -le "$(jqv '.milestones[3].t_ns')" ]
+	# The last screen: memory rows 37..61, through the start address.
+	expect geometry "$(jqv '"\(.screen.cols)x\(.screen.rows)"')" 80x25
+	expect "first row" "$(jqv '.screen.last[0]')" "line 36"
+	expect "row 24" "$(jqv '.screen.last[23]')" "line 59"
+	expect "row 25" "$(jqv '.screen.last[24]')" "login:"
+	expect cursor "$(jqv '"\(.screen.cursor.row),\(.screen.cursor.col)"')" "24,7"
+	expect clamped "$(jqv .screen.geometry_clamped)" false
+	expect "graphics" "$(jqv .screen.graphics.switches)" 0
+	expect "read errors" "$(jqv .screen.read_errors)" 0
+	[ "$(jqv .screen.lines)" -ge 62 ]	# every row state matched; a row caught half-written counts too
+	[ "$(jqv .screen.polls)" -gt 0 ]
+	# The picture: well-formed, one text node per visible character.
+	xmllint --noout "$TMP/screen.svg"
+	expect "characters drawn" "$(grep -c '<text ' "$TMP/screen.svg")" \
+		"$(jqv '[.screen.last[] | gsub(" "; "") | length] | add')"
+}
+
+test_no_screen() {
+	bs --raw "$FW/screen.bin" --no-screen --mark login='^login:'
+	expect_status 0
+	expect screen "$(jqv .screen)" null
+	expect login "$(jqv '.milestones[] | select(.name == "login") | .t_ns')" null
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/screen.bin" --no-screen --screen "$TMP/x" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_line "$ERR" "bootscope: --screen and --screen-svg read the screen that --no-screen turns off"
+}
+
+test_crtc_garbage() {
+	bs --raw "$FW/vgabad.bin" --screen "$TMP/screen.log"
+	expect_status 0
+	expect outcome "$(jqv .outcome)" halted
+	expect clamped "$(jqv .screen.geometry_clamped)" true
+	expect cols "$(jqv .screen.cols)" 132
+	[ "$(jqv .screen.rows)" -ge 1 ] && [ "$(jqv .screen.rows)" -le 60 ]
+	expect "read errors" "$(jqv .screen.read_errors)" 0
+}
+
+test_graphics_mode() {
+	bs --raw "$FW/vgagfx.bin" --screen "$TMP/screen.log"
+	expect_status 0
+	expect outcome "$(jqv .outcome)" halted
+	expect switches "$(jqv .screen.graphics.switches)" 1
+	expect "graphics at the end" "$(jqv .screen.graphics.at_end)" true
+	[ "$(jqv .screen.graphics.last_t_ns)" -gt 0 ]
+	expect_grep "$TMP/screen.log" 'ms  \[the guest switched to a graphics mode; the screen console is quiet\]$'
+}
+
+test_bios_screen() {
+	bs --bios /usr/share/seabios/bios-256k.bin --screen "$TMP/screen.log" --screen-svg "$TMP/screen.svg" \
+		--timeout 240
+	expect_status 3
+	expect outcome "$(jqv .outcome)" no-boot-device
+	# SeaVGABIOS ran on bootscope's VGA, and SeaBIOS's INT 10h text is on the screen.
+	expect "no-boot-device from" "$(jqv '.milestones[] | select(.name == "no-boot-device") | .console')" debugcon-402
+	log_text "$TMP/screen.log" >"$TMP/got"
+	expect_grep "$TMP/got" '^SeaBIOS \(version '
+	expect_line "$TMP/got" "Booting from Hard Disk..."
+	expect_line "$TMP/got" "No bootable device."
+	expect_times_in_order "$TMP/screen.log"
+	expect "last screen" "$(jqv '[.screen.last[] | select(. == "No bootable device.")] | length')" 1
+	xmllint --noout "$TMP/screen.svg"
+	# The VGA's ports are answered here: none reached the QEMU child.
+	expect "VGA forwarded" "$(jqv '[.device_model.forwarded[]? | select(.device == "vga")] | length')" 0
+}
+
+TESTS=(test_hardware_scrolled_console test_no_screen test_crtc_garbage test_graphics_mode test_bios_screen)
+for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done

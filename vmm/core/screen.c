@@ -1,0 +1,466 @@
+/*
+ * screen.c - the text screen as a console (see screen.h for the data flow).
+ *
+ * Rows are compared in memory order, at the phase of the CRTC start address,
+ * so a row is the same memory whether it is on the screen or has scrolled
+ * past the top. A poll walks them oldest first: from the row after the
+ * visible screen's end, around the 32 KiB window, to the screen's last row.
+ * For a circular hardware-scrolled console that is the order they were
+ * written in; for a screen drawn at origin 0 it is top to bottom.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/screen.h"
+#include "core/milestone.h"
+#include "lib/clock.h"
+
+/* CP437 as the VGA's ROM font draws it: the control range as glyphs, then the upper half. */
+static const char *const cp437_low[32] = {
+	" ", "☺", "☻", "♥", "♦", "♣", "♠", "•", "◘", "○", "◙", "♂", "♀", "♪", "♫", "☼",
+	"►", "◄", "↕", "‼", "¶", "§", "▬", "↨", "↑", "↓", "→", "←", "∟", "↔", "▲", "▼",
+};
+static const char *const cp437_high[128] = {
+	"Ç", "ü", "é", "â", "ä", "à", "å", "ç", "ê", "ë", "è", "ï", "î", "ì", "Ä", "Å",
+	"É", "æ", "Æ", "ô", "ö", "ò", "û", "ù", "ÿ", "Ö", "Ü", "¢", "£", "¥", "₧", "ƒ",
+	"á", "í", "ó", "ú", "ñ", "Ñ", "ª", "º", "¿", "⌐", "¬", "½", "¼", "¡", "«", "»",
+	"░", "▒", "▓", "│", "┤", "╡", "╢", "╖", "╕", "╣", "║", "╗", "╝", "╜", "╛", "┐",
+	"└", "┴", "┬", "├", "─", "┼", "╞", "╟", "╚", "╔", "╩", "╦", "╠", "═", "╬", "╧",
+	"╨", "╤", "╥", "╙", "╘", "╒", "╓", "╫", "╪", "┘", "┌", "█", "▄", "▌", "▐", "▀",
+	"α", "ß", "Γ", "π", "Σ", "σ", "µ", "τ", "Φ", "Θ", "Ω", "δ", "∞", "φ", "ε", "∩",
+	"≡", "±", "≥", "≤", "⌠", "⌡", "÷", "≈", "°", "∙", "·", "√", "ⁿ", "²", "■", " ",
+};
+
+const char *screen__cp437(uint8_t c)
+{
+	static const char ascii[96][4] = {
+		" ", "!", "\"", "#", "$", "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/",
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", ":", ";", "<", "=", ">", "?",
+		"@", "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O",
+		"P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "[", "\\", "]", "^", "_",
+		"`", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+		"p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "{", "|", "}", "~", "⌂",
+	};
+
+	if (c < 0x20)
+		return cp437_low[c];
+	if (c < 0x7f)
+		return ascii[c - 0x20];
+	if (c == 0x7f)
+		return "⌂";
+	return cp437_high[c - 0x80];
+}
+
+void screen__init(struct screen *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->interval_ns = SCREEN_INTERVAL_NS;
+	s->cur = &s->frames[0];
+	s->prev = &s->frames[1];
+}
+
+/* Cell n of the window (wrapping, as the CRTC's address counter does). */
+static const uint8_t *cell(const struct screen_frame *f, uint32_t n)
+{
+	return &f->mem[(n * 2) % SCREEN_MEM_SIZE];
+}
+
+static uint16_t nrows(const struct screen_frame *f)
+{
+	return (uint16_t)(SCREEN_MEM_SIZE / 2 / f->pitch);
+}
+
+/* The first cell of memory row k: rows keep the phase of the start address. */
+static uint32_t row_cell(const struct screen_frame *f, uint32_t k)
+{
+	return f->start % f->pitch + k * f->pitch;
+}
+
+/* A row's characters as UTF-8 without trailing blanks; returns its length. */
+static size_t text_at(const struct screen_frame *f, uint32_t first, char *out, size_t len)
+{
+	size_t o = 0, end = 0;
+
+	for (uint32_t c = 0; c < f->cols; c++) {
+		uint8_t ch = cell(f, first + c)[0];
+		const char *u = screen__cp437(ch);
+		size_t n = strlen(u);
+
+		if (o + n + 1 > len)
+			break;
+		memcpy(out + o, u, n);
+		o += n;
+		if (ch != ' ' && ch != 0 && ch != 0xff)
+			end = o;
+	}
+	out[end] = '\0';
+	return end;
+}
+
+/* FNV-1a over a row's character bytes, blanks at the end ignored; 0 means blank. */
+static uint64_t row_hash(const struct screen_frame *f, uint32_t first)
+{
+	uint64_t h = 0xcbf29ce484222325ULL, blank_run = 0;
+	bool any = false;
+
+	for (uint32_t c = 0; c < f->cols; c++) {
+		uint8_t ch = cell(f, first + c)[0];
+
+		if (ch == ' ' || ch == 0 || ch == 0xff) {
+			blank_run++;
+			continue;
+		}
+		for (; blank_run; blank_run--)
+			h = (h ^ ' ') * 0x100000001b3ULL;
+		h = (h ^ ch) * 0x100000001b3ULL;
+		any = true;
+	}
+	return any ? (h | 1) : 0;
+}
+
+static bool same_layout(const struct screen_frame *a, const struct screen_frame *b)
+{
+	return a->cols == b->cols && a->pitch == b->pitch && a->start % a->pitch == b->start % b->pitch;
+}
+
+static bool was_on_screen(const struct screen *s, uint64_t h)
+{
+	for (uint16_t k = 0; k < s->prev_nrows; k++)
+		if (s->row_hash[k] == h)
+			return true;
+	return false;
+}
+
+static double log_ms(const struct screen *s, uint64_t t)
+{
+	return s->t0 && *s->t0 && t > *s->t0 ? clock__ns(t - *s->t0) / 1e6 : 0;
+}
+
+/* Row k of frame f goes to the log, at the time it first showed its text. */
+static void log_row(struct screen *s, const struct screen_frame *f, uint32_t k)
+{
+	char text[SCREEN_TEXT_MAX];
+
+	s->pending[k] = false;
+	if (!s->log)
+		return;
+	text_at(f, row_cell(f, k), text, sizeof(text));
+	if (*text)
+		fprintf(s->log, "%12.3f ms  %s\n", log_ms(s, s->pending_t[k]), text);
+}
+
+/* Does row k of a extend row k of b (b's text, then more)? Then it is the same line still being written. */
+static bool extends(const struct screen_frame *a, const struct screen_frame *b, uint32_t k)
+{
+	char ta[SCREEN_TEXT_MAX], tb[SCREEN_TEXT_MAX];
+	size_t nb = text_at(b, row_cell(b, k), tb, sizeof(tb));
+
+	text_at(a, row_cell(a, k), ta, sizeof(ta));
+	return nb && !strncmp(ta, tb, nb);
+}
+
+static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k, int row, uint64_t t)
+{
+	char text[SCREEN_TEXT_MAX];
+
+	text_at(f, row_cell(f, k), text, sizeof(text));
+	s->lines++;
+	if (!s->pending[k] || !extends(f, s->prev, k)) {
+		if (s->pending[k])
+			log_row(s, s->prev, k);
+		s->pending[k] = true;
+		s->pending_t[k] = t;
+	}
+	if (s->ms)
+		milestones__line(s->ms, TEXT_SCREEN, text, t, -1);
+	if (s->on_line)
+		s->on_line(s->on_line_arg, text, row, t);
+}
+
+/*
+ * Rows held back for the log are whole once the cursor is elsewhere (on
+ * another row, off, or the row has left the visible screen) and they
+ * did not change since the read before.
+ */
+static void log_finished(struct screen *s, const struct screen_frame *f, uint16_t start_row, uint16_t n,
+			 const bool *changed)
+{
+	int cur_row = -1;
+
+	if (f->cursor != UINT32_MAX && f->cursor >= f->start && (f->cursor - f->start) / f->pitch < f->rows)
+		cur_row = (int)((start_row + (f->cursor - f->start) / f->pitch) % n);
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t k = (uint16_t)((start_row + f->rows + i) % n);
+
+		/*
+		 * Unchanged for two reads, too: the cursor's two registers are
+		 * written one after the other, so one read can see it elsewhere
+		 * for a moment while the row is still being typed.
+		 */
+		if (s->pending[k] && k != cur_row && !changed[k] && s->quiet[k] >= 2)
+			log_row(s, f, k);
+	}
+}
+
+/* The frame in s->cur against s->prev: report new rows, then make cur the previous frame. */
+static void compare(struct screen *s, uint64_t t)
+{
+	struct screen_frame *f = s->cur, *p = s->prev;
+	uint16_t n = nrows(f), start_row = (uint16_t)((f->start / f->pitch) % n);
+	bool layout = s->have_prev && same_layout(f, p);
+	uint64_t hash[SCREEN_MAX_ROWS];
+	bool changed[SCREEN_MAX_ROWS];
+
+	for (uint16_t k = 0; k < n; k++) {
+		uint32_t first = row_cell(f, k);
+
+		bool whole = (first + f->cols) * 2 <= SCREEN_MEM_SIZE;	/* not wrapping: one memcmp */
+
+		if (layout && whole && !memcmp(cell(f, first), cell(p, first), (size_t)f->cols * 2))
+			hash[k] = s->row_hash[k];
+		else
+			hash[k] = row_hash(f, first);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t k = (uint16_t)((start_row + f->rows + i) % n);
+		int row = (int)((k + n - start_row) % n);
+
+		changed[k] = !(layout && hash[k] == s->row_hash[k]);
+		if (!changed[k]) {
+			if (s->quiet[k] < UINT8_MAX)
+				s->quiet[k]++;
+			continue;
+		}
+		s->quiet[k] = 0;
+		/*
+		 * Text that was elsewhere on the screen was moved or copied here
+		 * (a scroll), unless it continues what this row held: a line
+		 * being typed that happens to equal an earlier one.
+		 */
+		if (!hash[k] || (was_on_screen(s, hash[k]) && !(layout && s->row_hash[k] && extends(f, s->prev, k)))) {
+			if (s->pending[k])	/* cleared, or overwritten by a moved row: the line was whole */
+				log_row(s, s->prev, k);
+			continue;
+		}
+		new_line(s, f, k, row < f->rows ? row : -1, t);
+	}
+	log_finished(s, f, start_row, n, changed);
+	memcpy(s->row_hash, hash, sizeof(hash[0]) * n);
+	s->prev_nrows = n;
+	s->prev = f;
+	s->cur = p;
+	s->have_prev = true;
+}
+
+void screen__poll(struct screen *s, uint64_t t)
+{
+	struct screen_frame *f = s->cur;
+	int rc;
+
+	if (s->ended && atomic_load(s->ended) && *s->t_end && t > *s->t_end)
+		t = *s->t_end;
+
+	if (s->t_last_poll && t - s->t_last_poll > s->max_gap)
+		s->max_gap = t - s->t_last_poll;
+	s->t_last_poll = t;
+	s->polls++;
+	rc = s->read(s->read_arg, f);
+	if (rc == -EAGAIN)
+		return;
+	if (rc < 0) {
+		s->read_errors++;
+		return;
+	}
+	if (f->graphics) {
+		if (!s->graphics_now) {
+			s->graphics_now = true;
+			s->graphics_switches++;
+			s->t_graphics = t;
+			if (s->log)
+				fprintf(s->log, "%12.3f ms  [the guest switched to a graphics mode; the screen console is quiet]\n",
+					log_ms(s, t));
+		}
+		return;
+	}
+	s->graphics_now = false;
+	s->clamped_seen |= f->geometry_clamped;
+	compare(s, t);
+}
+
+static void *screen_thread(void *arg)
+{
+	struct screen *s = arg;
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!atomic_load(&s->stop)) {
+		struct timespec now;
+
+		next.tv_nsec += (long)s->interval_ns;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		if (atomic_load(&s->stop))
+			break;
+		screen__poll(s, clock__now());
+		/* Late by more than an interval (the host was busy): start again from now, no burst of reads. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - next.tv_sec) * 1000000000L + (now.tv_nsec - next.tv_nsec) > (long)s->interval_ns)
+			next = now;
+	}
+	return NULL;
+}
+
+int screen__start(struct screen *s)
+{
+	int rc;
+
+	atomic_store(&s->stop, false);
+	rc = pthread_create(&s->thread, NULL, screen_thread, s);
+	if (rc)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+void screen__stop(struct screen *s, uint64_t t_end)
+{
+	if (!s->started)
+		return;
+	atomic_store(&s->stop, true);
+	pthread_join(s->thread, NULL);
+	s->started = false;
+	screen__poll(s, t_end);
+	/* The run is over: what is still held back is whole. */
+	if (s->have_prev) {
+		const struct screen_frame *f = s->prev;
+		uint16_t n = nrows(f), start_row = (uint16_t)((f->start / f->pitch) % n);
+
+		for (uint16_t i = 0; i < n; i++) {
+			uint16_t k = (uint16_t)((start_row + f->rows + i) % n);
+
+			if (s->pending[k])
+				log_row(s, f, k);
+		}
+	}
+	if (s->log)
+		fflush(s->log);
+}
+
+int screen__rows(const struct screen *s)
+{
+	return s->have_prev ? s->prev->rows : 0;
+}
+
+/* The first cell of visible row r of the last text screen. */
+static uint32_t visible_cell(const struct screen_frame *f, int r)
+{
+	return f->start + (uint32_t)r * f->pitch;
+}
+
+void screen__row_text(const struct screen *s, int r, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (s->have_prev && r >= 0 && r < s->prev->rows)
+		text_at(s->prev, visible_cell(s->prev, r), out, len);
+}
+
+bool screen__cursor(const struct screen *s, int *row, int *col)
+{
+	const struct screen_frame *f = s->prev;
+	uint32_t off;
+
+	if (!s->have_prev || f->cursor == UINT32_MAX || f->cursor < f->start)
+		return false;
+	off = f->cursor - f->start;
+	if (off / f->pitch >= f->rows || off % f->pitch >= f->cols)
+		return false;
+	*row = (int)(off / f->pitch);
+	*col = (int)(off % f->pitch);
+	return true;
+}
+
+void screen__cell(const struct screen *s, int r, int c, uint8_t *ch, uint8_t *attr)
+{
+	const uint8_t *p = cell(s->prev, visible_cell(s->prev, r) + (uint32_t)c);
+
+	*ch = p[0];
+	*attr = p[1];
+}
+
+/* Text for an SVG text node: XML's five specials escaped. */
+static void svg_char(FILE *f, uint8_t ch)
+{
+	const char *u = screen__cp437(ch);
+
+	if (!strcmp(u, "&"))
+		fputs("&amp;", f);
+	else if (!strcmp(u, "<"))
+		fputs("&lt;", f);
+	else if (!strcmp(u, ">"))
+		fputs("&gt;", f);
+	else
+		fputs(u, f);
+}
+
+/*
+ * Each row is drawn as runs of one background (rectangles) and runs of one
+ * foreground (text spans), cells 9 by 16 pixels as the VGA shows them.
+ * Attribute bit 7 is taken as bright background, as QEMU and most BIOSes
+ * leave the blink bit; the cursor is an underline.
+ */
+int screen__write_svg(const struct screen *s, FILE *f)
+{
+	const int cw = 9, ch_h = 16;
+	int rows = screen__rows(s), cols = rows ? s->prev->cols : 80, crow, ccol;
+
+	if (!rows)
+		rows = 25;
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+		cols * cw, rows * ch_h, cols * cw, rows * ch_h);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"#000000\"/>\n");
+	fprintf(f, "<g font-family=\"DejaVu Sans Mono, monospace\" font-size=\"14\" xml:space=\"preserve\">\n");
+	for (int r = 0; s->have_prev && r < rows; r++) {
+		for (int c = 0; c < cols;) {
+			uint8_t chr, attr;
+			int c2;
+			const uint8_t *rgb;
+
+			screen__cell(s, r, c, &chr, &attr);
+			for (c2 = c + 1; c2 < cols; c2++) {
+				uint8_t x, a2;
+
+				screen__cell(s, r, c2, &x, &a2);
+				if ((a2 >> 4) != (attr >> 4))
+					break;
+			}
+			rgb = s->prev->palette[attr >> 4];
+			if (rgb[0] | rgb[1] | rgb[2])
+				fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"/>\n",
+					c * cw, r * ch_h, (c2 - c) * cw, ch_h, rgb[0], rgb[1], rgb[2]);
+			c = c2;
+		}
+		for (int c = 0; c < cols; c++) {
+			uint8_t chr, attr;
+			const uint8_t *rgb;
+
+			screen__cell(s, r, c, &chr, &attr);
+			if (chr == ' ' || chr == 0 || chr == 0xff)
+				continue;
+			rgb = s->prev->palette[attr & 0x0f];
+			/* One node per character: x is exact whatever the font's advance. */
+			fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#%02x%02x%02x\">", c * cw, r * ch_h + 12, rgb[0], rgb[1],
+				rgb[2]);
+			svg_char(f, chr);
+			fputs("</text>\n", f);
+		}
+	}
+	if (screen__cursor(s, &crow, &ccol))
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"2\" fill=\"#aaaaaa\"/>\n", ccol * cw,
+			crow * ch_h + 13, cw);
+	fputs("</g>\n</svg>\n", f);
+	return ferror(f) ? -EIO : 0;
+}
