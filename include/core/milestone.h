@@ -23,8 +23,11 @@
 #define MAX_MILESTONES 64
 #define TEXT_LINE_MAX 1024	/* longer lines are matched in pieces of this size */
 
-/* MS_NO_BOOT: a firmware line saying there is nothing to boot; it ends the run. */
-enum ms_kind { MS_BUILTIN, MS_MARK, MS_UNTIL, MS_NO_BOOT };
+/*
+ * MS_NO_BOOT: a firmware line saying there is nothing to boot; it ends the run.
+ * MS_TYPE: a --type trigger; its hit calls on_type.
+ */
+enum ms_kind { MS_BUILTIN, MS_MARK, MS_UNTIL, MS_NO_BOOT, MS_TYPE };
 
 struct milestone {
 	char name[64];
@@ -92,6 +95,9 @@ struct milestones {
 	void (*on_until)(void *opaque, uint64_t t, int vcpu);
 	void (*on_no_boot)(void *opaque, uint64_t t, int vcpu);
 	void *opaque;
+	/* A MS_TYPE milestone was hit (the typist's; NULL: nothing types). Lock held: only mark it. */
+	void (*on_type)(void *arg, int id);
+	void *type_arg;
 };
 
 void milestones__init(struct milestones *m, FILE *out);

@@ -34,6 +34,7 @@ struct sandbox_spec {
 	int nr_vcpus;
 	bool memory_slots;	/* BIOS boots: PAM shadowing changes KVM memory slots */
 	int qtest_fd;		/* the device-model child's socket, or -1 */
+	int qmp_fd;		/* its QMP monitor's socket (--type), or -1 */
 	pid_t child;		/* the device-model child, or 0 */
 	int child_output_fd;	/* its captured stdout and stderr, or -1 */
 	int disk_fds[2];	/* images the VMM reads sectors from, or -1 */

@@ -47,7 +47,11 @@ struct screen_frame {
 	uint8_t mem[SCREEN_MEM_SIZE];
 };
 
-/* Fills f; 0, or negative errno when the screen cannot be read now (the poll is skipped). */
+/*
+ * Fills f; 0, or negative errno when the screen cannot be read now (the
+ * poll is skipped). NULL as struct screen's read: no screen, the thread
+ * only ticks (a run that types but has no screen to read).
+ */
 typedef int (*screen_read_fn)(void *arg, struct screen_frame *f);
 /* A new line, as UTF-8 without trailing blanks; row is its place on the visible screen, or -1. */
 typedef void (*screen_line_fn)(void *arg, const char *text, int row, uint64_t t);
@@ -67,8 +71,11 @@ struct screen {
 	const atomic_bool *ended;
 	const uint64_t *t_end;
 	uint64_t interval_ns;
-	screen_line_fn on_line;	/* also told every new line (typing rules); may be NULL */
+	screen_line_fn on_line;	/* also told every new line; may be NULL */
 	void *on_line_arg;
+	/* Called after every read, on the thread (the typist's pace); may be NULL. */
+	void (*on_tick)(void *arg, uint64_t t);
+	void *on_tick_arg;
 
 	/* The thread. */
 	pthread_t thread;

@@ -30,6 +30,7 @@ struct cpu_model;
 struct cpu_state;
 struct vga;
 struct screen;
+struct typist;
 
 
 #define MAX_VCPUS 8
@@ -53,6 +54,13 @@ struct mark_arg {
 	const char *regex;
 };
 
+#define MAX_TYPES 16	/* --type rules (pc/typist.h) */
+
+struct type_arg {
+	const char *regex;
+	const char *keys;
+};
+
 struct vm_config {
 	const char *cpu_model;
 	uint64_t ram_size;
@@ -67,6 +75,8 @@ struct vm_config {
 	struct mark_arg marks[MAX_MARKS];
 	int nr_marks;
 	const char *until;
+	struct type_arg types[MAX_TYPES];	/* --type REGEX=KEYS */
+	int nr_types;
 	double timeout_s;
 	const char *serial_path;
 	const char *screen_path;	/* --screen: every new screen line with its time */
@@ -291,6 +301,7 @@ struct vm {
 	struct pc *pc;		/* BIOS boots only */
 	struct vga *vga;	/* the VGA's registers (devices/vga.h); NULL with --no-screen */
 	struct screen *screen;	/* the screen console (core/screen.h); NULL until it runs */
+	struct typist *typist;	/* --type (core/typist.h); NULL without */
 	/*
 	 * What the main loop watches besides the vCPUs: a BIOS boot's QEMU
 	 * device model, or QEMU itself when it is the engine. fds() fills in the

@@ -50,6 +50,7 @@
 #include "core/bus.h"
 #include "devices/disk.h"
 #include "devices/ide.h"
+#include "pc/qmp.h"
 #include "pc/qtest.h"
 
 #define PC_BIOS_DEFAULT "/usr/share/seabios/bios-256k.bin"
@@ -69,6 +70,7 @@ struct kvm_cpu;
 
 struct pc {
 	struct qtest qtest;
+	struct qmp qmp;		/* the child's QMP monitor, with --type (fd -1 otherwise) */
 	int cdrom_fd, hda_fd;
 	const char *hda_format;	/* qtest__disk_format() */
 	bool ide_local;		/* bootscope's IDE (every disk raw), not the child's */
@@ -118,6 +120,12 @@ struct pc {
 	 * (kbc.c says why that is exact; delegate.c keeps it, under the qtest lock).
 	 */
 	_Atomic uint32_t kbc_status;
+	/*
+	 * --type: a key sent through QMP changes the child's i8042 behind the
+	 * qtest stream's back, on QEMU's time, and its release again after the
+	 * hold time. Until this clock time the status is not kept (kbc.c).
+	 */
+	_Atomic uint64_t kbc_keep_off_until;
 
 	/* Counters for the summary. */
 	_Atomic uint64_t slot_changes, rom_writes_dropped, resets, kbc_status_kept;
@@ -204,6 +212,14 @@ void reset__request(struct kvm_cpu *cpu, const char *how);
 #define KBC_STATUS_PORT 0x64
 #define KBC_STATUS_KNOWN 0x100u
 int kbc__register(struct vm *vm);
+/*
+ * The typist's sink (core/typist.h) for a BIOS boot, arg the struct pc: a
+ * press goes to the child's PS/2 keyboard through its QMP monitor, with the
+ * kept status forgotten and not kept while the key is in flight.
+ */
+struct key_press;
+int kbc__send_key(void *pc, const struct key_press *p, bool down);
+int kbc__key_check(void *pc, char *err, size_t errlen);
 
 /* rtc.c: the CMOS ports 0x70/0x71, forwarded with the index deferred and the NVRAM cached. */
 int rtc__register(struct vm *vm);

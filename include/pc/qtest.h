@@ -51,6 +51,8 @@ struct qtest_config {
 	bool hda_writable;
 	const char *boot_order;	/* QEMU -boot order=, e.g. "dc" */
 	const char *vga_rom;	/* a VGA BIOS for SeaBIOS to run (fw_cfg vgaroms/), or NULL */
+	bool qmp;		/* a QMP monitor on qmp_fd, the child's end of a socketpair (pc/qmp.h) */
+	int qmp_fd;
 };
 
 /* Called for each "IRQ raise|lower N" line, with the qtest lock held. */

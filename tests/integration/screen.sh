@@ -17,12 +17,12 @@ expect_times_in_order() { # LOG
 
 test_hardware_scrolled_console() {
 	bs --raw "$FW/screen.bin" --screen "$TMP/screen.log" --screen-svg "$TMP/screen.svg" \
-		--mark banner='^screen: a console' --mark login='^login:'
+		--mark banner='^screen: a console' --mark login='^login: $'
 	expect_status 0
 	expect outcome "$(jqv .outcome)" halted
 	# Every line once, in order, although 35 of them scrolled past the top between two reads.
 	{ echo "screen: a console in VGA text memory"; for i in $(seq 0 59); do printf 'line %02d\n' "$i"; done
-	  echo "login:"; } >"$TMP/want"
+	  echo "login: "; } >"$TMP/want"
 	log_text "$TMP/screen.log" >"$TMP/got"
 	expect "screen log" "$(diff "$TMP/want" "$TMP/got" | head -5)" ""
 	expect_times_in_order "$TMP/screen.log"
@@ -35,7 +35,7 @@ test_hardware_scrolled_console() {
 	expect geometry "$(jqv '"\(.screen.cols)x\(.screen.rows)"')" 80x25
 	expect "first row" "$(jqv '.screen.last[0]')" "line 36"
 	expect "row 24" "$(jqv '.screen.last[23]')" "line 59"
-	expect "row 25" "$(jqv '.screen.last[24]')" "login:"
+	expect "row 25" "$(jqv '.screen.last[24]')" "login: "	# the blank before the cursor is kept
 	expect cursor "$(jqv '"\(.screen.cursor.row),\(.screen.cursor.col)"')" "24,7"
 	expect clamped "$(jqv .screen.geometry_clamped)" false
 	expect "graphics" "$(jqv .screen.graphics.switches)" 0
@@ -93,9 +93,79 @@ test_bios_screen() {
 	expect_times_in_order "$TMP/screen.log"
 	expect "last screen" "$(jqv '[.screen.last[] | select(. == "No bootable device.")] | length')" 1
 	xmllint --noout "$TMP/screen.svg"
-	# The VGA's ports are answered here: none reached the QEMU child.
-	expect "VGA forwarded" "$(jqv '[.device_model.forwarded[]? | select(.device == "vga")] | length')" 0
+	# The VGA's ports are answered here (the BIOS programmed the CRTC): none reached the QEMU child.
+	expect "CRTC index port" "$(jqv '.exits.ports[] | select(.port == 980) | .device')" vga
+	[ "$(jqv '.exits.ports[] | select(.port == 980) | .count')" -gt 0 ]
+	expect "VGA forwarded" "$(jqv '[.device_model.devices[] | select(.device == "vga")] | length')" 0
+	[ "$(jqv '.device_model.devices | length')" -gt 0 ]
 }
 
-TESTS=(test_hardware_scrolled_console test_no_screen test_crtc_garbage test_graphics_mode test_bios_screen)
+# login.bin on a disk: a boot sector that reads a name through INT 16h at "login: ".
+login_disk() {
+	cp "$FW/login.bin" "$TMP/login.img"
+	truncate -s 1M "$TMP/login.img"
+}
+
+test_type_at_login() {
+	login_disk
+	bs --hda "$TMP/login.img" --type 'login: $=root<enter>' --until '^# $' --screen "$TMP/screen.log" --timeout 240
+	expect_status 0
+	expect outcome "$(jqv .outcome)" until
+	expect "trigger" "$(jqv '.milestones[] | select(.name == "type1") | .console')" screen
+	expect "until" "$(jqv '.milestones[] | select(.name == "until") | .console')" screen
+	expect "presses" "$(jqv '[.typing.presses[] | .key] | join(",")')" "r,o,o,t,<enter>"
+	expect "rule" "$(jqv '[.typing.presses[] | .rule] | unique | join(",")')" 1
+	expect "rule state" "$(jqv '.typing.rules[0] | "\(.milestone) \(.text) \(.fired) \(.pressed)/\(.keys)"')" "type1 root<enter> true 5/5"
+	expect "typing error" "$(jqv .typing.error)" null
+	# What the guest read is what was typed: it echoed the name and welcomed it.
+	log_text "$TMP/screen.log" >"$TMP/got"
+	expect_line "$TMP/got" "login: root"
+	expect_line "$TMP/got" "welcome root"
+	expect "last screen" "$(jqv '.screen.last[2:6] | join("|")')" "bootscope keyboard test|login: root|welcome root|# "
+	# In time order: the trigger, the presses, the end.
+	local trig until first last
+	trig=$(jqv '.milestones[] | select(.name == "type1") | .t_ns')
+	until=$(jqv '.milestones[] | select(.name == "until") | .t_ns')
+	first=$(jqv '.typing.presses[0].t_ns') last=$(jqv '.typing.presses[4].t_ns')
+	[ "$trig" -le "$first" ] && [ "$first" -lt "$last" ] && [ "$last" -le "$until" ]
+	expect "in order" "$(jqv '[.typing.presses[].t_ns] | . == sort')" true
+}
+
+test_type_trigger_never_seen() {
+	login_disk
+	RC=0
+	"$BOOTSCOPE" run --hda "$TMP/login.img" --type 'password:=secret<enter>' --timeout 8 --json "$J" \
+		>"$OUT" 2>"$ERR" || RC=$?
+	expect_status 124
+	expect outcome "$(jqv .outcome)" timeout
+	expect "fired" "$(jqv .typing.rules[0].fired)" false
+	expect "presses" "$(jqv '.typing.presses | length')" 0
+	# The hung boot's first clue: its last screen, on stderr and in the JSON.
+	expect_grep "$ERR" '^  the screen at the end \(rows 1-4 of 25\):$'
+	expect_line "$ERR" "  | login: "
+	expect "last screen" "$(jqv '.screen.last[3]')" "login: "
+}
+
+test_type_bad_input() {
+	RC=0
+	"$BOOTSCOPE" run --hda /dev/null --type 'login:=root<entr>' 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --type: unknown key <entr>; the names are <enter> <esc> "
+	RC=0
+	"$BOOTSCOPE" run --hda /dev/null --type 'login:' 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_line "$ERR" "bootscope: --type 'login:': write REGEX=KEYS (e.g. 'login:=root<enter>')"
+	RC=0
+	"$BOOTSCOPE" run --hda /dev/null --type 'login:=a<b' 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --type: 'a<b' has a '<' that starts no key name \(<lt> types '<'\)"
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/screen.bin" --type 'login:=root<enter>' 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: --type types on a PS/2 keyboard, which a direct boot does not have here"
+}
+
+TESTS=(test_hardware_scrolled_console test_no_screen test_crtc_garbage test_graphics_mode test_bios_screen
+	test_type_at_login test_type_trigger_never_seen)
 for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
+t type_bad_input test_type_bad_input

@@ -17,6 +17,7 @@
 #include "devices/devices.h"
 #include "devices/vga.h"
 #include "core/screen.h"
+#include "core/typist.h"
 #include "cli/doctor.h"
 #include "cpu/probe.h"
 #include "cpu/host.h"
@@ -338,7 +339,8 @@ static int lock_down(struct vm *vm, char *err, size_t errlen)
 {
 	struct sandbox_spec s = {
 		.vm_fd = vm->vm_fd, .nr_vcpus = vm->nr_cpus, .memory_slots = vm->pc != NULL,
-		.qtest_fd = vm->pc ? vm->pc->qtest.fd : -1, .child = vm->pc ? vm->pc->qtest.child.pid : 0,
+		.qtest_fd = vm->pc ? vm->pc->qtest.fd : -1, .qmp_fd = vm->pc ? vm->pc->qmp.fd : -1,
+		.child = vm->pc ? vm->pc->qtest.child.pid : 0,
 		.child_output_fd = vm->pc ? vm->pc->qtest.child.output_fd : -1,
 		.wake_fd = vm->run.wake_fd,
 		.disk_fds = { -1, -1 }, .write_fd = -1,
@@ -401,11 +403,17 @@ static int screen_begin(struct vm *vm, struct screen *s, struct screen_outputs *
 {
 	int rc;
 
-	if (!vm->vga)
+	if (!vm->vga && !vm->typist)
 		return 0;
 	screen__init(s);
-	s->read = vga__read_screen;
-	s->read_arg = vm->vga;
+	if (vm->vga) {
+		s->read = vga__read_screen;
+		s->read_arg = vm->vga;
+	}
+	if (vm->typist) {	/* the thread paces the typing too */
+		s->on_tick = typist__tick;
+		s->on_tick_arg = vm->typist;
+	}
 	s->ms = &vm->ms;
 	s->log = so->log;
 	s->t0 = &vm->t0;
@@ -415,7 +423,29 @@ static int screen_begin(struct vm *vm, struct screen *s, struct screen_outputs *
 		snprintf(err, errlen, "cannot start the screen console: %s", strerror(-rc));
 		return rc;
 	}
-	vm->screen = s;
+	if (vm->vga)
+		vm->screen = s;
+	return 0;
+}
+
+/*
+ * --type: each rule's trigger is milestone typeN (run__setup_milestones);
+ * its keys go to the child's PS/2 keyboard through QMP once the child is up.
+ */
+static int typist_begin(struct vm *vm, struct typist *t, char *err, size_t errlen)
+{
+	typist__init(t);
+	for (int i = 0; i < vm->cfg.nr_types; i++) {
+		char name[16];
+		int rc;
+
+		snprintf(name, sizeof(name), "type%d", i + 1);
+		if ((rc = typist__add(t, milestones__find(&vm->ms, name), vm->cfg.types[i].keys, err, errlen)))
+			return rc;
+	}
+	vm->ms.on_type = typist__fire;
+	vm->ms.type_arg = t;
+	vm->typist = t;
 	return 0;
 }
 
@@ -452,6 +482,7 @@ static int cmd_run(int argc, char **argv)
 {
 	static struct vm vm_storage;
 	static struct screen screen;
+	static struct typist typist;
 	struct vm *vm = &vm_storage;
 	struct screen_outputs so = { 0 };
 	struct guest_files files = { 0 };
@@ -463,8 +494,12 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	if (vm->cfg.dry_run || vm->cfg.accel || vm->cfg.nr_qemu_args)
 		die_usage("--dry-run, --accel and --qemu-arg go with `bootscope qemu`");
+	if (vm->cfg.nr_types && !vm_config__bios_boot(&vm->cfg))
+		die_usage("--type types on a PS/2 keyboard, which a direct boot does not have here (a BIOS boot, "
+			  "--cdrom, --hda or --bios, has one; so has `bootscope qemu`)");
 	if (run__setup_milestones(vm, vm_config__bios_boot(&vm->cfg) ? pc__add_milestones : NULL, true, err,
-				  sizeof(err)))
+				  sizeof(err)) ||
+	    (vm->cfg.nr_types && typist_begin(vm, &typist, err, sizeof(err))))
 		die_usage("%s", err);
 	if (vm->cfg.user)
 		become_user(vm);
@@ -478,6 +513,8 @@ static int cmd_run(int argc, char **argv)
 	vm->ms.out_limit = vm->cfg.output_limit;
 	if (!rc)
 		rc = vm->pc ? build_pc(vm, err, sizeof(err)) : build_machine(vm, &files, err, sizeof(err));
+	if (!rc && vm->typist && vm->pc)
+		vm->typist->sink = (struct typist_sink){ kbc__send_key, kbc__key_check, vm->pc };
 	if (!rc)
 		rc = create_vcpus(vm, err, sizeof(err));
 	if (!rc && vm->cfg.trace_path)

@@ -12,6 +12,7 @@
 #include "cpu/cpuid.h"
 #include "boot/loader.h"
 #include "cli/options.h"
+#include "lib/keys.h"
 #include "pc/pc.h"
 #include "core/vm.h"
 
@@ -19,7 +20,7 @@ enum {
 	OPT_CPU = 255, OPT_SMP = 256, OPT_KERNEL, OPT_APPEND, OPT_MODULE, OPT_RAW, OPT_MARK, OPT_UNTIL,
 	OPT_TIMEOUT, OPT_SERIAL, OPT_JSON, OPT_TRACE, OPT_STOP_AT_ENTRY, OPT_INITRD,
 	OPT_BIOS, OPT_CDROM, OPT_HDA, OPT_HDA_WRITABLE, OPT_BOOT, OPT_DRY_RUN, OPT_ACCEL, OPT_QEMU_ARG,
-	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT, OPT_NO_HUGE_PAGES, OPT_SCREEN, OPT_SCREEN_SVG, OPT_NO_SCREEN,
+	OPT_NO_SANDBOX, OPT_USER, OPT_OUTPUT_LIMIT, OPT_NO_HUGE_PAGES, OPT_SCREEN, OPT_SCREEN_SVG, OPT_NO_SCREEN, OPT_TYPE,
 };
 
 static const struct option run_options[] = {
@@ -32,6 +33,7 @@ static const struct option run_options[] = {
 	{ "raw", required_argument, NULL, OPT_RAW },
 	{ "mark", required_argument, NULL, OPT_MARK },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "screen", required_argument, NULL, OPT_SCREEN },
@@ -112,6 +114,9 @@ void options__usage(FILE *f)
 	      "  --smp N                vCPUs, 1..8 (default 1)\n"
 	      "  --mark NAME=REGEX      milestone NAME at the first guest line matching REGEX (repeatable)\n"
 	      "  --until REGEX          milestone 'until' and end of the run at the first matching line\n"
+	      "  --type REGEX=KEYS      when a line matching REGEX appears (on any console), type KEYS on\n"
+	      "                         the PS/2 keyboard (BIOS boots and `qemu`): text and <enter>, <esc>,\n"
+	      "                         <up>, <down>, <f1>.., <ctrl-X>; milestone typeN (repeatable, up to 16)\n"
 	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
 	      "  --serial FILE          write guest text to FILE instead of stdout\n"
 	      "  --screen FILE          write every new line of the VGA text screen to FILE, with its time\n"
@@ -251,6 +256,22 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 				return fail(err, errlen, "--until%s: the pattern is empty", "");
 			cfg->until = optarg;
 			break;
+		case OPT_TYPE: {
+			struct key_press presses[KEYS_MAX];
+			int n;
+
+			if (cfg->nr_types == MAX_TYPES)
+				return fail(err, errlen, "too many --type options (at most %s)", "16");
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1])
+				return fail(err, errlen, "--type '%s': write REGEX=KEYS (e.g. 'login:=root<enter>')", optarg);
+			*eq = '\0';
+			n = keys__parse(eq + 1, presses, KEYS_MAX, err, errlen);
+			if (n < 0)
+				return -EINVAL;
+			cfg->types[cfg->nr_types++] = (struct type_arg){ optarg, eq + 1 };
+			break;
+		}
 		case OPT_TIMEOUT:
 			cfg->timeout_s = strtod(optarg, &end);
 			if (end == optarg || *end || !isfinite(cfg->timeout_s) || cfg->timeout_s <= 0 ||

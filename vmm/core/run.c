@@ -60,6 +60,14 @@ int run__setup_milestones(struct vm *vm, machine_milestones_fn machine, bool bui
 			return -EINVAL;
 	if (vm->cfg.until && milestones__add_pattern(m, "until", vm->cfg.until, MS_UNTIL, err, errlen) < 0)
 		return -EINVAL;
+	/* --type triggers: "type1", "type2", ... in the order given (the typist finds them by name). */
+	for (int i = 0; i < vm->cfg.nr_types; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "type%d", i + 1);
+		if (milestones__add_pattern(m, name, vm->cfg.types[i].regex, MS_TYPE, err, errlen) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 

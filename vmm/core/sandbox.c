@@ -56,7 +56,7 @@ static const char *const arg_rule_text[] = {
 	[ARGS_FSTAT] = "AT_EMPTY_PATH set (the path is unread)",
 	[ARGS_OWN_THREADS] = "this process's threads only",
 	[ARGS_CHILD] = "the QEMU child's pid only",
-	[ARGS_QTEST_FD] = "the qtest socket only",
+	[ARGS_QTEST_FD] = "the qtest socket only (and with --type, QMP's)",
 	[ARGS_READ_FDS] = "the QEMU child's output memfd and the disk images only",
 	[ARGS_WRITE_FD] = "the --hda-writable image only",
 	[ARGS_IOCTL] = "the requests below, per descriptor",
@@ -248,7 +248,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct sys_rule *r, const struct 
 	case ARGS_CHILD:
 		return allow_arg0(ctx, nr, s->child > 0 ? s->child : -1);
 	case ARGS_QTEST_FD:
-		return allow_arg0(ctx, nr, s->qtest_fd);
+		rc = allow_arg0(ctx, nr, s->qtest_fd);
+		return rc || s->qmp_fd < 0 ? rc : allow_arg0(ctx, nr, s->qmp_fd);
 	case ARGS_THREAD_SIGNALS:
 		/* SIGCANCEL and SIGSETXID: the kernel's 32 and 33, below glibc's SIGRTMIN. */
 		rc = allow_arg0(ctx, nr, 32);

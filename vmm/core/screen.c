@@ -60,6 +60,12 @@ void screen__init(struct screen *s)
 	s->prev = &s->frames[1];
 }
 
+/* A cell that shows nothing: space, NUL, or 0xff (an all-ones read). */
+static bool blank(uint8_t ch)
+{
+	return ch == ' ' || ch == 0 || ch == 0xff;
+}
+
 /* Cell n of the window (wrapping, as the CRTC's address counter does). */
 static const uint8_t *cell(const struct screen_frame *f, uint32_t n)
 {
@@ -77,9 +83,33 @@ static uint32_t row_cell(const struct screen_frame *f, uint32_t k)
 	return f->start % f->pitch + k * f->pitch;
 }
 
-/* A row's characters as UTF-8 without trailing blanks; returns its length. */
+/*
+ * A row's characters as UTF-8 without trailing blanks, but for the blanks
+ * before the cursor when it stands on this row: a prompt's "login: " keeps
+ * its space, as the person at the screen sees where typing goes. Returns
+ * the length.
+ */
+/* The cursor's column if it stands on the row starting at cell first, else -1. */
+static int cursor_col(const struct screen_frame *f, uint32_t first)
+{
+	uint32_t at;
+
+	if (f->cursor == UINT32_MAX)
+		return -1;
+	at = (f->cursor + SCREEN_MEM_SIZE / 2 - first % (SCREEN_MEM_SIZE / 2)) % (SCREEN_MEM_SIZE / 2);
+	return at < f->cols ? (int)at : -1;
+}
+
+static uint32_t cursor_keep(const struct screen_frame *f, uint32_t first)
+{
+	int c = cursor_col(f, first);
+
+	return c > 0 ? (uint32_t)c : 0;
+}
+
 static size_t text_at(const struct screen_frame *f, uint32_t first, char *out, size_t len)
 {
+	uint32_t keep = cursor_keep(f, first);	/* columns kept, blank or not */
 	size_t o = 0, end = 0;
 
 	for (uint32_t c = 0; c < f->cols; c++) {
@@ -91,30 +121,34 @@ static size_t text_at(const struct screen_frame *f, uint32_t first, char *out, s
 			break;
 		memcpy(out + o, u, n);
 		o += n;
-		if (ch != ' ' && ch != 0 && ch != 0xff)
+		if (!blank(ch) || c < keep)
 			end = o;
 	}
 	out[end] = '\0';
 	return end;
 }
 
-/* FNV-1a over a row's character bytes, blanks at the end ignored; 0 means blank. */
+/*
+ * FNV-1a over a row's character bytes as text_at() gives them (blanks at
+ * the end ignored, but for those before the cursor); 0 means blank.
+ */
 static uint64_t row_hash(const struct screen_frame *f, uint32_t first)
 {
 	uint64_t h = 0xcbf29ce484222325ULL, blank_run = 0;
+	uint32_t keep = cursor_keep(f, first);
 	bool any = false;
 
 	for (uint32_t c = 0; c < f->cols; c++) {
 		uint8_t ch = cell(f, first + c)[0];
 
-		if (ch == ' ' || ch == 0 || ch == 0xff) {
+		if (blank(ch) && c >= keep) {
 			blank_run++;
 			continue;
 		}
 		for (; blank_run; blank_run--)
 			h = (h ^ ' ') * 0x100000001b3ULL;
-		h = (h ^ ch) * 0x100000001b3ULL;
-		any = true;
+		h = (h ^ (blank(ch) ? ' ' : ch)) * 0x100000001b3ULL;
+		any |= !blank(ch);
 	}
 	return any ? (h | 1) : 0;
 }
@@ -150,14 +184,28 @@ static void log_row(struct screen *s, const struct screen_frame *f, uint32_t k)
 		fprintf(s->log, "%12.3f ms  %s\n", log_ms(s, s->pending_t[k]), text);
 }
 
-/* Does row k of a extend row k of b (b's text, then more)? Then it is the same line still being written. */
-static bool extends(const struct screen_frame *a, const struct screen_frame *b, uint32_t k)
+/*
+ * Does every character of row k in a stand at the same place in b? With a
+ * the frame before, the row is being drawn (a line typed, a menu's box
+ * filled in): the same line, growing. With a the new frame, it is being
+ * erased (a clear screen blanking it from the left): nothing new. Both
+ * frames have the same layout.
+ */
+static bool chars_within(const struct screen_frame *a, const struct screen_frame *b, uint32_t k)
 {
-	char ta[SCREEN_TEXT_MAX], tb[SCREEN_TEXT_MAX];
-	size_t nb = text_at(b, row_cell(b, k), tb, sizeof(tb));
+	uint32_t fa = row_cell(a, k), fb = row_cell(b, k);
+	uint32_t keep_a = cursor_keep(a, fa), keep_b = cursor_keep(b, fb);
 
-	text_at(a, row_cell(a, k), ta, sizeof(ta));
-	return nb && !strncmp(ta, tb, nb);
+	for (uint32_t c = 0; c < a->cols; c++) {
+		uint8_t ch = cell(a, fa + c)[0], chb = cell(b, fb + c)[0];
+
+		/* A blank before the cursor is text too (text_at). */
+		if (blank(ch) && c >= keep_a)
+			continue;
+		if (blank(chb) ? c >= keep_b || !blank(ch) : chb != ch)
+			return false;
+	}
+	return true;
 }
 
 static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k, int row, uint64_t t)
@@ -166,7 +214,7 @@ static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k,
 
 	text_at(f, row_cell(f, k), text, sizeof(text));
 	s->lines++;
-	if (!s->pending[k] || !extends(f, s->prev, k)) {
+	if (!s->pending[k] || !chars_within(s->prev, f, k)) {
 		if (s->pending[k])
 			log_row(s, s->prev, k);
 		s->pending[k] = true;
@@ -216,8 +264,10 @@ static void compare(struct screen *s, uint64_t t)
 		uint32_t first = row_cell(f, k);
 
 		bool whole = (first + f->cols) * 2 <= SCREEN_MEM_SIZE;	/* not wrapping: one memcmp */
+		/* The cursor counts too: the blanks before it are part of the row's text. */
+		bool cursor_same = cursor_col(f, first) == cursor_col(p, first);
 
-		if (layout && whole && !memcmp(cell(f, first), cell(p, first), (size_t)f->cols * 2))
+		if (layout && whole && cursor_same && !memcmp(cell(f, first), cell(p, first), (size_t)f->cols * 2))
 			hash[k] = s->row_hash[k];
 		else
 			hash[k] = row_hash(f, first);
@@ -234,12 +284,14 @@ static void compare(struct screen *s, uint64_t t)
 		}
 		s->quiet[k] = 0;
 		/*
-		 * Text that was elsewhere on the screen was moved or copied here
+		 * Nothing new: the row was blanked, or partly (being erased), or
+		 * text that was elsewhere on the screen was moved or copied here
 		 * (a scroll), unless it continues what this row held: a line
 		 * being typed that happens to equal an earlier one.
 		 */
-		if (!hash[k] || (was_on_screen(s, hash[k]) && !(layout && s->row_hash[k] && extends(f, s->prev, k)))) {
-			if (s->pending[k])	/* cleared, or overwritten by a moved row: the line was whole */
+		if (!hash[k] || (layout && chars_within(f, s->prev, k)) ||
+		    (was_on_screen(s, hash[k]) && !(layout && s->row_hash[k] && chars_within(s->prev, f, k)))) {
+			if (s->pending[k])	/* erased, or overwritten by a moved row: the line was whole */
 				log_row(s, s->prev, k);
 			continue;
 		}
@@ -261,6 +313,8 @@ void screen__poll(struct screen *s, uint64_t t)
 	if (s->ended && atomic_load(s->ended) && *s->t_end && t > *s->t_end)
 		t = *s->t_end;
 
+	if (!s->read)
+		return;
 	if (s->t_last_poll && t - s->t_last_poll > s->max_gap)
 		s->max_gap = t - s->t_last_poll;
 	s->t_last_poll = t;
@@ -306,6 +360,8 @@ static void *screen_thread(void *arg)
 		if (atomic_load(&s->stop))
 			break;
 		screen__poll(s, clock__now());
+		if (s->on_tick)
+			s->on_tick(s->on_tick_arg, clock__now());
 		/* Late by more than an interval (the host was busy): start again from now, no burst of reads. */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - next.tv_sec) * 1000000000L + (now.tv_nsec - next.tv_nsec) > (long)s->interval_ns)
@@ -448,7 +504,7 @@ int screen__write_svg(const struct screen *s, FILE *f)
 			const uint8_t *rgb;
 
 			screen__cell(s, r, c, &chr, &attr);
-			if (chr == ' ' || chr == 0 || chr == 0xff)
+			if (blank(chr))
 				continue;
 			rgb = s->prev->palette[attr & 0x0f];
 			/* One node per character: x is exact whatever the font's advance. */

@@ -410,6 +410,9 @@ void delegate__irq(void *opaque, int line, int level)
 {
 	struct vm *vm = opaque;
 
+	/* The keyboard or the mouse has a byte (a typed key, say): the kept KBC status is stale. */
+	if ((line == 1 || line == 12) && level)
+		kbc_status_forget(vm->pc);
 	if (line >= 0 && line < 24)
 		kvm__irq_line(vm, line, level);
 }

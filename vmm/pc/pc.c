@@ -177,6 +177,7 @@ int pc__prepare(struct vm *vm, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	pc->cdrom_fd = pc->hda_fd = -1;
+	pc->qmp.fd = -1;
 	pthread_mutex_init(&pc->chipset_lock, NULL);
 	pc->qtest.fd = pc->qtest.child.output_fd = -1;
 	vm->pc = pc;
@@ -341,8 +342,21 @@ int pc__init(struct vm *vm, char *err, size_t errlen)
 	if ((rc = boot_milestones(vm, err, errlen)))
 		return rc;
 	qc.vga_rom = vm->vga ? VGA_ISA_ROM : NULL;	/* registered above */
+	if (vm->cfg.nr_types) {
+		if ((rc = qmp__socketpair(&pc->qmp, &qc.qmp_fd))) {
+			snprintf(err, errlen, "socketpair: %s", strerror(-rc));
+			return rc;
+		}
+		qc.qmp = true;
+	}
 	/* Last: the child starts in tens of milliseconds, and every earlier failure spares it. */
-	return qtest__start(&pc->qtest, &qc, delegate__irq, vm, err, errlen);
+	rc = qtest__start(&pc->qtest, &qc, delegate__irq, vm, err, errlen);
+	if (qc.qmp) {
+		close(qc.qmp_fd);
+		if (!rc)
+			rc = qmp__handshake(&pc->qmp, 10000, err, errlen);
+	}
+	return rc;
 }
 
 void pc__exit(struct vm *vm)
@@ -352,6 +366,7 @@ void pc__exit(struct vm *vm)
 	if (!pc)
 		return;
 	qtest__stop(&pc->qtest);
+	qmp__close(&pc->qmp);
 	ide__exit(&pc->ide);
 	disk__exit(&pc->cdrom);
 	disk__exit(&pc->hda);

@@ -19,6 +19,7 @@
 #include "lib/child.h"
 #include "lib/clock.h"
 #include "pc/qtest.h"
+#include "pc/qmp.h"
 #include "lib/util.h"
 
 #define HALT_BIOS_SIZE 0x10000
@@ -107,6 +108,13 @@ static void build_args(struct argv_buf *a, const char *qemu, const struct qtest_
 	if (c->vga_rom) {
 		argv__add(a, "-fw_cfg");
 		argv__add(a, "name=vgaroms/vgabios-isavga.bin,file=%s", c->vga_rom);
+	}
+	/* --type: the child's PS/2 keyboard is typed on through QMP (pc/qmp.h). */
+	if (c->qmp) {
+		argv__add(a, "-chardev");
+		argv__add(a, QMP_CHARDEV_FMT, c->qmp_fd);
+		argv__add(a, "-mon");
+		argv__add(a, QMP_MON_ARG);
 	}
 	{
 		char hda[32], cdrom[32];
@@ -434,7 +442,7 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 	static struct argv_buf a;
 	static const char intercept[] = "irq_intercept_in ioapic\n";
 	char path[512], why[400];
-	int sv[2], halt, rc, keep[5], nkeep = 0;
+	int sv[2], halt, rc, keep[6], nkeep = 0;
 	uint64_t t0 = clock__mono_ns(), v;
 
 	memset(q, 0, sizeof(*q));
@@ -467,6 +475,8 @@ int qtest__start(struct qtest *q, const struct qtest_config *c, qtest_irq_fn irq
 		keep[nkeep++] = c->cdrom_fd;
 	if (c->hda_fd >= 0)
 		keep[nkeep++] = c->hda_fd;
+	if (c->qmp)
+		keep[nkeep++] = c->qmp_fd;
 	rc = a.overflow ? -E2BIG : child__spawn(&q->child, path, a.argv, keep, nkeep, err, errlen);
 	if (rc == -E2BIG)
 		snprintf(err, errlen, "the QEMU command line is too long");

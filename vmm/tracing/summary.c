@@ -18,6 +18,7 @@
 #include "cpu/host.h"
 #include "tracing/summary.h"
 #include "core/screen.h"
+#include "core/typist.h"
 #include "core/trace.h"
 #include "core/kvm_cpu.h"
 #include "core/run.h"
@@ -347,6 +348,46 @@ static cJSON *screen_json(const struct vm *vm, const struct screen *s)
 	return o;
 }
 
+/* --type: each rule, whether it fired, and every press with its time. */
+static cJSON *typing_json(const struct vm *vm, const struct typist *t)
+{
+	cJSON *o = cJSON_CreateObject(), *rules = cJSON_AddArrayToObject(o, "rules"), *presses;
+	uint32_t fired = atomic_load(&((struct typist *)t)->fired);
+
+	cJSON_AddNumberToObject(o, "hold_ms", TYPIST_HOLD_MS);
+	cJSON_AddNumberToObject(o, "period_ms", TYPIST_PERIOD_MS);
+	for (int i = 0; i < t->nr_rules; i++) {
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(r, "milestone", vm->ms.ms[t->rules[i].milestone].name);
+		cJSON_AddStringToObject(r, "text", vm->cfg.types[i].keys);
+		int pressed = 0;
+
+		for (int k = 0; k < t->nr_log; k++)
+			pressed += t->log[k].rule == i;
+		cJSON_AddBoolToObject(r, "fired", fired & (1u << i));
+		cJSON_AddNumberToObject(r, "keys", t->rules[i].n);
+		cJSON_AddNumberToObject(r, "pressed", pressed);
+		cJSON_AddItemToArray(rules, r);
+	}
+	presses = cJSON_AddArrayToObject(o, "presses");
+	for (int i = 0; i < t->nr_log; i++) {
+		cJSON *p = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(p, "t_ns", rel(vm, t->log[i].t));
+		cJSON_AddNumberToObject(p, "rule", t->log[i].rule + 1);
+		cJSON_AddStringToObject(p, "key", t->log[i].label);
+		cJSON_AddItemToArray(presses, p);
+	}
+	cJSON_AddNumberToObject(o, "presses_total", (double)t->presses);
+	cJSON_AddNumberToObject(o, "presses_dropped", (double)t->presses_dropped);
+	if (t->error[0])
+		cJSON_AddStringToObject(o, "error", t->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	return o;
+}
+
 cJSON *summary__json(const struct vm *vm)
 {
 	const struct milestone *ms[MAX_MILESTONES];
@@ -544,6 +585,10 @@ after_exits:
 		cJSON_AddItemToObject(root, "screen", screen_json(vm, vm->screen));
 	else
 		cJSON_AddNullToObject(root, "screen");
+	if (vm->typist)
+		cJSON_AddItemToObject(root, "typing", typing_json(vm, vm->typist));
+	else
+		cJSON_AddNullToObject(root, "typing");
 
 	o = cJSON_AddObjectToObject(root, "guest_output");
 	cJSON_AddNumberToObject(o, "bytes", (double)vm->ms.text_bytes);
