@@ -40,6 +40,7 @@ struct milestones;
 struct screen_frame {
 	bool graphics;
 	bool geometry_clamped;
+	bool start_unknown;	/* the reader cannot see the start address (QEMU's): rows in memory order */
 	uint16_t cols, rows, pitch;
 	uint32_t start;		/* CRTC start address, in cells */
 	uint32_t cursor;	/* cell, or UINT32_MAX: off */
@@ -104,6 +105,7 @@ struct screen {
 	uint64_t polls, lines, read_errors;
 	uint64_t t_last_poll, max_gap;	/* ticks */
 	uint64_t t_graphics;		/* when the guest last left text mode (0: never) */
+	int last_row;			/* memory row of the last new line (-1: none) */
 	uint32_t graphics_switches;
 	bool graphics_now;
 	bool clamped_seen;
@@ -129,6 +131,18 @@ bool screen__cursor(const struct screen *s, int *row, int *col);
 void screen__cell(const struct screen *s, int r, int c, uint8_t *ch, uint8_t *attr);
 /* The last text screen as an SVG picture in its colours. 0 or -errno. */
 int screen__write_svg(const struct screen *s, FILE *f);
+
+/*
+ * A run's screen console, for either engine: reads with read (NULL: none,
+ * the thread only paces vm->typist) every interval_ns, matches into vm->ms,
+ * logs to log (--screen, or NULL), ticks vm->typist, and is vm->screen for
+ * the summary when it reads. screen__run_stop takes the last read at the
+ * run's end. 0 or -errno with err set.
+ */
+struct vm;
+int screen__run_start(struct screen *s, struct vm *vm, screen_read_fn read, void *read_arg, uint64_t interval_ns,
+		      FILE *log, char *err, size_t errlen);
+void screen__run_stop(struct screen *s, struct vm *vm);
 
 /* A CP437 character as UTF-8 (at most 3 bytes and a NUL): what the VGA font draws. */
 const char *screen__cp437(uint8_t c);

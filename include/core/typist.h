@@ -75,6 +75,13 @@ struct typist {
 };
 
 void typist__init(struct typist *t);
+/*
+ * A run's --type rules: each one's trigger is milestone typeN
+ * (run__setup_milestones); hooks the milestone engine and sets vm->typist.
+ * The sink is the engine's to set. 0, or -errno with a usage error in err.
+ */
+struct vm;
+int typist__setup(struct typist *t, struct vm *vm, char *err, size_t errlen);
 /* Rule i: parse KEYS (a usage error in err when they are bad). 0 or -errno. */
 int typist__add(struct typist *t, int milestone, const char *keys, char *err, size_t errlen);
 /* The milestone engine's on_type hook: a rule's pattern matched. */

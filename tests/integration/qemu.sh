@@ -17,7 +17,8 @@ test_dry_run() {
 -m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -chardev socket,id=com1,fd=3 \
 -serial chardev:com1 -chardev socket,id=debugcon-e9,fd=4 -device isa-debugcon,iobase=0xe9,chardev=debugcon-e9 \
 -chardev socket,id=debugcon-402,fd=5 -device isa-debugcon,iobase=0x402,chardev=debugcon-402 \
--device isa-debug-exit,iobase=0xf4,iosize=4 -kernel $FW/demo.elf -append 'console=ttyS0 demo' \
+-device isa-debug-exit,iobase=0xf4,iosize=4 -device isa-vga -chardev socket,id=qmp,fd=7 -mon chardev=qmp,mode=control \
+-kernel $FW/demo.elf -append 'console=ttyS0 demo' \
 -initrd '$FW/realmode.bin first,firmware/demo.asm second'"
 	# Disk paths with commas are escaped as QEMU's option parser wants; TCG and the host CPU.
 	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --cdrom "$TMP/a,b.iso" --accel tcg --cpu host --dry-run \

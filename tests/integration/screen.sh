@@ -17,12 +17,12 @@ expect_times_in_order() { # LOG
 
 test_hardware_scrolled_console() {
 	bs --raw "$FW/screen.bin" --screen "$TMP/screen.log" --screen-svg "$TMP/screen.svg" \
-		--mark banner='^screen: a console' --mark login='^login: $'
+		--mark banner='^screen: a console' --mark login='^login:$'
 	expect_status 0
 	expect outcome "$(jqv .outcome)" halted
 	# Every line once, in order, although 35 of them scrolled past the top between two reads.
 	{ echo "screen: a console in VGA text memory"; for i in $(seq 0 59); do printf 'line %02d\n' "$i"; done
-	  echo "login: "; } >"$TMP/want"
+	  echo "login:"; } >"$TMP/want"
 	log_text "$TMP/screen.log" >"$TMP/got"
 	expect "screen log" "$(diff "$TMP/want" "$TMP/got" | head -5)" ""
 	expect_times_in_order "$TMP/screen.log"
@@ -35,7 +35,7 @@ test_hardware_scrolled_console() {
 	expect geometry "$(jqv '"\(.screen.cols)x\(.screen.rows)"')" 80x25
 	expect "first row" "$(jqv '.screen.last[0]')" "line 36"
 	expect "row 24" "$(jqv '.screen.last[23]')" "line 59"
-	expect "row 25" "$(jqv '.screen.last[24]')" "login: "	# the blank before the cursor is kept
+	expect "row 25" "$(jqv '.screen.last[24]')" "login:"
 	expect cursor "$(jqv '"\(.screen.cursor.row),\(.screen.cursor.col)"')" "24,7"
 	expect clamped "$(jqv .screen.geometry_clamped)" false
 	expect "graphics" "$(jqv .screen.graphics.switches)" 0
@@ -108,7 +108,7 @@ login_disk() {
 
 test_type_at_login() {
 	login_disk
-	bs --hda "$TMP/login.img" --type 'login: $=root<enter>' --until '^# $' --screen "$TMP/screen.log" --timeout 240
+	bs --hda "$TMP/login.img" --type 'login:$=root<enter>' --until '^#$' --screen "$TMP/screen.log" --timeout 240
 	expect_status 0
 	expect outcome "$(jqv .outcome)" until
 	expect "trigger" "$(jqv '.milestones[] | select(.name == "type1") | .console')" screen
@@ -121,7 +121,7 @@ test_type_at_login() {
 	log_text "$TMP/screen.log" >"$TMP/got"
 	expect_line "$TMP/got" "login: root"
 	expect_line "$TMP/got" "welcome root"
-	expect "last screen" "$(jqv '.screen.last[2:6] | join("|")')" "bootscope keyboard test|login: root|welcome root|# "
+	expect "last screen" "$(jqv '.screen.last[2:6] | join("|")')" "bootscope keyboard test|login: root|welcome root|#"
 	# In time order: the trigger, the presses, the end.
 	local trig until first last
 	trig=$(jqv '.milestones[] | select(.name == "type1") | .t_ns')
@@ -142,8 +142,8 @@ test_type_trigger_never_seen() {
 	expect "presses" "$(jqv '.typing.presses | length')" 0
 	# The hung boot's first clue: its last screen, on stderr and in the JSON.
 	expect_grep "$ERR" '^  the screen at the end \(rows 1-4 of 25\):$'
-	expect_line "$ERR" "  | login: "
-	expect "last screen" "$(jqv '.screen.last[3]')" "login: "
+	expect_line "$ERR" "  | login:"
+	expect "last screen" "$(jqv '.screen.last[3]')" "login:"
 }
 
 test_type_bad_input() {
@@ -165,7 +165,30 @@ test_type_bad_input() {
 	expect_grep "$ERR" "^bootscope: --type types on a PS/2 keyboard, which a direct boot does not have here"
 }
 
+# The same boot under stock QEMU (an ISA VGA read through QMP, keys through QMP): the same
+# screen milestones on the same console, the same keys, the same last screen.
+test_qemu_engine_screen_and_typing() {
+	local opts=(--type 'login:$=root<enter>' --until '^#$' --mark banner='^bootscope keyboard test$' --timeout 240)
+	login_disk
+	bs --hda "$TMP/login.img" "${opts[@]}"
+	expect_status 0
+	cp "$J" "$TMP/run.json"
+	RC=0
+	"$BOOTSCOPE" qemu --hda "$TMP/login.img" "${opts[@]}" --json "$J" --screen "$TMP/qemu.log" -q >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect engine "$(jqv .engine)" qemu
+	local want='[.milestones[] | select(.console == "screen") | "\(.name):\(.console)"] | join(",")'
+	expect "screen milestones" "$(jqv "$want")" "$(jq -r "$want" "$TMP/run.json")"
+	expect "screen milestones" "$(jqv "$want")" "banner:screen,type1:screen,until:screen"
+	expect "presses" "$(jqv '[.typing.presses[].key] | join(",")')" "$(jq -r '[.typing.presses[].key] | join(",")' "$TMP/run.json")"
+	expect "last screen" "$(jqv '.screen.last[0:6] | join("|")')" "$(jq -r '.screen.last[0:6] | join("|")' "$TMP/run.json")"
+	expect "resolution" "$(jqv .screen.interval_ns)" 10000000
+	expect "typing error" "$(jqv .typing.error)" null
+	log_text "$TMP/qemu.log" >"$TMP/got"
+	expect_line "$TMP/got" "welcome root"
+}
+
 TESTS=(test_hardware_scrolled_console test_no_screen test_crtc_garbage test_graphics_mode test_bios_screen
-	test_type_at_login test_type_trigger_never_seen)
+	test_type_at_login test_type_trigger_never_seen test_qemu_engine_screen_and_typing)
 for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 t type_bad_input test_type_bad_input

@@ -395,65 +395,10 @@ static int open_outputs(struct vm *vm, FILE **out, struct screen_outputs *so, ch
 	return 0;
 }
 
-/*
- * The screen console of a run with a VGA: its thread reads text memory from
- * before the first instruction until the run has ended.
- */
-static int screen_begin(struct vm *vm, struct screen *s, struct screen_outputs *so, char *err, size_t errlen)
-{
-	int rc;
-
-	if (!vm->vga && !vm->typist)
-		return 0;
-	screen__init(s);
-	if (vm->vga) {
-		s->read = vga__read_screen;
-		s->read_arg = vm->vga;
-	}
-	if (vm->typist) {	/* the thread paces the typing too */
-		s->on_tick = typist__tick;
-		s->on_tick_arg = vm->typist;
-	}
-	s->ms = &vm->ms;
-	s->log = so->log;
-	s->t0 = &vm->t0;
-	s->ended = &vm->run.ended;
-	s->t_end = &vm->run.t_end;
-	if ((rc = screen__start(s))) {
-		snprintf(err, errlen, "cannot start the screen console: %s", strerror(-rc));
-		return rc;
-	}
-	if (vm->vga)
-		vm->screen = s;
-	return 0;
-}
-
-/*
- * --type: each rule's trigger is milestone typeN (run__setup_milestones);
- * its keys go to the child's PS/2 keyboard through QMP once the child is up.
- */
-static int typist_begin(struct vm *vm, struct typist *t, char *err, size_t errlen)
-{
-	typist__init(t);
-	for (int i = 0; i < vm->cfg.nr_types; i++) {
-		char name[16];
-		int rc;
-
-		snprintf(name, sizeof(name), "type%d", i + 1);
-		if ((rc = typist__add(t, milestones__find(&vm->ms, name), vm->cfg.types[i].keys, err, errlen)))
-			return rc;
-	}
-	vm->ms.on_type = typist__fire;
-	vm->ms.type_arg = t;
-	vm->typist = t;
-	return 0;
-}
-
 /* After the run: the last read, then the picture of the last screen. */
-static void screen_end(struct vm *vm, struct screen_outputs *so)
+static void screen_end(struct vm *vm, struct screen *s, struct screen_outputs *so)
 {
-	if (vm->screen)
-		screen__stop(vm->screen, vm->run.t_end ? vm->run.t_end : clock__now());
+	screen__run_stop(s, vm);
 	if (so->svg) {
 		if (vm->screen && screen__write_svg(vm->screen, so->svg) < 0) {
 			fprintf(stderr, "%s: cannot write --screen-svg %s\n", progname, vm->cfg.screen_svg_path);
@@ -499,7 +444,7 @@ static int cmd_run(int argc, char **argv)
 			  "--cdrom, --hda or --bios, has one; so has `bootscope qemu`)");
 	if (run__setup_milestones(vm, vm_config__bios_boot(&vm->cfg) ? pc__add_milestones : NULL, true, err,
 				  sizeof(err)) ||
-	    (vm->cfg.nr_types && typist_begin(vm, &typist, err, sizeof(err))))
+	    (vm->cfg.nr_types && typist__setup(&typist, vm, err, sizeof(err))))
 		die_usage("%s", err);
 	if (vm->cfg.user)
 		become_user(vm);
@@ -525,17 +470,18 @@ static int cmd_run(int argc, char **argv)
 	if (!rc)
 		rc = lock_down(vm, err, sizeof(err));
 	if (!rc)
-		rc = screen_begin(vm, &screen, &so, err, sizeof(err));
+		rc = screen__run_start(&screen, vm, vm->vga ? vga__read_screen : NULL, vm->vga, SCREEN_INTERVAL_NS,
+				       so.log, err, sizeof(err));
 
 	if (rc) {
 		status = summary__fail(vm, err);
 	} else if ((rc = run__start(vm, err, sizeof(err)))) {
-		screen_end(vm, &so);
+		screen_end(vm, &screen, &so);
 		trace__finish(vm);	/* the trace still gets its trailer */
 		status = summary__fail(vm, err);
 	} else {
 		run__wait(vm);	/* power on: until the run ends */
-		screen_end(vm, &so);
+		screen_end(vm, &screen, &so);
 		if ((rc = trace__finish(vm)) < 0) {
 			fprintf(stderr, "%s: --trace %s: %s\n", progname, vm->cfg.trace_path, strerror(-rc));
 			vm->run.exit_status = EXIT_ERROR;

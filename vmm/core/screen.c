@@ -14,6 +14,8 @@
 
 #include "core/screen.h"
 #include "core/milestone.h"
+#include "core/typist.h"
+#include "core/vm.h"
 #include "lib/clock.h"
 
 /* CP437 as the VGA's ROM font draws it: the control range as glyphs, then the upper half. */
@@ -58,6 +60,7 @@ void screen__init(struct screen *s)
 	s->interval_ns = SCREEN_INTERVAL_NS;
 	s->cur = &s->frames[0];
 	s->prev = &s->frames[1];
+	s->last_row = -1;
 }
 
 /* A cell that shows nothing: space, NUL, or 0xff (an all-ones read). */
@@ -84,32 +87,11 @@ static uint32_t row_cell(const struct screen_frame *f, uint32_t k)
 }
 
 /*
- * A row's characters as UTF-8 without trailing blanks, but for the blanks
- * before the cursor when it stands on this row: a prompt's "login: " keeps
- * its space, as the person at the screen sees where typing goes. Returns
- * the length.
+ * A row's characters as UTF-8 without trailing blanks (a screen cannot show
+ * them, and QEMU's has no cursor to tell them by); returns the length.
  */
-/* The cursor's column if it stands on the row starting at cell first, else -1. */
-static int cursor_col(const struct screen_frame *f, uint32_t first)
-{
-	uint32_t at;
-
-	if (f->cursor == UINT32_MAX)
-		return -1;
-	at = (f->cursor + SCREEN_MEM_SIZE / 2 - first % (SCREEN_MEM_SIZE / 2)) % (SCREEN_MEM_SIZE / 2);
-	return at < f->cols ? (int)at : -1;
-}
-
-static uint32_t cursor_keep(const struct screen_frame *f, uint32_t first)
-{
-	int c = cursor_col(f, first);
-
-	return c > 0 ? (uint32_t)c : 0;
-}
-
 static size_t text_at(const struct screen_frame *f, uint32_t first, char *out, size_t len)
 {
-	uint32_t keep = cursor_keep(f, first);	/* columns kept, blank or not */
 	size_t o = 0, end = 0;
 
 	for (uint32_t c = 0; c < f->cols; c++) {
@@ -121,34 +103,30 @@ static size_t text_at(const struct screen_frame *f, uint32_t first, char *out, s
 			break;
 		memcpy(out + o, u, n);
 		o += n;
-		if (!blank(ch) || c < keep)
+		if (!blank(ch))
 			end = o;
 	}
 	out[end] = '\0';
 	return end;
 }
 
-/*
- * FNV-1a over a row's character bytes as text_at() gives them (blanks at
- * the end ignored, but for those before the cursor); 0 means blank.
- */
+/* FNV-1a over a row's character bytes as text_at() gives them (blanks at the end ignored); 0 means blank. */
 static uint64_t row_hash(const struct screen_frame *f, uint32_t first)
 {
 	uint64_t h = 0xcbf29ce484222325ULL, blank_run = 0;
-	uint32_t keep = cursor_keep(f, first);
 	bool any = false;
 
 	for (uint32_t c = 0; c < f->cols; c++) {
 		uint8_t ch = cell(f, first + c)[0];
 
-		if (blank(ch) && c >= keep) {
+		if (blank(ch)) {
 			blank_run++;
 			continue;
 		}
 		for (; blank_run; blank_run--)
 			h = (h ^ ' ') * 0x100000001b3ULL;
-		h = (h ^ (blank(ch) ? ' ' : ch)) * 0x100000001b3ULL;
-		any |= !blank(ch);
+		h = (h ^ ch) * 0x100000001b3ULL;
+		any = true;
 	}
 	return any ? (h | 1) : 0;
 }
@@ -194,15 +172,11 @@ static void log_row(struct screen *s, const struct screen_frame *f, uint32_t k)
 static bool chars_within(const struct screen_frame *a, const struct screen_frame *b, uint32_t k)
 {
 	uint32_t fa = row_cell(a, k), fb = row_cell(b, k);
-	uint32_t keep_a = cursor_keep(a, fa), keep_b = cursor_keep(b, fb);
 
 	for (uint32_t c = 0; c < a->cols; c++) {
-		uint8_t ch = cell(a, fa + c)[0], chb = cell(b, fb + c)[0];
+		uint8_t ch = cell(a, fa + c)[0];
 
-		/* A blank before the cursor is text too (text_at). */
-		if (blank(ch) && c >= keep_a)
-			continue;
-		if (blank(chb) ? c >= keep_b || !blank(ch) : chb != ch)
+		if (!blank(ch) && cell(b, fb + c)[0] != ch)
 			return false;
 	}
 	return true;
@@ -228,8 +202,9 @@ static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k,
 
 /*
  * Rows held back for the log are whole once the cursor is elsewhere (on
- * another row, off, or the row has left the visible screen) and they
- * did not change since the read before.
+ * another row, or the row has left the visible screen), or, with the
+ * cursor off or unknown, once a later row has new text; and they did not
+ * change for two reads.
  */
 static void log_finished(struct screen *s, const struct screen_frame *f, uint16_t start_row, uint16_t n,
 			 const bool *changed)
@@ -246,6 +221,9 @@ static void log_finished(struct screen *s, const struct screen_frame *f, uint16_
 		 * written one after the other, so one read can see it elsewhere
 		 * for a moment while the row is still being typed.
 		 */
+		/* With no cursor to go by, a row is whole once a later one has begun. */
+		if (cur_row < 0 && (int)k >= s->last_row)
+			continue;
 		if (s->pending[k] && k != cur_row && !changed[k] && s->quiet[k] >= 2)
 			log_row(s, f, k);
 	}
@@ -264,16 +242,15 @@ static void compare(struct screen *s, uint64_t t)
 		uint32_t first = row_cell(f, k);
 
 		bool whole = (first + f->cols) * 2 <= SCREEN_MEM_SIZE;	/* not wrapping: one memcmp */
-		/* The cursor counts too: the blanks before it are part of the row's text. */
-		bool cursor_same = cursor_col(f, first) == cursor_col(p, first);
 
-		if (layout && whole && cursor_same && !memcmp(cell(f, first), cell(p, first), (size_t)f->cols * 2))
+		if (layout && whole && !memcmp(cell(f, first), cell(p, first), (size_t)f->cols * 2))
 			hash[k] = s->row_hash[k];
 		else
 			hash[k] = row_hash(f, first);
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		uint16_t k = (uint16_t)((start_row + f->rows + i) % n);
+		/* Oldest first: after the screen's end, around, to its last row; or memory order. */
+		uint16_t k = f->start_unknown ? i : (uint16_t)((start_row + f->rows + i) % n);
 		int row = (int)((k + n - start_row) % n);
 
 		changed[k] = !(layout && hash[k] == s->row_hash[k]);
@@ -296,6 +273,7 @@ static void compare(struct screen *s, uint64_t t)
 			continue;
 		}
 		new_line(s, f, k, row < f->rows ? row : -1, t);
+		s->last_row = k;
 	}
 	log_finished(s, f, start_row, n, changed);
 	memcpy(s->row_hash, hash, sizeof(hash[0]) * n);
@@ -315,7 +293,7 @@ void screen__poll(struct screen *s, uint64_t t)
 
 	if (!s->read)
 		return;
-	if (s->t_last_poll && t - s->t_last_poll > s->max_gap)
+	if (s->t_last_poll && t > s->t_last_poll && t - s->t_last_poll > s->max_gap)
 		s->max_gap = t - s->t_last_poll;
 	s->t_last_poll = t;
 	s->polls++;
@@ -390,6 +368,12 @@ void screen__stop(struct screen *s, uint64_t t_end)
 	pthread_join(s->thread, NULL);
 	s->started = false;
 	screen__poll(s, t_end);
+	/*
+	 * Without the start address, the last screen is the 25 rows that end
+	 * with the last new line, or the first 25 when it is among them.
+	 */
+	if (s->have_prev && s->prev->start_unknown && s->last_row >= s->prev->rows)
+		s->prev->start = (uint32_t)(s->last_row + 1 - s->prev->rows) * s->prev->pitch;
 	/* The run is over: what is still held back is whole. */
 	if (s->have_prev) {
 		const struct screen_frame *f = s->prev;
@@ -519,4 +503,38 @@ int screen__write_svg(const struct screen *s, FILE *f)
 			crow * ch_h + 13, cw);
 	fputs("</g>\n</svg>\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+int screen__run_start(struct screen *s, struct vm *vm, screen_read_fn read, void *read_arg, uint64_t interval_ns,
+		      FILE *log, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!read && !vm->typist)
+		return 0;
+	screen__init(s);
+	s->read = read;
+	s->read_arg = read_arg;
+	s->interval_ns = interval_ns;
+	s->ms = &vm->ms;
+	s->log = log;
+	s->t0 = &vm->t0;
+	s->ended = &vm->run.ended;
+	s->t_end = &vm->run.t_end;
+	if (vm->typist) {	/* the thread paces the typing too */
+		s->on_tick = typist__tick;
+		s->on_tick_arg = vm->typist;
+	}
+	if ((rc = screen__start(s))) {
+		snprintf(err, errlen, "cannot start the screen console: %s", strerror(-rc));
+		return rc;
+	}
+	if (read)
+		vm->screen = s;
+	return 0;
+}
+
+void screen__run_stop(struct screen *s, struct vm *vm)
+{
+	screen__stop(s, vm->run.t_end ? vm->run.t_end : clock__now());
 }

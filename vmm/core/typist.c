@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/typist.h"
+#include "core/vm.h"
 #include "lib/clock.h"
 
 void typist__init(struct typist *t)
@@ -95,4 +96,21 @@ void typist__tick(void *arg, uint64_t now)
 		if (++t->next_key == r->n)
 			t->cur = -1;
 	}
+}
+
+int typist__setup(struct typist *t, struct vm *vm, char *err, size_t errlen)
+{
+	typist__init(t);
+	for (int i = 0; i < vm->cfg.nr_types; i++) {
+		char name[16];
+		int rc;
+
+		snprintf(name, sizeof(name), "type%d", i + 1);
+		if ((rc = typist__add(t, milestones__find(&vm->ms, name), vm->cfg.types[i].keys, err, errlen)))
+			return rc;
+	}
+	vm->ms.on_type = typist__fire;
+	vm->ms.type_arg = t;
+	vm->typist = t;
+	return 0;
 }

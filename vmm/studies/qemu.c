@@ -35,6 +35,10 @@
 #include "boot/loader.h"
 #include "pc/pc.h"
 #include "studies/qemu.h"
+#include "studies/qemu_screen.h"
+#include "core/screen.h"
+#include "core/typist.h"
+#include "pc/qmp.h"
 #include "pc/qtest.h"
 #include "core/sandbox.h"
 #include "tracing/summary.h"
@@ -101,7 +105,7 @@ static int disk_format(const char *path, const char **format, char *err, size_t 
  * consoles to (numbers only matter for the real run; --dry-run shows them).
  */
 static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm, const int fds[NR_SRC],
-		      int log_fd, char *err, size_t errlen)
+		      int log_fd, int qmp_fd, char *err, size_t errlen)
 {
 	const struct vm_config *c = &vm->cfg;
 	bool tcg = c->accel && !strcmp(c->accel, "tcg");
@@ -147,6 +151,18 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 	argv__add(a, "isa-debugcon,iobase=0x402,chardev=debugcon-402");
 	argv__add(a, "-device");
 	argv__add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	/* The same VGA as bootscope's: ISA, with SeaVGABIOS's ISA build (QEMU's vgabios.bin). */
+	if (!c->no_screen) {
+		argv__add(a, "-device");
+		argv__add(a, "isa-vga");
+	}
+	/* The screen is read, and --type typed, through QMP (qemu_screen.h). */
+	if (qmp_fd >= 0) {
+		argv__add(a, "-chardev");
+		argv__add(a, QMP_CHARDEV_FMT, qmp_fd);
+		argv__add(a, "-mon");
+		argv__add(a, QMP_MON_ARG);
+	}
 	/*
 	 * A KVM inside QEMU's software emulation (tools/testvm): QEMU's kvmvapic
 	 * reads and writes back the vCPU's registers when the guest touches the
@@ -343,12 +359,31 @@ static int watch_poll(struct vm *vm, const struct pollfd *p, int n)
 	return !any;
 }
 
+/* Has QEMU exited, or does it within a second (its QMP socket just closed)? */
+static bool qemu_exiting(struct child *ch)
+{
+	for (int i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (child__poll(ch))
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
 int qemu__run(struct vm *vm)
 {
 	static struct argv_buf a;
 	struct child ch = { .pid = 0, .output_fd = -1 };
 	char err[512], path[512];
-	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC + 1], rc, status, log_fd = -1;
+	int sv[NR_SRC][2], fds[NR_SRC], keep[NR_SRC + 3], nkeep = NR_SRC, rc, status, log_fd = -1;
+	static struct qmp qmp = { .fd = -1 };
+	static struct qemu_screen qscreen = { .memfd = -1 };
+	static struct screen screen;
+	static struct typist typist;
+	int qmp_child = -1;
+	FILE *screen_log = NULL, *screen_svg = NULL;
 	uint64_t rt0 = 0, converted = 0;
 	struct timespec rt;
 	FILE *out = stdout;
@@ -357,12 +392,14 @@ int qemu__run(struct vm *vm)
 		die_usage("%s", err);
 	vm->engine = vm->cfg.accel && !strcmp(vm->cfg.accel, "tcg") ? "qemu-tcg" : "qemu";
 	if (run__setup_milestones(vm, vm_config__bios_boot(&vm->cfg) ? pc__add_milestones : NULL, false, err,
-				  sizeof(err)))
+				  sizeof(err)) ||
+	    (vm->cfg.nr_types && typist__setup(&typist, vm, err, sizeof(err))))
 		die_usage("%s", err);
 	for (int i = 0; i < NR_SRC; i++)
 		fds[i] = 3 + i;	/* what --dry-run shows; the real numbers follow */
 	if (vm->cfg.dry_run) {
-		if (build_args(&a, qtest__qemu_binary(), vm, fds, 3 + NR_SRC, err, sizeof(err)))
+		if (build_args(&a, qtest__qemu_binary(), vm, fds, 3 + NR_SRC,
+			       vm->cfg.no_screen && !vm->cfg.nr_types ? -1 : 3 + NR_SRC + 1, err, sizeof(err)))
 			die("%s", err);
 		argv__print(&a, stdout);
 		return EXIT_OK;
@@ -398,11 +435,27 @@ int qemu__run(struct vm *vm)
 			snprintf(err, sizeof(err), "memfd_create: %s", strerror(errno));
 			goto fail;
 		}
-		keep[NR_SRC] = log_fd;
+		keep[nkeep++] = log_fd;
 		if (trace__open(vm, vm->cfg.trace_path, err, sizeof(err)) || trace__start(vm, err, sizeof(err)))
 			goto fail;
 	}
-	if (build_args(&a, path, vm, keep, log_fd, err, sizeof(err)))
+	/* The screen and the keyboard: a QMP monitor, and the memfd pmemsave writes to. */
+	if (!vm->cfg.no_screen || vm->cfg.nr_types) {
+		if ((rc = qmp__socketpair(&qmp, &qmp_child)) ||
+		    (!vm->cfg.no_screen && (rc = qemu_screen__init(&qscreen, &qmp)))) {
+			snprintf(err, sizeof(err), "cannot make QEMU's QMP socket: %s", strerror(-rc));
+			goto fail;
+		}
+		keep[nkeep++] = qmp_child;
+		if (!vm->cfg.no_screen)
+			keep[nkeep++] = qscreen.memfd;
+	}
+	if (vm->cfg.screen_path && !(screen_log = open_output("--screen", vm->cfg.screen_path, err, sizeof(err))))
+		goto fail;
+	if (vm->cfg.screen_svg_path &&
+	    !(screen_svg = open_output("--screen-svg", vm->cfg.screen_svg_path, err, sizeof(err))))
+		goto fail;
+	if (build_args(&a, path, vm, keep, log_fd, qmp_child, err, sizeof(err)))
 		goto fail;
 	vm->run.vcpu = -1;
 	/* The origin, on both clocks: QEMU's trace stamps the real-time one. */
@@ -410,10 +463,25 @@ int qemu__run(struct vm *vm)
 	vm->t0 = clock__now();
 	rt0 = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
 	atomic_store(&vm->started, true);
-	rc = child__spawn(&ch, path, a.argv, keep, log_fd >= 0 ? NR_SRC + 1 : NR_SRC, err, sizeof(err));
+	rc = child__spawn(&ch, path, a.argv, keep, nkeep, err, sizeof(err));
 	for (int i = 0; i < NR_SRC; i++)
 		close(keep[i]);
+	if (qmp_child >= 0)
+		close(qmp_child);
 	if (rc || (rc = sandbox__limit_output(vm->cfg.output_limit, err, sizeof(err))))
+		goto fail;
+	if (qmp.fd >= 0 && (rc = qmp__handshake(&qmp, 10000, err, sizeof(err)))) {
+		/* QEMU refused its command line and is exiting: that is the error to report (run__wait does). */
+		if (!qemu_exiting(&ch))
+			goto fail;
+		qmp__close(&qmp);
+		vm->cfg.no_screen = true;
+		vm->typist = NULL;
+	}
+	if (vm->typist)
+		vm->typist->sink = (struct typist_sink){ qmp__send_key, qmp__check, &qmp };
+	if ((rc = screen__run_start(&screen, vm, vm->cfg.no_screen ? NULL : qemu_screen__read, &qscreen,
+				    QEMU_SCREEN_INTERVAL_NS, screen_log, err, sizeof(err))))
 		goto fail;
 	qw.ch = &ch;
 	for (int i = 0; i < NR_SRC; i++) {
@@ -423,7 +491,15 @@ int qemu__run(struct vm *vm)
 	vm->watch.fds = watch_fds;
 	vm->watch.poll = watch_poll;
 	run__wait(vm);
+	screen__run_stop(&screen, vm);
 	child__kill(&ch);
+	if (screen_svg) {
+		if (vm->screen && screen__write_svg(vm->screen, screen_svg) < 0)
+			vm->run.exit_status = EXIT_ERROR;
+		fclose(screen_svg);
+	}
+	if (screen_log)
+		fclose(screen_log);
 	if (log_fd >= 0) {
 		int frc;
 
@@ -453,6 +529,7 @@ int qemu__run(struct vm *vm)
 	return status;
 
 fail:
+	screen__run_stop(&screen, vm);
 	child__kill(&ch);
 	if (log_fd >= 0) {
 		trace__finish(vm);

@@ -314,7 +314,7 @@ static cJSON *screen_json(const struct vm *vm, const struct screen *s)
 	cJSON *o = cJSON_CreateObject(), *rows, *g;
 	int n = screen__rows(s), row, col;
 
-	cJSON_AddStringToObject(o, "source", "VGA text memory, read by a thread of bootscope's (no exits)");
+	cJSON_AddStringToObject(o, "source", vm->engine ? "QMP pmemsave" : "guest RAM");
 	cJSON_AddNumberToObject(o, "interval_ns", (double)s->interval_ns);
 	cJSON_AddNumberToObject(o, "polls", (double)s->polls);
 	cJSON_AddNumberToObject(o, "max_gap_ns", clock__whole_ns(s->max_gap));
@@ -329,7 +329,7 @@ static cJSON *screen_json(const struct vm *vm, const struct screen *s)
 		cJSON_AddNullToObject(g, "last_t_ns");
 	cJSON_AddBoolToObject(g, "at_end", s->graphics_now);
 	cJSON_AddNumberToObject(o, "cols", n ? s->prev->cols : 0);
-	cJSON_AddNumberToObject(o, "rows", n);
+	cJSON_AddNumberToObject(o, "rows", n);	/* of the screen; "last" holds them up to the last non-blank one */
 	if (screen__cursor(s, &row, &col)) {
 		cJSON *c = cJSON_AddObjectToObject(o, "cursor");
 
@@ -337,6 +337,15 @@ static cJSON *screen_json(const struct vm *vm, const struct screen *s)
 		cJSON_AddNumberToObject(c, "col", col);
 	} else {
 		cJSON_AddNullToObject(o, "cursor");
+	}
+	/* Blank rows at the bottom are left out: a screen that showed nothing is an empty list. */
+	while (n > 0) {
+		char text[SCREEN_TEXT_MAX];
+
+		screen__row_text(s, n - 1, text, sizeof(text));
+		if (*text)
+			break;
+		n--;
 	}
 	rows = cJSON_AddArrayToObject(o, "last");
 	for (int r = 0; r < n; r++) {

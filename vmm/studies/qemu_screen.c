@@ -1,0 +1,68 @@
+/*
+ * qemu_screen.c - QEMU's VGA text memory through QMP's pmemsave (qemu_screen.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "studies/qemu_screen.h"
+#include "core/screen.h"
+#include "core/memmap.h"
+
+int qemu_screen__init(struct qemu_screen *qs, struct qmp *qmp)
+{
+	memset(qs, 0, sizeof(*qs));
+	qs->qmp = qmp;
+	qs->memfd = memfd_create("bootscope-qemu-screen", 0);	/* inherited by QEMU, by number */
+	return qs->memfd < 0 ? -errno : 0;
+}
+
+int qemu_screen__read(void *arg, struct screen_frame *f)
+{
+	struct qemu_screen *qs = arg;
+	char json[160];
+	ssize_t n;
+	int rc;
+
+	if ((rc = qmp__poll(qs->qmp)))
+		return rc;
+	if (qs->waiting && qs->qmp->answered < qs->want)
+		return -EAGAIN;
+	if (qs->waiting) {
+		qs->waiting = false;
+		n = pread(qs->memfd, f->mem, SCREEN_MEM_SIZE, 0);
+		if (n != SCREEN_MEM_SIZE) {
+			qs->failed++;
+			return -EIO;
+		}
+		qs->reads++;
+		memset(f->palette, 0, sizeof(f->palette));
+		f->graphics = false;
+		f->geometry_clamped = false;
+		f->cols = 80;
+		f->rows = 25;
+		f->pitch = 80;
+		f->start = 0;
+		f->start_unknown = true;
+		f->cursor = UINT32_MAX;
+		/* The default palette of mode 3, for the picture (the DAC cannot be read here). */
+		for (int c = 0; c < 16; c++) {
+			uint8_t hi = (c & 8) ? 0x55 : 0, lo = (c & 8) ? 0xff : 0xaa;
+
+			f->palette[c][0] = (c & 4) ? lo : hi;
+			f->palette[c][1] = c == 6 ? 0x55 : (c & 2) ? lo : hi;
+			f->palette[c][2] = (c & 1) ? lo : hi;
+		}
+		return 0;
+	}
+	snprintf(json, sizeof(json),
+		 "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": %llu, \"size\": %d, \"filename\": \"/proc/self/fd/%d\"}}",
+		 (unsigned long long)VGA_TEXT_BASE, SCREEN_MEM_SIZE, qs->memfd);
+	if ((rc = qmp__send(qs->qmp, json)))
+		return rc;
+	qs->waiting = true;
+	qs->want = qs->qmp->sent;
+	return -EAGAIN;
+}
