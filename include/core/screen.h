@@ -100,6 +100,8 @@ struct screen {
 	bool pending[SCREEN_MAX_ROWS];
 	uint8_t quiet[SCREEN_MAX_ROWS];		/* reads since the row last changed (at most 255) */
 	uint64_t pending_t[SCREEN_MAX_ROWS];
+	uint64_t pending_seq[SCREEN_MAX_ROWS];	/* seq when the row last got new text */
+	uint64_t seq;				/* new lines so far, in the order seen */
 
 	/* What the summary reports. */
 	uint64_t polls, lines, read_errors;

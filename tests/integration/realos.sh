@@ -60,6 +60,35 @@ test_isolinux_to_userspace() {
 	expect "model name" "$(sed -n 's/^cpuinfo model name: //p' "$TMP/run.txt")" "Pentium III (Katmai)"
 }
 
+# The same Linux on the VGA screen only, as a PC boots it: isolinux's "boot:"
+# prompt answered with a key, then console=tty0 (vgacon scrolling by the CRTC
+# start address). Both engines reach userspace on the screen, and what /init
+# printed there about the CPU, read off the screen, is the same.
+test_isolinux_tty0_screen() {
+	require_paging
+	local e
+	for e in run qemu; do
+		RC=0
+		"$BOOTSCOPE" "$e" --json "$TMP/$e.json" -q --cdrom "$IMG/isolinux-tty0.iso" --cpu pentium3 -m 256M \
+			--type 'boot:=<enter>' --mark loader='^ISOLINUX ' --mark userspace='^USERSPACE-MARKER' \
+			--until '^USERSPACE-DONE' --screen "$TMP/$e.log" --timeout 900 >"$OUT" 2>"$ERR" || RC=$?
+		expect "status of $e" "$RC" 0 || { tail -5 "$ERR"; return 1; }
+		J=$TMP/$e.json
+		expect "consoles under $e" "$(jqv '[.milestones[] | select(.name | test("^(loader|type1|userspace|until)$")) | "\(.name):\(.console)"] | join(",")')" \
+			"loader:screen,type1:screen,userspace:screen,until:screen"
+		expect "keys under $e" "$(jqv '[.typing.presses[].key] | join(",")')" "<enter>"
+		# /init's cpuinfo lines as the screen showed them: a line longer than 80 columns
+		# wraps onto the next row, which is joined back (it is no line of its own).
+		sed -E 's/^ *[0-9]+\.[0-9]{3} ms  //' "$TMP/$e.log" |
+			awk '/^(cpuinfo|meminfo|USERSPACE|\[ )/ { if (l != "") print l; l = $0; next } { l = l $0 } END { print l }' |
+			grep '^cpuinfo ' >"$TMP/$e.screen"
+		expect_grep "$TMP/$e.screen" '^cpuinfo model name: Pentium III \(Katmai\)$'
+		expect_grep "$TMP/$e.screen" '^cpuinfo flags: fpu '
+		echo "$e: userspace on the screen at $(($(jqv '.milestones[] | select(.name == "userspace") | .t_ns') / 1000000)) ms"
+	done
+	expect_same_cpuinfo pentium3 "$TMP/qemu.screen" "$TMP/run.screen"
+}
+
 # The kernel built for the 486 (tools/build-486-kernel) on a 486 with two CPUs:
 # the same cpuinfo under both engines, without the flags a 486 lacks. QEMU
 # gives its 486 an APIC when there is more than one CPU, and so does bootscope.
@@ -207,6 +236,7 @@ if ! tools/make-os-images "$IMG" >"$TMP/images.log" 2>&1; then
 fi
 tk minix_shaped_grub_iso test_minix_shaped_grub_iso
 tk isolinux_to_userspace test_isolinux_to_userspace
+tk isolinux_tty0_screen test_isolinux_tty0_screen
 tk 486_kernel_to_userspace test_486_kernel_to_userspace
 tk pentium_smp4_cpuinfo test_pentium_smp4_cpuinfo
 tk athlon_cpuinfo test_athlon_cpuinfo

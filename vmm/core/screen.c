@@ -188,6 +188,7 @@ static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k,
 
 	text_at(f, row_cell(f, k), text, sizeof(text));
 	s->lines++;
+	s->pending_seq[k] = ++s->seq;
 	if (!s->pending[k] || !chars_within(s->prev, f, k)) {
 		if (s->pending[k])
 			log_row(s, s->prev, k);
@@ -203,8 +204,8 @@ static void new_line(struct screen *s, const struct screen_frame *f, uint32_t k,
 /*
  * Rows held back for the log are whole once the cursor is elsewhere (on
  * another row, or the row has left the visible screen), or, with the
- * cursor off or unknown, once a later row has new text; and they did not
- * change for two reads.
+ * cursor off or unknown, once another row got new text after it; and they
+ * did not change for two reads.
  */
 static void log_finished(struct screen *s, const struct screen_frame *f, uint16_t start_row, uint16_t n,
 			 const bool *changed)
@@ -221,8 +222,8 @@ static void log_finished(struct screen *s, const struct screen_frame *f, uint16_
 		 * written one after the other, so one read can see it elsewhere
 		 * for a moment while the row is still being typed.
 		 */
-		/* With no cursor to go by, a row is whole once a later one has begun. */
-		if (cur_row < 0 && (int)k >= s->last_row)
+		/* With no cursor to go by, a row is whole once another row got new text after it. */
+		if (cur_row < 0 && s->pending_seq[k] == s->seq)
 			continue;
 		if (s->pending[k] && k != cur_row && !changed[k] && s->quiet[k] >= 2)
 			log_row(s, f, k);
