@@ -19,10 +19,29 @@ int qemu_screen__init(struct qemu_screen *qs, struct qmp *qmp)
 	return qs->memfd < 0 ? -errno : 0;
 }
 
+/* Ask QEMU for the next copy; it is read at a later tick. */
+static int request(struct qemu_screen *qs)
+{
+	char json[160];
+	int rc;
+
+	snprintf(json, sizeof(json),
+		 "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": %llu, \"size\": %d, \"filename\": \"/proc/self/fd/%d\"}}",
+		 (unsigned long long)VGA_TEXT_BASE, SCREEN_MEM_SIZE, qs->memfd);
+	if ((rc = qmp__send(qs->qmp, json)))
+		return rc;
+	qs->waiting = true;
+	qs->want = qs->qmp->sent;
+	return 0;
+}
+
+/*
+ * One copy in flight at a time: when its answer has come, the copy is read
+ * and the next one asked for at once, so every tick can have a new frame.
+ */
 int qemu_screen__read(void *arg, struct screen_frame *f)
 {
 	struct qemu_screen *qs = arg;
-	char json[160];
 	ssize_t n;
 	int rc;
 
@@ -55,14 +74,8 @@ int qemu_screen__read(void *arg, struct screen_frame *f)
 			f->palette[c][1] = c == 6 ? 0x55 : (c & 2) ? lo : hi;
 			f->palette[c][2] = (c & 1) ? lo : hi;
 		}
+		request(qs);	/* the next copy, ready by the next tick */
 		return 0;
 	}
-	snprintf(json, sizeof(json),
-		 "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": %llu, \"size\": %d, \"filename\": \"/proc/self/fd/%d\"}}",
-		 (unsigned long long)VGA_TEXT_BASE, SCREEN_MEM_SIZE, qs->memfd);
-	if ((rc = qmp__send(qs->qmp, json)))
-		return rc;
-	qs->waiting = true;
-	qs->want = qs->qmp->sent;
-	return -EAGAIN;
+	return (rc = request(qs)) ? rc : -EAGAIN;
 }
