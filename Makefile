@@ -110,12 +110,14 @@ bench: deps
 # engines; with one CPU per core they ran normally on one machine, while on another the
 # VM's kernel panicked or hung in every QEMU+KVM boot (docs/test-vm.md). A test VM that
 # prints nothing for 15 min has hung; it is stopped and the study goes on in a fresh one.
+# STUDY_ISO=build/os/isolinux-486-tty0.iso STUDY_TYPE='boot:=<enter>' runs it on the VGA
+# screen only, its milestones read off the screen and isolinux's prompt answered.
 STUDY_VM_CPUS ?= 1
 study: deps
 	@$(MAKE) --no-print-directory all
 	@tools/make-os-images $(BUILD)/os
 	@KVM=$(KVM) ON_KVM_TIMEOUT=86400 ON_KVM_SMP=$(STUDY_VM_CPUS) ON_KVM_QUIET=900 ON_KVM_RETRIES=3 \
-		tools/on-kvm tools/study $(BUILD)/study
+		tools/on-kvm tools/study $(BUILD)/study $(STUDY_ISO)
 
 # Objects whose sources moved or went: they would confuse the layer check.
 STALE_OBJS = $(filter-out $(VMM_OBJS),$(wildcard $(BUILD)/vmm/*.o $(BUILD)/vmm/*/*.o))

@@ -20,7 +20,7 @@ COLS equ 80
     mov es, ax
     xor di, di                  ; row 0
     mov si, banner
-    call put
+    call textmem_put
     mov bp, 1                   ; bp: the memory row of the next line
     xor cx, cx                  ; cx: the line's number
 .line:
@@ -29,7 +29,7 @@ COLS equ 80
     imul ax, ax, COLS * 2
     mov di, ax
     mov si, word_line
-    call put
+    call textmem_put
     mov ax, cx
     mov bl, 10
     div bl                      ; al tens, ah ones
@@ -48,7 +48,7 @@ COLS equ 80
     imul ax, ax, COLS * 2
     mov di, ax
     mov si, prompt
-    call put
+    call textmem_put
     call scroll_to_bp
     mov ax, bp
     imul ax, ax, COLS
@@ -87,16 +87,7 @@ scroll_to_bp:
     pop ax
     ret
 
-; Copy the NUL-terminated string at ds:si to es:di as grey-on-black cells.
-put:
-    lodsb
-    test al, al
-    jz .end
-    mov ah, 0x07
-    stosw
-    jmp put
-.end:
-    ret
+%include "textmem.inc"
 
 banner: db "screen: a console in VGA text memory", 0
 word_line: db "line ", 0

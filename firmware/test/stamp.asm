@@ -29,7 +29,7 @@ org 0x7c00
     imul ax, ax, 160
     mov di, ax                  ; row bp
     mov si, screen_word
-    call put
+    call textmem_put
     mov ax, bp
     add al, '0'
     mov ah, 0x07
@@ -44,15 +44,7 @@ org 0x7c00
     hlt
     jmp $
 
-put:
-    lodsb
-    test al, al
-    jz .end
-    mov ah, 0x07
-    stosw
-    jmp put
-.end:
-    ret
+%include "textmem.inc"
 
 out_e9:
     lodsb
