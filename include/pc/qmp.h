@@ -19,8 +19,10 @@ struct qmp {
 	int fd;			/* bootscope's end; -1: none */
 	char rbuf[8192];	/* answer bytes not yet split into lines */
 	size_t rlen;
-	uint64_t sent, answered;	/* commands sent, {"return"} answers read */
-	char error[200];	/* the first {"error"} answer's description; "" while none */
+	uint64_t sent, answered;	/* commands sent, answers ({"return"} or {"error"}) read */
+	uint64_t screen_errors;	/* {"error"} answers to the screen's copies (tagged "id": "screen") */
+	bool stalled;		/* QEMU stopped reading: a send would have blocked; nothing more is sent */
+	char error[200];	/* the first {"error"} answer to anything else (a key); "" while none */
 };
 
 /* One end of a new socketpair for QEMU's `-chardev socket,fd=N`; the other end is q->fd. -errno. */
@@ -33,7 +35,11 @@ int qmp__socketpair(struct qmp *q, int *child_end);
  * waiting at most timeout_ms for each answer. 0, or -errno with err set.
  */
 int qmp__handshake(struct qmp *q, int timeout_ms, char *err, size_t errlen);
-/* Sends one command line (JSON, without the newline). 0 or -errno; never blocks on an answer. */
+/*
+ * Sends one command line (JSON, without the newline). 0 or -errno; never
+ * blocks: a QEMU that stopped reading its monitor gives -EAGAIN, now and
+ * for every later command (q->stalled), rather than hanging the sender.
+ */
 int qmp__send(struct qmp *q, const char *json);
 /* Reads what has come, counts answers and keeps the first error. 0, or -EPIPE when QEMU is gone. */
 int qmp__poll(struct qmp *q);

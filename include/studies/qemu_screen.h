@@ -27,6 +27,7 @@ struct qemu_screen {
 	int memfd;		/* where pmemsave writes; the same number in QEMU */
 	bool waiting;		/* a pmemsave is out */
 	uint64_t want;		/* the answer count that completes it */
+	uint64_t errors_before;	/* qmp->screen_errors when it was asked for */
 	uint64_t reads, failed;
 };
 

@@ -18,4 +18,12 @@ int summary__write_json(struct vm *vm, const char *path);
 int summary__fail(struct vm *vm, const char *msg);
 void summary__print(const struct vm *vm, FILE *f);
 
+/*
+ * After a run, before its summary: --type that failed (QEMU refused a key or
+ * stopped reading) makes the run an error, said on stderr, whatever the
+ * guest did; the screen's outputs that could not be written likewise.
+ * log and svg are closed here (either may be NULL).
+ */
+void summary__screen_verdict(struct vm *vm, FILE *log, FILE *svg);
+
 #endif

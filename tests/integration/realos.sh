@@ -198,6 +198,28 @@ test_memtest_to_bit_fade_under_qemu() {
 		"$(cat "$TMP/memtest-cpu-run" 2>/dev/null || echo "Memtest86+ v6.10      | Pentium-MMX")"
 }
 
+# memtest86+ as Debian ships it, on the VGA screen only: its banner and its
+# first test are screen milestones under both engines, and the processor it
+# names, read off the screen, is the same.
+test_memtest_on_the_screen() {
+	require_paging
+	local e
+	for e in run qemu; do
+		RC=0
+		"$BOOTSCOPE" "$e" --json "$J" -q --cdrom "$IMG/memtest-screen.iso" --cpu pentium -m 32M \
+			--mark banner='Memtest86\+ v6\.10' --until '\[Address test' --screen "$TMP/$e.log" --timeout 400 \
+			>"$OUT" 2>"$ERR" || RC=$?
+		expect "status of $e" "$RC" 0 || { tail -3 "$ERR"; return 1; }
+		expect "consoles under $e" "$(jqv '[.milestones[] | select(.name == "banner" or .name == "until") | "\(.name):\(.console)"] | join(",")')" \
+			"banner:screen,until:screen"
+		expect "errors under $e" "$(grep -cE 'Errors: +[1-9]' "$TMP/$e.log")" 0
+		grep -aom1 'Memtest86+ v6\.10 *| [A-Za-z0-9 -]*[A-Za-z0-9]' "$TMP/$e.log" >"$TMP/cpu-$e" ||
+			{ echo "no processor name on memtest86+'s screen under $e"; _failed=1; }
+		echo "$e: banner $(($(jqv '.milestones[] | select(.name == "banner") | .t_ns') / 1000000)) ms, test 0 $(($(jqv '.milestones[] | select(.name == "until") | .t_ns') / 1000000)) ms"
+	done
+	expect "processor on the screen" "$(cat "$TMP/cpu-qemu")" "$(cat "$TMP/cpu-run")"
+}
+
 # The study's command on the isolinux ISO, two cells: one boot per engine,
 # then the phase table with a bootscope/QEMU ratio for each phase.
 test_isolinux_matrix() {
@@ -237,6 +259,7 @@ fi
 tk minix_shaped_grub_iso test_minix_shaped_grub_iso
 tk isolinux_to_userspace test_isolinux_to_userspace
 tk isolinux_tty0_screen test_isolinux_tty0_screen
+tk memtest_on_the_screen test_memtest_on_the_screen
 tk 486_kernel_to_userspace test_486_kernel_to_userspace
 tk pentium_smp4_cpuinfo test_pentium_smp4_cpuinfo
 tk athlon_cpuinfo test_athlon_cpuinfo

@@ -144,6 +144,7 @@ test_type_trigger_never_seen() {
 	# The hung boot's first clue: its last screen, on stderr and in the JSON.
 	expect_grep "$ERR" '^  the screen at the end \(rows 1-4 of 25\):$'
 	expect_line "$ERR" "  | login:"
+	expect_line "$ERR" "  typing: --type 'password:=secret<enter>' never fired: no line matched"
 	expect "last screen" "$(jqv '.screen.last[3]')" "login:"
 }
 

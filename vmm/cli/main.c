@@ -395,18 +395,12 @@ static int open_outputs(struct vm *vm, FILE **out, struct screen_outputs *so, ch
 	return 0;
 }
 
-/* After the run: the last read, then the picture of the last screen. */
+/* After the run: the last read; the picture and the log written and checked. */
 static void screen_end(struct vm *vm, struct screen *s, struct screen_outputs *so)
 {
 	screen__run_stop(s, vm);
-	if (so->svg) {
-		if (vm->screen && screen__write_svg(vm->screen, so->svg) < 0) {
-			fprintf(stderr, "%s: cannot write --screen-svg %s\n", progname, vm->cfg.screen_svg_path);
-			vm->run.exit_status = EXIT_ERROR;
-		}
-		fclose(so->svg);
-		so->svg = NULL;
-	}
+	summary__screen_verdict(vm, so->log, so->svg);
+	so->log = so->svg = NULL;
 }
 
 static void report(struct vm *vm)

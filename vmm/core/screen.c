@@ -239,6 +239,12 @@ static void compare(struct screen *s, uint64_t t)
 	uint64_t hash[SCREEN_MAX_ROWS];
 	bool changed[SCREEN_MAX_ROWS];
 
+	/* A new geometry (a mode set): the rows held back are whole, as the old layout showed them. */
+	if (s->have_prev && !layout)
+		for (uint16_t k = 0; k < s->prev_nrows; k++)
+			if (s->pending[k])
+				log_row(s, p, k);
+
 	for (uint16_t k = 0; k < n; k++) {
 		uint32_t first = row_cell(f, k);
 

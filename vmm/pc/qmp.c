@@ -46,7 +46,7 @@ static void keep_error(struct qmp *q, const char *line)
 	}
 }
 
-/* Split what was read into lines; returns how many {"QMP"} greetings and {"return"} answers came. */
+/* Split what was read into lines; returns how many answers ({"return"} or {"error"}) came, greetings counted apart. */
 static int take_lines(struct qmp *q, int *greetings)
 {
 	int answers = 0;
@@ -56,12 +56,17 @@ static int take_lines(struct qmp *q, int *greetings)
 		size_t len = (size_t)(nl - q->rbuf) + 1;
 
 		*nl = '\0';
-		if (strstr(q->rbuf, "{\"QMP\""))
+		/* Keys in any order: an answer may carry its command's "id" before or after. */
+		if (strstr(q->rbuf, "\"QMP\":"))
 			(*greetings)++;
-		else if (strstr(q->rbuf, "{\"return\""))
-			answers++;
-		else if (strstr(q->rbuf, "{\"error\""))
+		else if (strstr(q->rbuf, "\"event\":"))
+			;	/* asynchronous news (a reset, say): not an answer */
+		else if (strstr(q->rbuf, "\"error\":") && strstr(q->rbuf, "\"id\": \"screen\""))
+			answers++, q->screen_errors++;
+		else if (strstr(q->rbuf, "\"error\":"))
 			answers++, keep_error(q, q->rbuf);
+		else if (strstr(q->rbuf, "\"return\":"))
+			answers++;
 		memmove(q->rbuf, q->rbuf + len, q->rlen - len);
 		q->rlen -= len;
 	}
@@ -109,14 +114,19 @@ int qmp__send(struct qmp *q, const char *json)
 {
 	size_t len = strlen(json), off = 0;
 
+	if (q->stalled)
+		return -EAGAIN;
 	while (off < len + 1) {
 		const char *p = off < len ? json + off : "\n";
 		size_t n = off < len ? len - off : 1;
-		ssize_t w = send(q->fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(q->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			/* A full socket: QEMU has not read for many commands. A half-sent line cannot be taken back. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				q->stalled = true;
 			return -errno;
 		}
 		off += (size_t)w;
@@ -195,6 +205,10 @@ int qmp__check(void *arg, char *err, size_t errlen)
 	if (rc) {
 		snprintf(err, errlen, "QEMU's QMP monitor went away (%s)", strerror(-rc));
 		return rc;
+	}
+	if (q->stalled) {
+		snprintf(err, errlen, "QEMU stopped reading its QMP monitor");
+		return -EAGAIN;
 	}
 	if (q->error[0]) {
 		snprintf(err, errlen, "QEMU refused a key: %s", q->error);

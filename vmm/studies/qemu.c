@@ -493,13 +493,7 @@ int qemu__run(struct vm *vm)
 	run__wait(vm);
 	screen__run_stop(&screen, vm);
 	child__kill(&ch);
-	if (screen_svg) {
-		if (vm->screen && screen__write_svg(vm->screen, screen_svg) < 0)
-			vm->run.exit_status = EXIT_ERROR;
-		fclose(screen_svg);
-	}
-	if (screen_log)
-		fclose(screen_log);
+	summary__screen_verdict(vm, screen_log, screen_svg);
 	if (log_fd >= 0) {
 		int frc;
 

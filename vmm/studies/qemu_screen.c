@@ -26,12 +26,13 @@ static int request(struct qemu_screen *qs)
 	int rc;
 
 	snprintf(json, sizeof(json),
-		 "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": %llu, \"size\": %d, \"filename\": \"/proc/self/fd/%d\"}}",
+		 "{\"execute\": \"pmemsave\", \"arguments\": {\"val\": %llu, \"size\": %d, \"filename\": \"/proc/self/fd/%d\"}, \"id\": \"screen\"}",
 		 (unsigned long long)VGA_TEXT_BASE, SCREEN_MEM_SIZE, qs->memfd);
 	if ((rc = qmp__send(qs->qmp, json)))
 		return rc;
 	qs->waiting = true;
 	qs->want = qs->qmp->sent;
+	qs->errors_before = qs->qmp->screen_errors;
 	return 0;
 }
 
@@ -51,6 +52,11 @@ int qemu_screen__read(void *arg, struct screen_frame *f)
 		return -EAGAIN;
 	if (qs->waiting) {
 		qs->waiting = false;
+		if (qs->qmp->screen_errors != qs->errors_before) {	/* QEMU refused the copy: the memfd is stale */
+			qs->failed++;
+			request(qs);
+			return -EIO;
+		}
 		n = pread(qs->memfd, f->mem, SCREEN_MEM_SIZE, 0);
 		if (n != SCREEN_MEM_SIZE) {
 			qs->failed++;

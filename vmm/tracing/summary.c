@@ -751,6 +751,11 @@ void summary__print(const struct vm *vm, FILE *f)
 			}
 			fputc('\n', f);
 		}
+	if (vm->typist)
+		for (int i = 0; i < vm->typist->nr_rules; i++)
+			if (!(atomic_load(&vm->typist->fired) & (1u << i)))
+				fprintf(f, "  typing: --type '%s=%s' never fired: no line matched\n", vm->cfg.types[i].regex,
+					vm->cfg.types[i].keys);
 	if (vm->screen && (vm->run.outcome == OUTCOME_TIMEOUT || vm->run.outcome == OUTCOME_INTERRUPTED))
 		print_last_screen(vm->screen, f);
 	if (vm->ms.dropped_bytes)
@@ -758,6 +763,26 @@ void summary__print(const struct vm *vm, FILE *f)
 			(unsigned long long)vm->ms.dropped_bytes);
 	if (vm->cfg.no_sandbox)
 		fputs("  sandbox: off (--no-sandbox): the guest ran without the seccomp allowlist\n", f);
+}
+
+void summary__screen_verdict(struct vm *vm, FILE *log, FILE *svg)
+{
+	bool svg_bad = false, log_bad = false;
+
+	if (svg) {
+		svg_bad = (vm->screen && screen__write_svg(vm->screen, svg) < 0);
+		svg_bad |= fclose(svg) != 0;
+	}
+	if (log)
+		log_bad = fclose(log) != 0;
+	if (svg_bad)
+		fprintf(stderr, "%s: cannot write --screen-svg %s\n", progname, vm->cfg.screen_svg_path);
+	if (log_bad)
+		fprintf(stderr, "%s: cannot write --screen %s\n", progname, vm->cfg.screen_path);
+	if (vm->typist && vm->typist->error[0])
+		fprintf(stderr, "%s: --type: %s\n", progname, vm->typist->error);
+	if ((svg_bad || log_bad || (vm->typist && vm->typist->error[0])) && vm->run.exit_status == EXIT_OK)
+		vm->run.exit_status = EXIT_ERROR;
 }
 
 /* An error after the options were read: one line on stderr, and still the --json summary. */
