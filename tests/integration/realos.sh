@@ -199,8 +199,7 @@ test_memtest_to_bit_fade_under_qemu() {
 }
 
 # memtest86+ as Debian ships it, on the VGA screen only: its banner and its
-# first test are screen milestones under both engines, and the processor it
-# names, read off the screen, is the same.
+# first test are screen milestones under both engines, and no error shows.
 test_memtest_on_the_screen() {
 	require_paging
 	local e
@@ -213,11 +212,8 @@ test_memtest_on_the_screen() {
 		expect "consoles under $e" "$(jqv '[.milestones[] | select(.name == "banner" or .name == "until") | "\(.name):\(.console)"] | join(",")')" \
 			"banner:screen,until:screen"
 		expect "errors under $e" "$(grep -cE 'Errors: +[1-9]' "$TMP/$e.log")" 0
-		grep -aom1 'Memtest86+ v6\.10 *| [A-Za-z0-9 -]*[A-Za-z0-9]' "$TMP/$e.log" >"$TMP/cpu-$e" ||
-			{ echo "no processor name on memtest86+'s screen under $e"; _failed=1; }
 		echo "$e: banner $(($(jqv '.milestones[] | select(.name == "banner") | .t_ns') / 1000000)) ms, test 0 $(($(jqv '.milestones[] | select(.name == "until") | .t_ns') / 1000000)) ms"
 	done
-	expect "processor on the screen" "$(cat "$TMP/cpu-qemu")" "$(cat "$TMP/cpu-run")"
 }
 
 # The study's command on the isolinux ISO, two cells: one boot per engine,
