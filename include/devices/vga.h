@@ -70,7 +70,6 @@ struct vga {
 	uint8_t st01;
 	uint8_t pel_mask, dac_read, dac_write, dac_sub, dac_state;
 	uint8_t dac[256][3];	/* 6-bit R, G, B */
-	uint64_t crtc_writes, bad_writes;	/* bad: an index past the register file */
 	const uint8_t *ram;	/* guest RAM, where text memory is read */
 	uint64_t ram_size;
 };

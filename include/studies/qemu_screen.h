@@ -28,7 +28,6 @@ struct qemu_screen {
 	bool waiting;		/* a pmemsave is out */
 	uint64_t want;		/* the answer count that completes it */
 	uint64_t errors_before;	/* qmp->screen_errors when it was asked for */
-	uint64_t reads, failed;
 };
 
 struct screen_frame;

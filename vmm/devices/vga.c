@@ -80,10 +80,8 @@ static void crtc_write(struct vga *v, uint8_t val)
 {
 	uint8_t i = v->crtc_index;
 
-	if (i >= VGA_CRTC_REGS) {
-		v->bad_writes++;
-		return;
-	}
+	if (i >= VGA_CRTC_REGS)
+		return;	/* past the register file: ignored */
 	/* CRTC 0x11 bit 7 protects 0-7, except the line compare bit in the overflow register. */
 	if ((v->crtc[CRTC_V_RETRACE_END] & VGA_CRTC_PROTECT) && i <= CRTC_OVERFLOW) {
 		if (i == CRTC_OVERFLOW)
@@ -91,7 +89,6 @@ static void crtc_write(struct vga *v, uint8_t val)
 		return;
 	}
 	v->crtc[i] = val;
-	v->crtc_writes++;
 	if (i == CRTC_START_HI)
 		v->start_hi_pending = true;
 	else if (i == CRTC_CURSOR_HI)
@@ -121,8 +118,6 @@ static void ac_write(struct vga *v, uint8_t val)
 
 		if (i < VGA_AC_REGS)
 			v->ac[i] = val;
-		else
-			v->bad_writes++;
 	}
 	v->ac_data = !v->ac_data;
 }
@@ -162,8 +157,6 @@ static void write_port(struct vga *v, uint16_t port, uint8_t val)
 	case 0x3c5:
 		if (v->seq_index < VGA_SEQ_REGS)
 			v->seq[v->seq_index] = val;
-		else
-			v->bad_writes++;
 		break;
 	case 0x3c6:
 		v->pel_mask = val;
@@ -187,8 +180,6 @@ static void write_port(struct vga *v, uint16_t port, uint8_t val)
 	case 0x3cf:
 		if (v->gc_index < VGA_GC_REGS)
 			v->gc[v->gc_index] = val;
-		else
-			v->bad_writes++;
 		break;
 	case 0x3b4: case 0x3d4:
 		if (in_active_block(v, port))

@@ -53,16 +53,13 @@ int qemu_screen__read(void *arg, struct screen_frame *f)
 	if (qs->waiting) {
 		qs->waiting = false;
 		if (qs->qmp->screen_errors != qs->errors_before) {	/* QEMU refused the copy: the memfd is stale */
-			qs->failed++;
 			request(qs);
 			return -EIO;
 		}
 		n = pread(qs->memfd, f->mem, SCREEN_MEM_SIZE, 0);
 		if (n != SCREEN_MEM_SIZE) {
-			qs->failed++;
 			return -EIO;
 		}
-		qs->reads++;
 		memset(f->palette, 0, sizeof(f->palette));
 		f->graphics = false;
 		f->geometry_clamped = false;
