@@ -96,7 +96,7 @@ struct milestones {
 	void (*on_no_boot)(void *opaque, uint64_t t, int vcpu);
 	void *opaque;
 	/* A MS_TYPE milestone was hit (the typist's; NULL: nothing types). Lock held: only mark it. */
-	void (*on_type)(void *arg, int id);
+	void (*on_type)(void *arg, int id, int console);	/* console: the text_source that matched */
 	void *type_arg;
 };
 

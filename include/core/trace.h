@@ -1,7 +1,7 @@
 /*
  * trace.h - every VM exit of every vCPU, recorded without disturbing it.
  *
- * Each vCPU thread (and the main thread, for milestones it matches) owns a
+ * Each vCPU thread (and the main and screen threads, for milestones they match) owns a
  * ring of fixed-size records, preallocated before the run. Recording is a
  * bounds check, a 48-byte store and a release store of the head index: no
  * allocation, no lock, no system call. A writer thread drains the rings to
@@ -83,8 +83,13 @@ struct vm;
 
 /* Create the file and the rings (one per vCPU and one for the main thread). */
 int trace__open(struct vm *vm, const char *path, char *err, size_t errlen);
-/* Start the writer thread; the main thread writes into the last ring. */
+/*
+ * Start the writer thread. Rings: one per vCPU, then the main thread's, then
+ * the screen console's thread's (its screen milestones and key presses).
+ */
 int trace__start(struct vm *vm, char *err, size_t errlen);
+/* The calling thread (the screen console's) writes into the last ring from now on. */
+void trace__attach_screen_thread(void);
 /* After the vCPUs are joined: drain, write the trailer, close. Returns 0 or -errno. */
 int trace__finish(struct vm *vm);
 /* Records written and dropped (full rings, or lost to a write error), bytes, errno of a failed write. */

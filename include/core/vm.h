@@ -234,7 +234,8 @@ struct kvm_cpu {
 };
 
 struct run_state {
-	atomic_bool ended;
+	atomic_bool claimed;	/* the latch: the first run__end() takes it */
+	atomic_bool ended;	/* published after the fields below are written */
 	enum outcome outcome;
 	int exit_status;
 	uint64_t t_end;

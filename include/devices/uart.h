@@ -8,12 +8,15 @@
  * Transmission is instantaneous: THR is always empty again by the time the
  * guest looks, so LSR always shows THRE|TEMT, and with IER.ETBEI set a
  * THR-empty interrupt is pending after every write until IIR is read or THR
- * is written. There is no input side except MCR loopback.
+ * is written. Received bytes (--type on the serial console) wait in a
+ * 16-byte FIFO, a 16550A's, whatever FCR says; one more is an overrun
+ * (LSR.OE) and is lost. MCR loopback takes the place of the line.
  */
 #ifndef BOOTSCOPE_UART_H
 #define BOOTSCOPE_UART_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UART_RBR 0	/* read, DLAB=0 */
@@ -47,7 +50,10 @@
 #define UART_MCR_OUT2	0x08
 #define UART_MCR_LOOP	0x10
 
+#define UART_RX_FIFO	16
+
 #define UART_LSR_DR	0x01
+#define UART_LSR_OE	0x02
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
 
@@ -62,6 +68,8 @@
 
 struct uart {
 	uint8_t rbr, ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
+	uint8_t rx[UART_RX_FIFO];	/* received bytes: rx_n of them from rx_head */
+	uint8_t rx_head, rx_n;
 	bool thri_pending;	/* THR-empty interrupt waiting to be seen */
 	int irq_level;
 
@@ -74,11 +82,15 @@ void uart__reset(struct uart *u, void (*tx)(void *, uint8_t), void (*set_irq)(vo
 		 void *opaque);
 uint8_t uart__read(struct uart *u, unsigned reg);
 void uart__write(struct uart *u, unsigned reg, uint8_t val);
+/* A byte arrives on the line: 0, or -ENOSPC (an overrun) when the FIFO is full. */
+int uart__receive(struct uart *u, uint8_t c);
 
 #define COM1_BASE 0x3f8
 #define COM1_IRQ 4
 
 struct vm;
 int uart__register(struct vm *vm);
+/* --type on the serial console: bytes into COM1's receiver (struct typist_serial; arg NULL is COM1). */
+int uart__send_bytes(void *arg, const char *bytes, size_t n);
 
 #endif

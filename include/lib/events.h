@@ -23,6 +23,7 @@ enum event_kind {
 	EV_FW_UNSUPPORTED,	/* a: interrupt vector, b: AX at the call */
 	EV_FW_KEY_WAIT,		/* guest waits for a key that never comes */
 	EV_MSR_DENIED,		/* a: MSR index, b: value written; the guest got #GP */
+	EV_KEY,			/* --type pressed a key; a: its rule (0-based), b: the press's index in it */
 	EV_NR
 };
 

@@ -30,4 +30,18 @@ int keys__parse(const char *text, struct key_press *out, int max, char *err, siz
 /* The valid <names>, for help and errors. */
 const char *keys__names(void);
 
+/*
+ * A key's scancode in set 1 (what a translating i8042 delivers): the make
+ * code, with KEYS_E0 set for keys sent after an 0xe0 prefix; -1 for a
+ * qcode this table does not know.
+ */
+#define KEYS_E0 0x100
+int keys__set1(const char *qcode);
+/*
+ * The bytes a terminal sends down a serial line for press p (<enter> is CR,
+ * <up> is ESC [ A, <ctrl-c> is 0x03). Returns how many were written to out
+ * (at most len), or -EINVAL for a press no terminal sends.
+ */
+int keys__bytes(const struct key_press *p, char *out, size_t len);
+
 #endif

@@ -10,7 +10,7 @@
 
 #include "core/trace.h"
 
-#define TRACE_MAX_RINGS 9
+#define TRACE_MAX_RINGS 10	/* 8 vCPUs, the main thread, the screen thread */
 #define TRACE_MAX_NAMES 128
 
 struct trace_dev {

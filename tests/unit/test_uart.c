@@ -1,4 +1,5 @@
 /* Unit tests of the 16550A register model (include/devices/uart.h). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,40 @@ static void test_readonly_registers(void **state)
 	assert_int_equal(uart__read(&u, UART_IER), 0x0f);	/* upper bits reserved */
 }
 
+/* Typed bytes: received in order, DR while any wait, RDI raises the line, a 17th byte overruns. */
+static void test_receive(void **state)
+{
+	struct uart u;
+	struct sink s;
+
+	(void)state;
+	setup(&u, &s);
+	uart__write(&u, UART_IER, UART_IER_RDI);
+	assert_int_equal(s.irq, 0);
+	assert_int_equal(uart__receive(&u, 'r'), 0);
+	assert_int_equal(uart__receive(&u, '\r'), 0);
+	assert_int_equal(s.irq, 1);
+	assert_int_equal(uart__read(&u, UART_IIR) & 0x0f, UART_IIR_RDI);
+	assert_int_equal(uart__read(&u, UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+	assert_int_equal(uart__read(&u, UART_RBR), 'r');
+	assert_int_equal(s.irq, 1);
+	assert_int_equal(uart__read(&u, UART_RBR), '\r');
+	assert_int_equal(uart__read(&u, UART_LSR) & UART_LSR_DR, 0);
+	assert_int_equal(s.irq, 0);
+	for (int i = 0; i < UART_RX_FIFO; i++)
+		assert_int_equal(uart__receive(&u, (uint8_t)('a' + i)), 0);
+	assert_int_equal(uart__receive(&u, 'z'), -ENOSPC);
+	assert_int_equal(uart__read(&u, UART_LSR) & (UART_LSR_OE | UART_LSR_DR), UART_LSR_OE | UART_LSR_DR);
+	assert_int_equal(uart__read(&u, UART_LSR) & UART_LSR_OE, 0);	/* cleared by the read */
+	assert_int_equal(uart__read(&u, UART_RBR), 'a');
+	uart__write(&u, UART_FCR, 0x03);	/* FIFO on, receive FIFO cleared */
+	assert_int_equal(uart__read(&u, UART_LSR) & UART_LSR_DR, 0);
+	/* In loopback the line is cut off: nothing is received. */
+	uart__write(&u, UART_MCR, UART_MCR_LOOP);
+	assert_int_equal(uart__receive(&u, 'x'), 0);
+	assert_int_equal(uart__read(&u, UART_LSR) & UART_LSR_DR, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_bits),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_readonly_registers),
+		cmocka_unit_test(test_receive),
 	};
 
 	return cmocka_run_group_tests_name("uart", tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "devices/vga.h"
 #include "core/screen.h"
 #include "core/typist.h"
+#include "devices/i8042.h"
 #include "cli/doctor.h"
 #include "cpu/probe.h"
 #include "cpu/host.h"
@@ -209,7 +210,7 @@ static int register_devices(struct vm *vm)
 {
 	static const device_register_fn reg[] = {
 		devices__register_common, cmos__register, firmware__register_port, fw_cfg__register, acpi_pm__register,
-		vga__register,
+		vga__register, i8042__register,
 	};
 
 	return devices__register(vm, reg, ARRAY_SIZE(reg));
@@ -433,9 +434,6 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_OK;
 	if (vm->cfg.dry_run || vm->cfg.accel || vm->cfg.nr_qemu_args)
 		die_usage("--dry-run, --accel and --qemu-arg go with `bootscope qemu`");
-	if (vm->cfg.nr_types && !vm_config__bios_boot(&vm->cfg))
-		die_usage("--type types on a PS/2 keyboard, which a direct boot does not have here (a BIOS boot, "
-			  "--cdrom, --hda or --bios, has one; so has `bootscope qemu`)");
 	if (run__setup_milestones(vm, vm_config__bios_boot(&vm->cfg) ? pc__add_milestones : NULL, true, err,
 				  sizeof(err)) ||
 	    (vm->cfg.nr_types && typist__setup(&typist, vm, err, sizeof(err))))
@@ -452,8 +450,12 @@ static int cmd_run(int argc, char **argv)
 	vm->ms.out_limit = vm->cfg.output_limit;
 	if (!rc)
 		rc = vm->pc ? build_pc(vm, err, sizeof(err)) : build_machine(vm, &files, err, sizeof(err));
-	if (!rc && vm->typist && vm->pc)
-		vm->typist->sink = (struct typist_sink){ kbc__send_key, kbc__key_check, vm->pc };
+	/* Typed keys go to the child's i8042 through QMP on a BIOS boot, to bootscope's own on a direct one. */
+	if (!rc && vm->typist)
+		vm->typist->sink = vm->pc ? (struct typist_sink){ kbc__send_key, kbc__key_check, vm->pc }
+					  : (struct typist_sink){ i8042__send_key, NULL, i8042__sink_arg() };
+	if (!rc && vm->typist)
+		vm->typist->serial = (struct typist_serial){ uart__send_bytes, NULL };	/* COM1 is always bootscope's */
 	if (!rc)
 		rc = create_vcpus(vm, err, sizeof(err));
 	if (!rc && vm->cfg.trace_path)

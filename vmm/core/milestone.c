@@ -143,7 +143,7 @@ static void hit_locked(struct milestones *m, int id, uint64_t t, int vcpu, int c
 	if (ms->kind == MS_NO_BOOT && m->on_no_boot)
 		m->on_no_boot(m->opaque, t, vcpu);
 	if (ms->kind == MS_TYPE && m->on_type)
-		m->on_type(m->type_arg, id);
+		m->on_type(m->type_arg, id, console);
 }
 
 void milestones__hit(struct milestones *m, int id, uint64_t t, int vcpu)

@@ -30,7 +30,11 @@ bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, c
 	bool expected = false;
 	va_list ap;
 
-	if (!atomic_compare_exchange_strong(&vm->run.ended, &expected, true))
+	/*
+	 * Two flags, so that whoever sees `ended` (run__ended(), the screen
+	 * console reading t_end) sees the outcome, status and time with it.
+	 */
+	if (!atomic_compare_exchange_strong(&vm->run.claimed, &expected, true))
 		return false;
 	vm->run.outcome = o;
 	vm->run.exit_status = status;
@@ -39,6 +43,7 @@ bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, c
 	va_start(ap, fmt);
 	vsnprintf(vm->run.message, sizeof(vm->run.message), fmt, ap);
 	va_end(ap);
+	atomic_store_explicit(&vm->run.ended, true, memory_order_release);
 	if (vm->run.wake_fd >= 0) {
 		uint64_t one = 1;
 

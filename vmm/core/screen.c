@@ -15,6 +15,7 @@
 #include "core/screen.h"
 #include "core/milestone.h"
 #include "core/typist.h"
+#include "core/trace.h"
 #include "core/vm.h"
 #include "lib/clock.h"
 
@@ -332,6 +333,7 @@ static void *screen_thread(void *arg)
 	struct screen *s = arg;
 	struct timespec next;
 
+	trace__attach_screen_thread();	/* its milestones and key presses are trace records too */
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!atomic_load(&s->stop)) {
 		struct timespec now;

@@ -26,7 +26,7 @@ _Thread_local struct trace_ring *trace_ring_self;
 static struct {
 	int fd;
 	int nr_rings;
-	struct trace_ring rings[MAX_VCPUS + 1];
+	struct trace_ring rings[MAX_VCPUS + 2];
 	pthread_t writer;
 	bool writer_started;
 	atomic_bool stop;
@@ -106,7 +106,7 @@ int trace__open(struct vm *vm, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "--trace %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	tr.nr_rings = vm->cfg.smp + 1;
+	tr.nr_rings = vm->cfg.smp + 2;	/* the vCPUs', the main thread's, the screen thread's */
 	for (int i = 0; i < tr.nr_rings; i++) {
 		struct trace_ring *r = &tr.rings[i];
 
@@ -138,7 +138,7 @@ int trace__start(struct vm *vm, char *err, size_t errlen)
 		return 0;
 	for (int i = 0; i < vm->nr_cpus; i++)
 		vm->cpus[i]->trace = &tr.rings[i];
-	trace_ring_self = &tr.rings[tr.nr_rings - 1];
+	trace_ring_self = &tr.rings[tr.nr_rings - 2];
 	rc = pthread_create(&tr.writer, NULL, writer_thread, NULL);
 	if (rc) {
 		snprintf(err, errlen, "cannot start the trace writer: %s", strerror(rc));
@@ -160,6 +160,11 @@ void trace__point(enum trace_kind kind, uint8_t reason, uint16_t vcpu, uint64_t 
 				   .vcpu = vcpu, .kind = (uint8_t)kind, .reason = reason, .size = size,
 				   .flags = flags };
 	trace__commit(r);
+}
+
+void trace__attach_screen_thread(void)
+{
+	trace_ring_self = tr.fd >= 0 && tr.nr_rings ? &tr.rings[tr.nr_rings - 1] : NULL;
 }
 
 int trace__append(int ring, const struct trace_rec *rec)

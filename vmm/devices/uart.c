@@ -1,11 +1,12 @@
 /*
  * uart.c - 16550A on COM1: the register model and its place on the bus.
  *
- * Interrupt sources, by priority as IIR reports them: received data (only
- * ever from loopback), THR empty, modem status. The line level follows
+ * Interrupt sources, by priority as IIR reports them: received data (from
+ * loopback, or typed with --type), THR empty, modem status. The line level follows
  * "any enabled source pending"; like QEMU's serial device, MCR.OUT2 does not
  * gate it, so guests tested on QEMU behave the same here.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +80,15 @@ uint8_t uart__read(struct uart *u, unsigned reg)
 	case UART_RBR:
 		if (u->lcr & UART_LCR_DLAB)
 			return u->dll;
-		v = u->rbr;
-		u->lsr &= (uint8_t)~UART_LSR_DR;
+		if (u->rx_n) {		/* received bytes first, in order */
+			v = u->rx[u->rx_head];
+			u->rx_head = (uint8_t)((u->rx_head + 1) % UART_RX_FIFO);
+			u->rx_n--;
+		} else {
+			v = u->rbr;
+		}
+		if (!u->rx_n)
+			u->lsr &= (uint8_t)~UART_LSR_DR;
 		update_irq(u);
 		return v;
 	case UART_IER:
@@ -98,7 +106,9 @@ uint8_t uart__read(struct uart *u, unsigned reg)
 	case UART_MCR:
 		return u->mcr;
 	case UART_LSR:
-		return u->lsr;
+		v = u->lsr;
+		u->lsr &= (uint8_t)~UART_LSR_OE;	/* reading clears the overrun */
+		return v;
 	case UART_MSR:
 		v = u->msr;
 		u->msr &= 0xf0;	/* reading clears the delta bits */
@@ -139,6 +149,7 @@ void uart__write(struct uart *u, unsigned reg, uint8_t val)
 	case UART_FCR:
 		u->fcr = val & 0xc9;
 		if (val & 0x02) {	/* clear receive FIFO */
+			u->rx_n = 0;
 			u->lsr &= (uint8_t)~UART_LSR_DR;
 		}
 		break;
@@ -163,6 +174,21 @@ void uart__write(struct uart *u, unsigned reg, uint8_t val)
 		return;
 	}
 	update_irq(u);
+}
+
+int uart__receive(struct uart *u, uint8_t c)
+{
+	if (u->mcr & UART_MCR_LOOP)
+		return 0;	/* in loopback the line is cut off from the outside */
+	if (u->rx_n == UART_RX_FIFO) {
+		u->lsr |= UART_LSR_OE;
+		return -ENOSPC;
+	}
+	u->rx[(u->rx_head + u->rx_n) % UART_RX_FIFO] = c;
+	u->rx_n++;
+	u->lsr |= UART_LSR_DR;
+	update_irq(u);
+	return 0;
 }
 
 /* COM1 on the bus: one lock around the model, text to the milestone engine. */
@@ -211,12 +237,24 @@ static int com1_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data,
 	return 0;
 }
 
+static struct uart_dev com1;
+
 int uart__register(struct vm *vm)
 {
-	static struct uart_dev com1;
-
 	com1.vm = vm;
 	pthread_mutex_init(&com1.lock, NULL);
 	uart__reset(&com1.u, com1_tx, com1_irq, &com1);
 	return bus__register_pio(&vm->bus, "uart", COM1_BASE, 8, com1_io, &com1);
+}
+
+int uart__send_bytes(void *arg, const char *bytes, size_t n)
+{
+	struct uart_dev *d = arg ? arg : &com1;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = uart__receive(&d->u, (uint8_t)bytes[i]);
+	pthread_mutex_unlock(&d->lock);
+	return rc;
 }

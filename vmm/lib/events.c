@@ -12,6 +12,7 @@ const char *event__kind_name(enum event_kind kind)
 		[EV_FW_UNSUPPORTED] = "firmware_unsupported_call",
 		[EV_FW_KEY_WAIT] = "firmware_key_wait",
 		[EV_MSR_DENIED] = "msr_denied",
+		[EV_KEY] = "key",
 	};
 
 	return (unsigned)kind < EV_NR ? names[kind] : "unknown";

@@ -173,3 +173,93 @@ int keys__parse(const char *text, struct key_press *out, int max, char *err, siz
 	}
 	return n;
 }
+
+/*
+ * Scancode set 1, as an i8042 that translates (command byte bit 6) hands
+ * them to the guest: make codes; a break code is the make code | 0x80.
+ * KEYS_E0 marks the extended keys, which come after an 0xe0 prefix.
+ */
+static const struct {
+	const char *qcode;
+	int code;
+} set1[] = {
+	{ "esc", 0x01 }, { "1", 0x02 }, { "2", 0x03 }, { "3", 0x04 }, { "4", 0x05 }, { "5", 0x06 },
+	{ "6", 0x07 }, { "7", 0x08 }, { "8", 0x09 }, { "9", 0x0a }, { "0", 0x0b }, { "minus", 0x0c },
+	{ "equal", 0x0d }, { "backspace", 0x0e }, { "tab", 0x0f }, { "q", 0x10 }, { "w", 0x11 }, { "e", 0x12 },
+	{ "r", 0x13 }, { "t", 0x14 }, { "y", 0x15 }, { "u", 0x16 }, { "i", 0x17 }, { "o", 0x18 }, { "p", 0x19 },
+	{ "bracket_left", 0x1a }, { "bracket_right", 0x1b }, { "ret", 0x1c }, { "ctrl", 0x1d }, { "a", 0x1e },
+	{ "s", 0x1f }, { "d", 0x20 }, { "f", 0x21 }, { "g", 0x22 }, { "h", 0x23 }, { "j", 0x24 }, { "k", 0x25 },
+	{ "l", 0x26 }, { "semicolon", 0x27 }, { "apostrophe", 0x28 }, { "grave_accent", 0x29 },
+	{ "shift", 0x2a }, { "backslash", 0x2b }, { "z", 0x2c }, { "x", 0x2d }, { "c", 0x2e }, { "v", 0x2f },
+	{ "b", 0x30 }, { "n", 0x31 }, { "m", 0x32 }, { "comma", 0x33 }, { "dot", 0x34 }, { "slash", 0x35 },
+	{ "alt", 0x38 }, { "spc", 0x39 }, { "f1", 0x3b }, { "f2", 0x3c }, { "f3", 0x3d }, { "f4", 0x3e },
+	{ "f5", 0x3f }, { "f6", 0x40 }, { "f7", 0x41 }, { "f8", 0x42 }, { "f9", 0x43 }, { "f10", 0x44 },
+	{ "f11", 0x57 }, { "f12", 0x58 }, { "home", KEYS_E0 | 0x47 }, { "up", KEYS_E0 | 0x48 },
+	{ "pgup", KEYS_E0 | 0x49 }, { "left", KEYS_E0 | 0x4b }, { "right", KEYS_E0 | 0x4d },
+	{ "end", KEYS_E0 | 0x4f }, { "down", KEYS_E0 | 0x50 }, { "pgdn", KEYS_E0 | 0x51 },
+	{ "insert", KEYS_E0 | 0x52 }, { "delete", KEYS_E0 | 0x53 },
+};
+
+int keys__set1(const char *qcode)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(set1); i++)
+		if (!strcmp(set1[i].qcode, qcode))
+			return set1[i].code;
+	return -1;
+}
+
+/*
+ * What a terminal sends down a serial line for one press: the character
+ * itself, a control character (<enter> is CR, as a terminal's Return key
+ * sends), or the VT100/xterm escape sequence of a cursor or function key.
+ */
+static const struct {
+	const char *qcode;
+	const char *bytes;
+} serial_keys[] = {
+	{ "ret", "\r" }, { "esc", "\x1b" }, { "spc", " " }, { "tab", "\t" }, { "backspace", "\x7f" },
+	{ "up", "\x1b[A" }, { "down", "\x1b[B" }, { "right", "\x1b[C" }, { "left", "\x1b[D" },
+	{ "home", "\x1b[H" }, { "end", "\x1b[F" }, { "pgup", "\x1b[5~" }, { "pgdn", "\x1b[6~" },
+	{ "insert", "\x1b[2~" }, { "delete", "\x1b[3~" }, { "f1", "\x1bOP" }, { "f2", "\x1bOQ" },
+	{ "f3", "\x1bOR" }, { "f4", "\x1bOS" }, { "f5", "\x1b[15~" }, { "f6", "\x1b[17~" }, { "f7", "\x1b[18~" },
+	{ "f8", "\x1b[19~" }, { "f9", "\x1b[20~" }, { "f10", "\x1b[21~" }, { "f11", "\x1b[23~" },
+	{ "f12", "\x1b[24~" },
+};
+
+int keys__bytes(const struct key_press *p, char *out, size_t len)
+{
+	const char *key = p->qcode[p->n - 1];
+	bool ctrl = false, alt = false, shift = false;
+	char one[2] = { 0 };
+	const char *s = NULL;
+	size_t n;
+
+	for (int i = 0; i < p->n - 1; i++) {
+		ctrl |= !strcmp(p->qcode[i], "ctrl");
+		alt |= !strcmp(p->qcode[i], "alt");
+		shift |= !strcmp(p->qcode[i], "shift");
+	}
+	if (!strcmp(p->label, "<lt>") || p->label[0] != '<') {	/* text types itself */
+		one[0] = p->label[0] == '<' ? '<' : p->label[0];
+		s = one;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(serial_keys) && !s; i++)
+			if (!strcmp(serial_keys[i].qcode, key))
+				s = serial_keys[i].bytes;
+		if (!s && strlen(key) == 1) {	/* <ctrl-c>, <alt-x>, <shift-a>, <5> */
+			one[0] = shift && key[0] >= 'a' && key[0] <= 'z' ? (char)(key[0] - 'a' + 'A') : key[0];
+			if (ctrl)
+				one[0] = (char)(one[0] & 0x1f);
+			s = one;
+		}
+	}
+	if (!s)
+		return -EINVAL;
+	n = strlen(s) + (alt ? 1 : 0);	/* Alt sends ESC first, as xterm's metaSendsEscape does */
+	if (n > len)
+		return -ENOSPC;
+	if (alt)
+		*out++ = '\x1b';
+	memcpy(out, s, strlen(s));
+	return (int)n;
+}

@@ -302,6 +302,20 @@ static void widen_send_buffer(int fd)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
+/*
+ * --type on the serial console: the bytes go up QEMU's COM1 socket, and its
+ * 16550 receives them. The socket is non-blocking: a full one means QEMU
+ * stopped reading, which is an error, not a wait.
+ */
+static int serial_fd = -1;
+
+static int serial_send(void *arg, const char *bytes, size_t n)
+{
+	ssize_t w = write(*(int *)arg, bytes, n);
+
+	return w == (ssize_t)n ? 0 : w < 0 ? -errno : -EAGAIN;
+}
+
 /* Read what QEMU wrote on one console socket into the milestone engine: 1 read, 0 nothing yet, -1 closed. */
 static int drain(struct vm *vm, int fd, enum text_source src)
 {
@@ -478,8 +492,11 @@ int qemu__run(struct vm *vm)
 		vm->cfg.no_screen = true;
 		vm->typist = NULL;
 	}
-	if (vm->typist)
+	if (vm->typist) {
+		serial_fd = fds[SRC_SERIAL];
 		vm->typist->sink = (struct typist_sink){ qmp__send_key, qmp__check, &qmp };
+		vm->typist->serial = (struct typist_serial){ serial_send, &serial_fd };
+	}
 	if ((rc = screen__run_start(&screen, vm, vm->cfg.no_screen ? NULL : qemu_screen__read, &qscreen,
 				    QEMU_SCREEN_INTERVAL_NS, screen_log, err, sizeof(err))))
 		goto fail;

@@ -386,6 +386,7 @@ static cJSON *typing_json(const struct vm *vm, const struct typist *t)
 		cJSON_AddNumberToObject(p, "t_ns", rel(vm, t->log[i].t));
 		cJSON_AddNumberToObject(p, "rule", t->log[i].rule + 1);
 		cJSON_AddStringToObject(p, "key", t->log[i].label);
+		cJSON_AddStringToObject(p, "into", t->log[i].serial ? "com1" : "keyboard");
 		cJSON_AddItemToArray(presses, p);
 	}
 	cJSON_AddNumberToObject(o, "presses_total", (double)t->presses);

@@ -83,7 +83,7 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	if (get_le32(d + 12) != TRACE_HEADER_SIZE || get_le32(d + 16) != sizeof(struct trace_rec))
 		BAD("%s: corrupt header (header size %u, record size %u)", path, get_le32(d + 12), get_le32(d + 16));
 	t->nr_vcpus = get_le32(d + 20);
-	if (t->nr_vcpus < 1 || t->nr_vcpus > TRACE_MAX_RINGS - 1)
+	if (t->nr_vcpus < 1 || t->nr_vcpus > TRACE_MAX_RINGS - 2)
 		BAD("%s: corrupt header (%u vCPUs)", path, t->nr_vcpus);
 	if (f.size < TRACE_HEADER_SIZE + 16 || memcmp(d + f.size - 8, TRACE_END_MAGIC, 8))
 		BAD("%s: truncated: the trailer is missing (the run that wrote it did not finish)", path);
@@ -97,7 +97,8 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	if (u32(&c) != f.size - trailer_at)
 		BAD("%s: corrupt: the trailer's size does not match the file", path);
 	t->nr_rings = u32(&c);
-	if (t->nr_rings != t->nr_vcpus + 1)
+	/* One per vCPU, then the main thread's, then (since screens) the screen thread's. */
+	if (t->nr_rings != t->nr_vcpus + 1 && t->nr_rings != t->nr_vcpus + 2)
 		BAD("%s: corrupt trailer: %u rings for %u vCPUs", path, t->nr_rings, t->nr_vcpus);
 	t->t0 = u64(&c);
 	t->t_end = u64(&c);
