@@ -5,9 +5,11 @@
  * SeaVGABIOS build bootscope's own VGA runs) and, when the run reads the
  * screen or types, a QMP monitor on a socketpair. The screen console
  * (core/screen.h) reads text memory through QMP's pmemsave of the 32 KiB
- * window into a memfd QEMU holds open, every QEMU_SCREEN_INTERVAL_NS: a
- * request is sent at one tick and its copy read at a later one, once QEMU
- * has answered, so nothing waits. QMP cannot read the VGA's registers, so
+ * window into a memfd QEMU holds open. The console's thread ticks every
+ * QEMU_SCREEN_POLL_NS and looks for QMP's answer; a copy is asked for at
+ * most every QEMU_SCREEN_COPY_NS, and one is out at a time. A copy is read
+ * at the first tick after QEMU answered, so its lines are stamped at most
+ * a poll after QEMU made it, and nothing waits. QMP cannot read the VGA's registers, so
  * this screen has no start address, cursor or mode: rows are compared in
  * memory order, and the last screen is the 25 rows that end with the last
  * new line (or the first 25 when every line fits there).
@@ -20,7 +22,8 @@
 
 #include "pc/qmp.h"
 
-#define QEMU_SCREEN_INTERVAL_NS 10000000ULL	/* 10 ms: each read costs QEMU's main loop a 32 KiB copy */
+#define QEMU_SCREEN_POLL_NS 1000000ULL	/* 1 ms: the console's tick, which reads an answered copy */
+#define QEMU_SCREEN_COPY_NS 2000000ULL	/* 2 ms: each copy costs QEMU's main loop 32 KiB through its VGA */
 
 struct qemu_screen {
 	struct qmp *qmp;
@@ -28,6 +31,7 @@ struct qemu_screen {
 	bool waiting;		/* a pmemsave is out */
 	uint64_t want;		/* the answer count that completes it */
 	uint64_t errors_before;	/* qmp->screen_errors when it was asked for */
+	uint64_t asked;		/* clock ticks, when the last copy was asked for */
 };
 
 struct screen_frame;

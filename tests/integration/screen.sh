@@ -184,7 +184,7 @@ test_qemu_engine_screen_and_typing() {
 	expect "screen milestones" "$(jqv "$want")" "banner:screen,type1:screen,until:screen"
 	expect "presses" "$(jqv '[.typing.presses[].key] | join(",")')" "$(jq -r '[.typing.presses[].key] | join(",")' "$TMP/run.json")"
 	expect "last screen" "$(jqv '.screen.last[0:6] | join("|")')" "$(jq -r '.screen.last[0:6] | join("|")' "$TMP/run.json")"
-	expect "resolution" "$(jqv .screen.interval_ns)" 10000000
+	expect "resolution" "$(jqv .screen.interval_ns)" 1000000
 	expect "typing error" "$(jqv .typing.error)" null
 	log_text "$TMP/qemu.log" >"$TMP/got"
 	expect_line "$TMP/got" "welcome root"

@@ -301,13 +301,14 @@ void screen__poll(struct screen *s, uint64_t t)
 
 	if (!s->read)
 		return;
-	if (s->t_last_poll && t > s->t_last_poll && t - s->t_last_poll > s->max_gap)
-		s->max_gap = t - s->t_last_poll;
-	s->t_last_poll = t;
 	s->polls++;
 	rc = s->read(s->read_arg, f);
 	if (rc == -EAGAIN)
-		return;
+		return;		/* no new copy yet (QEMU's): the gap goes on */
+	/* The gap is between copies seen, which is what bounds how late a line can be. */
+	if (s->t_last_poll && t > s->t_last_poll && t - s->t_last_poll > s->max_gap)
+		s->max_gap = t - s->t_last_poll;
+	s->t_last_poll = t;
 	if (rc < 0) {
 		s->read_errors++;
 		return;

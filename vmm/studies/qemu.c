@@ -498,7 +498,7 @@ int qemu__run(struct vm *vm)
 		vm->typist->serial = (struct typist_serial){ serial_send, &serial_fd };
 	}
 	if ((rc = screen__run_start(&screen, vm, vm->cfg.no_screen ? NULL : qemu_screen__read, &qscreen,
-				    QEMU_SCREEN_INTERVAL_NS, screen_log, err, sizeof(err))))
+				    QEMU_SCREEN_POLL_NS, screen_log, err, sizeof(err))))
 		goto fail;
 	qw.ch = &ch;
 	for (int i = 0; i < NR_SRC; i++) {

@@ -10,6 +10,7 @@
 #include "studies/qemu_screen.h"
 #include "core/screen.h"
 #include "core/memmap.h"
+#include "lib/clock.h"
 
 int qemu_screen__init(struct qemu_screen *qs, struct qmp *qmp)
 {
@@ -31,14 +32,17 @@ static int request(struct qemu_screen *qs)
 	if ((rc = qmp__send(qs->qmp, json)))
 		return rc;
 	qs->waiting = true;
+	qs->asked = clock__now();
 	qs->want = qs->qmp->sent;
 	qs->errors_before = qs->qmp->screen_errors;
 	return 0;
 }
 
 /*
- * One copy in flight at a time: when its answer has come, the copy is read
- * and the next one asked for at once, so every tick can have a new frame.
+ * One copy in flight at a time: when its answer has come, the copy is read,
+ * and the next one is asked for once QEMU_SCREEN_COPY_NS have passed since
+ * this one was, so QEMU makes a copy every 2 ms at most and each is seen
+ * within a tick of its answer.
  */
 int qemu_screen__read(void *arg, struct screen_frame *f)
 {
@@ -77,8 +81,11 @@ int qemu_screen__read(void *arg, struct screen_frame *f)
 			f->palette[c][1] = c == 6 ? 0x55 : (c & 2) ? lo : hi;
 			f->palette[c][2] = (c & 1) ? lo : hi;
 		}
-		request(qs);	/* the next copy, ready by the next tick */
+		if (clock__now() - qs->asked >= clock__ticks(QEMU_SCREEN_COPY_NS / 1e9))
+			request(qs);	/* the next copy, ready by a later tick */
 		return 0;
 	}
+	if (clock__now() - qs->asked < clock__ticks(QEMU_SCREEN_COPY_NS / 1e9))
+		return -EAGAIN;
 	return (rc = request(qs)) ? rc : -EAGAIN;
 }
