@@ -8,7 +8,8 @@
  * options is refused. Every other line is one finished cell:
  *   {"engine": "kvm", "cpu": "486", "smp": 2, "sample": 1, "outcome": "until",
  *    "exit_status": 0, "wall_ns": ..., "milestones_ns": {"until": ...},
- *    "exits": 3586 | null, "last_line": "..."}
+ *    "exits": 3586 | null, "last_line": "...", "failed": false,
+ *    "host": "kvm_pvm", "timing_note": "..."}
  * written with one write() and fsync()ed at once, so an interrupted matrix
  * loses at most the cells that were running.
  */
@@ -16,6 +17,7 @@
 #define BOOTSCOPE_MATRIX_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef void (*matrix_line_fn)(void *arg, const cJSON *cell);
@@ -26,6 +28,8 @@ typedef void (*matrix_line_fn)(void *arg, const cJSON *cell);
  * otherwise a file with other boot options is refused. 0 or -errno, err set.
  */
 int matrix__read(const char *path, char **boot, matrix_line_fn fn, void *arg, char *err, size_t errlen);
+/* Did a cell's line record a failure (no result)? Older lines without "failed" are judged by their outcome. */
+bool matrix__line_failed(const cJSON *cell);
 int matrix__main(int argc, char **argv);
 int matrix_report__main(int argc, char **argv);
 

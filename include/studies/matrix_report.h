@@ -26,6 +26,10 @@ struct report_cells {
 	const char *engines[REPORT_MAX_KEYS], *cpus[REPORT_MAX_KEYS], *names[REPORT_MAX_KEYS];
 	int smps[REPORT_MAX_KEYS];
 	int nr_engines, nr_cpus, nr_smps, nr_names;
+	/* The caveats the cells carry: kinds of host, and distinct timing notes (empty ones left out). */
+	const char *hosts[REPORT_MAX_KEYS], *notes[REPORT_MAX_KEYS];
+	int nr_hosts, nr_notes;
+	int retried;		/* failed cells whose later line (a run again) replaced them */
 };
 
 struct report_group {
@@ -44,6 +48,15 @@ void report__csv_fields(FILE *f, const struct report_group *g);
  * -1 for none) a last column a/b, the ratio of their medians.
  */
 void report__table(const struct report_cells *r, FILE *f, const char *from, const char *to, int a, int b);
+/*
+ * Charts: a y axis from 0 in round steps (1, 2 or 5 times a power of ten),
+ * each label with the decimals its step needs, at x (right-aligned) over a
+ * plot from y_base up plot_h pixels; returns the value at its top, which the
+ * plot scales to. And the timing notes as a caption from (x, y), wrapped to
+ * about width pixels; returns the height it took.
+ */
+double report__y_axis(FILE *f, int x, int y_base, int plot_h, double vmax);
+int report__caption(FILE *f, const struct report_cells *r, int x, int y, int width);
 
 /*
  * Phases: the intervals between consecutive milestones that every engine of

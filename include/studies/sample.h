@@ -34,6 +34,28 @@ cJSON *sample__result(struct sample_proc *p, bool *usage, char *err, size_t errl
 /* Kill a running sample and release what it held. */
 void sample__abort(struct sample_proc *p);
 
+/*
+ * Did this boot give a result? A boot that reached --until, stopped at the
+ * kernel's entry, was ended by the guest through isa-debug-exit, or halted
+ * with exit status 0 did; any other end (timeout, no boot device, a triple
+ * fault or reset, an error, an interrupt, and halting short of --until)
+ * did not. Returns NULL for a result, else why not (the summary's message,
+ * or its outcome).
+ */
+const char *sample__failure(const cJSON *summary);
+/*
+ * Before the first boot of a study: every file a boot option names
+ * (--kernel, --initrd and its modules, --module, --raw, --cdrom, --hda,
+ * --bios) can be opened for reading. 0, or -errno with err
+ * naming the option and the file.
+ */
+int sample__check_files(char *const opts[], int nr_opts, char *err, size_t errlen);
+/*
+ * The kind of host a summary was measured on, for keeping results from
+ * different kinds apart: "kvm_pvm", "kvm_amd under TCG", "kvm_intel".
+ */
+void sample__host_kind(const cJSON *summary, char *buf, size_t len);
+
 /* JSON helpers for summaries read back. */
 const char *sample__str(const cJSON *o, const char *key, const char *dflt);
 double sample__num(const cJSON *o, const char *key);	/* NAN when absent or null */

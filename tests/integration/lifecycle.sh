@@ -66,7 +66,7 @@ interrupt_with() { # SIGNAL STATUS NAME
 	expect_line "$OUT" "spin: forever"$'\r'
 }
 
-test_sigterm_keeps_results() { interrupt_with TERM 143 Terminated; }
+test_sigterm_keeps_results() { interrupt_with TERM 143 SIGTERM; }
 
 test_sigint_keeps_results() {
 	# Background jobs of a script ignore SIGINT; give it back its default, as a terminal would.
@@ -74,7 +74,7 @@ test_sigint_keeps_results() {
 	BOOTSCOPE="$TMP/bs-int"
 	printf '#!/bin/sh\nexec env --default-signal=INT "%s" "$@"\n' "$BOOTSCOPE_REAL" >"$BOOTSCOPE"
 	chmod +x "$BOOTSCOPE"
-	interrupt_with INT 130 Interrupt
+	interrupt_with INT 130 SIGINT
 }
 
 test_serial_file_and_json_stdout() {

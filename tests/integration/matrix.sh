@@ -24,7 +24,7 @@ test_matrix_killed_and_resumed() {
 	RC=0
 	wait "$pid" || RC=$?
 	expect_status 130
-	expect_grep "$ERR" "^matrix: interrupted by Interrupt: [0-9]+ of 16 cells done; run the same command again to finish$"
+	expect_grep "$ERR" "^matrix: interrupted by SIGINT: [0-9]+ of 16 cells done; run the same command again to finish$"
 	first=$(cells "$RES")
 	[ "$first" -ge 3 ] && [ "$first" -lt 16 ] || { echo "$first cells before the kill"; return 1; }
 	head -n "$((first + 1))" "$RES" >"$TMP/before"
@@ -33,6 +33,10 @@ test_matrix_killed_and_resumed() {
 		>"$OUT" 2>"$ERR" </dev/null || RC=$?
 	expect_status 0
 	expect_line "$ERR" "matrix: 16 cells, $((16 - first)) of them in shard 1/1 still to run, into $RES"
+	expect_grep "$ERR" "^matrix: done, $((16 - first)) cells run, none failed; "
+	# Every cell carries its host's kind and timing note, as the boot's own summary said them.
+	expect "hosts" "$(jq -r 'select(.engine) | .host' "$RES" | sort -u | wc -l)" 1
+	expect "failed" "$(jq -r 'select(.engine) | .failed' "$RES" | sort -u)" false
 	expect "cells" "$(cells "$RES")" 16
 	expect "distinct cells" "$(keys "$RES" | sort -u | wc -l)" 16
 	expect "finished cells kept as they were" "$(head -n "$((first + 1))" "$RES")" "$(cat "$TMP/before")"
@@ -44,7 +48,7 @@ test_matrix_killed_and_resumed() {
 	"$BOOTSCOPE" matrix-report "$RES" --csv "$TMP/r.csv" --svg "$TMP/r.svg" >"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
 	expect_grep "$OUT" '^16 cells from 1 file, boot options \["--kernel",'
-	expect_grep "$OUT" '^until \(ms\): median \[min-max\] samples$'
+	expect_grep "$OUT" '^until \(ms from each engine.s origin\): median \[min-max\] samples; kvm/qemu is bootscope.s median over QEMU.s$'
 	expect "until rows" "$(sed -n '/^until (ms)/,/^$/p' "$OUT" | grep -cE '^  (486|pentium2) +[12]  [0-9.]+ \[[0-9.]+-[0-9.]+\] 2 +[0-9.]+ \[[0-9.]+-[0-9.]+\] 2')" 4
 	expect "CSV header" "$(head -1 "$TMP/r.csv")" "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms"
 	local want
@@ -85,16 +89,99 @@ test_shards_merge() {
 	expect_grep "$OUT" '^6 cells from 3 files, .* \(duplicates counted once\)$'
 }
 
-# A cell that fails is recorded with what ended it, and the matrix goes on.
+# A cell that fails is recorded with what ended it, and the matrix goes on; it
+# exits 1 and counts the failures. Run again, failed cells run again (and count
+# as their later line in the report), unless --keep-failed.
 test_failed_cell_recorded() {
 	RC=0
 	"$BOOTSCOPE" matrix --cpus 486,pentium --out "$TMP/fail.jsonl" --raw "$FW/triple.bin" >"$OUT" 2>"$ERR" </dev/null || RC=$?
-	expect_status 0
+	expect_status 1
 	expect "outcomes" "$(jq -r 'select(.engine) | .outcome' "$TMP/fail.jsonl" | sort -u)" shutdown
+	expect "failed" "$(jq -r 'select(.engine) | .failed' "$TMP/fail.jsonl" | sort -u)" true
 	expect "cells" "$(cells "$TMP/fail.jsonl")" 2
+	expect_grep "$ERR" '^matrix: done, 2 cells run; 2 of the 2 cells failed \(kvm 486 smp 1 #1: shutdown: vCPU 0 shut down \(triple fault\)'
 	RC=0
 	"$BOOTSCOPE" matrix-report "$TMP/fail.jsonl" >"$OUT" 2>"$ERR" || RC=$?
 	expect "failed lines" "$(grep -c '^failed: kvm \(486\|pentium\) smp 1 sample 1: shutdown: vCPU 0 shut down (triple fault)' "$OUT")" 2
+	# Kept: nothing runs, and it still says they failed.
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium --out "$TMP/fail.jsonl" --raw "$FW/triple.bin" --keep-failed >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 1
+	expect_line "$ERR" "matrix: 2 cells, 0 of them in shard 1/1 still to run, into $TMP/fail.jsonl"
+	expect "cells" "$(cells "$TMP/fail.jsonl")" 2
+	# Retried by default: both run again.
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium --out "$TMP/fail.jsonl" --raw "$FW/triple.bin" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 1
+	expect_line "$ERR" "matrix: 2 cells, 2 of them in shard 1/1 still to run, into $TMP/fail.jsonl"
+	expect "cells" "$(cells "$TMP/fail.jsonl")" 4
+}
+
+# A typo in the image's name is a usage error before any cell runs, and no file is made.
+test_missing_image() {
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486,pentium,pentium2,pentium3,athlon --smp 1,2,4,8 --samples 3 --engines kvm,qemu \
+		--out "$TMP/s.jsonl" --cdrom "$TMP/minx.iso" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix: --cdrom $TMP/minx.iso: No such file or directory"
+	[ ! -e "$TMP/s.jsonl" ] || { echo "a results file was made"; return 1; }
+	RC=0
+	"$BOOTSCOPE" matrix --cpus 486 --out "$TMP/s.jsonl" --kernel "$FW/modules.bin" --initrd "$FW/demo.elf a,$TMP/nosuch b" \
+		>"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix: --initrd $TMP/nosuch: No such file or directory"
+}
+
+# A study as shards on a job runner people use (GNU parallel): the merged shards
+# hold exactly the cells of one unsharded run.
+test_shards_under_parallel() {
+	local args=(--cpus 486,pentium,pentium2 --smp 1,2 --engines qemu-tcg "${DEMO[@]}")
+	RC=0
+	parallel --will-cite --halt now,fail=1 -j 2 \
+		"$BOOTSCOPE" matrix --shard {}/3 --out "$TMP/par{}.jsonl" "${args[@]@Q}" ::: 1 2 3 \
+		>"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	RC=0
+	"$BOOTSCOPE" matrix --out "$TMP/whole.jsonl" "${args[@]}" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	expect_status 0
+	expect "cells" "$(cat <(keys "$TMP/par1.jsonl") <(keys "$TMP/par2.jsonl") <(keys "$TMP/par3.jsonl") | sort)" \
+		"$(keys "$TMP/whole.jsonl" | sort)"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/par1.jsonl" "$TMP/par2.jsonl" "$TMP/par3.jsonl" --csv "$TMP/par.csv" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect_grep "$OUT" '^6 cells from 3 files, '
+	# The caveat: in the text, as the CSV's first line, under the chart.
+	expect_line "$OUT" "times: QEMU's software emulation (TCG): not hardware timings"
+	expect "CSV note" "$(head -1 "$TMP/par.csv")" "# times: QEMU's software emulation (TCG): not hardware timings"
+	"$BOOTSCOPE" matrix-report "$TMP/par1.jsonl" --svg "$TMP/par.svg" >/dev/null
+	expect_grep "$TMP/par.svg" "QEMU&apos;s software emulation \(TCG\): not hardware timings"
+}
+
+# Results from different kinds of host are refused together; an unknown
+# --milestone, and a chart with no until, are usage errors before any output.
+test_report_refusals() {
+	local line='{"engine":"kvm","cpu":"486","smp":1,"sample":%d,"outcome":"until","exit_status":0,"wall_ns":1,"milestones_ns":{"first-output":1000000,"loader":%d},"exits":1,"last_line":"x","failed":false,"host":"%s","timing_note":""}\n'
+	{ echo '{"bootscope_matrix": 1, "boot": ["--cdrom", "x.iso"]}'; printf "$line" 1 2000000 kvm_pvm; printf "$line" 2 3000000 "kvm_amd under TCG"; } >"$TMP/mixed.jsonl"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/mixed.jsonl" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: these cells were measured on different kinds of host (kvm_pvm, kvm_amd under TCG), whose times cannot be compared; report each kind's files on their own"
+	expect "nothing printed" "$(wc -c <"$OUT")" 0
+	sed -i 's/kvm_amd under TCG/kvm_pvm/' "$TMP/mixed.jsonl"
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/mixed.jsonl" --milestone nosuch >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: --milestone 'nosuch': no cell reached it; the milestones reached are first-output, loader"
+	expect "nothing printed" "$(wc -c <"$OUT")" 0
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/mixed.jsonl" --svg "$TMP/m.svg" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: matrix-report: the chart's milestone, by default 'until': no cell reached it; the milestones reached are first-output, loader (choose one with --milestone)"
+	# The y axis in round steps with the decimals they need (1 to 3 ms here).
+	RC=0
+	"$BOOTSCOPE" matrix-report "$TMP/mixed.jsonl" --svg "$TMP/m.svg" --milestone loader >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 0
+	expect "y labels" "$(grep -o 'text-anchor="end">[^<]*' "$TMP/m.svg" | cut -d'>' -f2 | paste -sd' ')" "0 1 2 3"
 }
 
 # Phases, from a results file written here: two engines that reach different
@@ -217,3 +304,6 @@ t shards_merge test_shards_merge
 t other_boot_options_refused test_other_boot_options_refused
 tk matrix_killed_and_resumed test_matrix_killed_and_resumed
 tk failed_cell_recorded test_failed_cell_recorded
+t missing_image test_missing_image
+t shards_under_parallel test_shards_under_parallel
+t report_refusals test_report_refusals

@@ -66,10 +66,22 @@ test_isolinux_to_userspace() {
 # printed there about the CPU, read off the screen, is the same.
 test_isolinux_tty0_screen() {
 	require_paging
-	local e
+	tty0_boots isolinux-tty0.iso pentium3 &&
+		expect_grep "$TMP/run.screen" '^cpuinfo model name: Pentium III \(Katmai\)$'
+}
+
+# The same on the study's own kernel (tools/build-486-kernel) on a 486.
+test_486_kernel_tty0_screen() {
+	require_paging
+	tty0_boots isolinux-486-tty0.iso 486 &&
+		expect "family on the screen" "$(sed -n 's/^cpuinfo cpu family: //p' "$TMP/run.screen")" 4
+}
+
+tty0_boots() { # ISO CPU: both engines to userspace on the screen, the same cpuinfo there
+	local e iso=$1 cpu=$2
 	for e in run qemu; do
 		RC=0
-		"$BOOTSCOPE" "$e" --json "$TMP/$e.json" -q --cdrom "$IMG/isolinux-tty0.iso" --cpu pentium3 -m 256M \
+		"$BOOTSCOPE" "$e" --json "$TMP/$e.json" -q --cdrom "$IMG/$iso" --cpu "$cpu" -m 256M \
 			--type 'boot:=<enter>' --mark loader='^ISOLINUX ' --mark userspace='^USERSPACE-MARKER' \
 			--until '^USERSPACE-DONE' --screen "$TMP/$e.log" --timeout 900 >"$OUT" 2>"$ERR" || RC=$?
 		expect "status of $e" "$RC" 0 || { tail -5 "$ERR"; return 1; }
@@ -82,11 +94,10 @@ test_isolinux_tty0_screen() {
 		sed -E 's/^ *[0-9]+\.[0-9]{3} ms  //' "$TMP/$e.log" |
 			awk '/^(cpuinfo|meminfo|USERSPACE|\[ )/ { if (l != "") print l; l = $0; next } { l = l $0 } END { print l }' |
 			grep '^cpuinfo ' >"$TMP/$e.screen"
-		expect_grep "$TMP/$e.screen" '^cpuinfo model name: Pentium III \(Katmai\)$'
 		expect_grep "$TMP/$e.screen" '^cpuinfo flags: fpu '
-		echo "$e: userspace on the screen at $(($(jqv '.milestones[] | select(.name == "userspace") | .t_ns') / 1000000)) ms"
+		echo "$iso under $e: userspace on the screen at $(($(jqv '.milestones[] | select(.name == "userspace") | .t_ns') / 1000000)) ms"
 	done
-	expect_same_cpuinfo pentium3 "$TMP/qemu.screen" "$TMP/run.screen"
+	expect_same_cpuinfo "$cpu" "$TMP/qemu.screen" "$TMP/run.screen"
 }
 
 # The kernel built for the 486 (tools/build-486-kernel) on a 486 with two CPUs:
@@ -255,6 +266,7 @@ fi
 tk minix_shaped_grub_iso test_minix_shaped_grub_iso
 tk isolinux_to_userspace test_isolinux_to_userspace
 tk isolinux_tty0_screen test_isolinux_tty0_screen
+tk 486_kernel_tty0_screen test_486_kernel_tty0_screen
 tk memtest_on_the_screen test_memtest_on_the_screen
 tk 486_kernel_to_userspace test_486_kernel_to_userspace
 tk pentium_smp4_cpuinfo test_pentium_smp4_cpuinfo

@@ -263,7 +263,7 @@ void run__wait(struct vm *vm)
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				run__end(vm, OUTCOME_INTERRUPTED, 128 + (int)si.ssi_signo, -1, now,
-					 "interrupted by %s", strsignal((int)si.ssi_signo));
+					 "interrupted by SIG%s", sigabbrev_np((int)si.ssi_signo));
 		}
 		if (sandbox__violation(refused, sizeof(refused)))
 			run__end(vm, OUTCOME_ERROR, EXIT_SANDBOX, -1, now, "%s", refused);

@@ -9,9 +9,15 @@
  * `run` or `qemu` with --json into a temporary file; its milestones (ns from
  * the engine's origin), outcome and exit count are read back. Per milestone
  * both sides have, the table gives median, min and max, and the ratio of the
- * medians B/A with a 95% percentile-bootstrap confidence interval (2000
+ * medians, bootscope/QEMU (A/B) for run against qemu and B/A for two
+ * configurations, with a 95% percentile-bootstrap confidence interval (2000
  * resamples of each side, a fixed seed, so the same samples give the same
- * interval).
+ * interval) when each side has at least 3 samples.
+ *
+ * A sample that gave no result (sample__failure: a timeout, no boot device,
+ * a host error) is kept with its reason, left out of the statistics, and
+ * makes compare exit 1; its files and --json path are checked before the
+ * first sample, so a typo costs nothing.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -32,6 +38,10 @@
 
 struct sample {
 	int order;		/* position in the interleaved sequence, from 0 */
+	bool failed;		/* no result: left out of the statistics */
+	char why[240];		/* then, why */
+	char note[240];		/* its timing note: what kind of times these are */
+	char host[64];		/* the kind of host that measured it */
 	char outcome[32];
 	double exits;		/* NAN when the engine does not see exits */
 	double t[MAX_NAMES];	/* ns per milestone name, NAN when not reached */
@@ -51,6 +61,8 @@ struct side {
 struct compare {
 	int samples;
 	const char *json_path;
+	FILE *json;		/* opened before the first sample */
+	bool pair;		/* --a and --b: two configurations, ratio B/A; else bootscope/QEMU, A/B */
 	char **boot;		/* the boot options, passed to every sample */
 	int nr_boot;
 	struct side side[2];
@@ -128,20 +140,37 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 		return rc;
 	while (!child__wait(&p.child, 1000))
 		;
-	if (!(root = sample__result(&p, &usage, why, sizeof(why)))) {
-		snprintf(err, errlen, "side %s%s: %s", sd->label, usage ? "" : ", a sample", why);
-		return usage ? -EINVAL : -EIO;
-	}
+	memset(s, 0, sizeof(*s));
 	s->order = order;
 	for (int i = 0; i < MAX_NAMES; i++)
 		s->t[i] = NAN;
+	s->exits = NAN;
+	if (!(root = sample__result(&p, &usage, why, sizeof(why)))) {
+		if (usage) {
+			snprintf(err, errlen, "side %s: %s", sd->label, why);
+			return -EINVAL;
+		}
+		/* The host failed this sample (no QEMU, a crash): a failure with its reason, not the end of the study. */
+		s->failed = true;
+		snprintf(s->outcome, sizeof(s->outcome), "error");
+		snprintf(s->why, sizeof(s->why), "%.230s", why);
+		sd->n++;
+		return 0;
+	}
 	snprintf(s->outcome, sizeof(s->outcome), "%s", sample__str(root, "outcome", "?"));
+	if (sample__failure(root)) {
+		s->failed = true;
+		snprintf(s->why, sizeof(s->why), "%s", sample__failure(root));
+	}
+	snprintf(s->note, sizeof(s->note), "%s", sample__str(root, "timing_note", ""));
+	sample__host_kind(root, s->host, sizeof(s->host));
 	s->exits = sample__num(cJSON_GetObjectItem(root, "exits"), "total");
+	/* Every milestone the boot was asked for, reached or not, gets a row. */
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "milestones")) {
 		double t = sample__num(m, "t_ns");
 		int i;
 
-		if (!isnan(t) && (i = name_index(c, sample__str(m, "name", ""))) >= 0)
+		if ((i = name_index(c, sample__str(m, "name", ""))) >= 0)
 			s->t[i] = t;
 	}
 	cJSON_Delete(root);
@@ -149,14 +178,23 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 	return 0;
 }
 
-/* The reached times of milestone i on a side, into v; their count. */
+/* The reached times of milestone i in a side's samples that gave a result, into v; their count. */
 static int values(const struct side *sd, int i, double *v)
 {
 	int n = 0;
 
 	for (int k = 0; k < sd->n; k++)
-		if (!isnan(sd->s[k].t[i]))
+		if (!sd->s[k].failed && !isnan(sd->s[k].t[i]))
 			v[n++] = sd->s[k].t[i];
+	return n;
+}
+
+static int results(const struct side *sd)
+{
+	int n = 0;
+
+	for (int k = 0; k < sd->n; k++)
+		n += !sd->s[k].failed;
 	return n;
 }
 
@@ -173,44 +211,84 @@ static cJSON *stats_json(const struct stats *s)
 	return o;
 }
 
-static void report(struct compare *c, FILE *f, cJSON *root)
+/* The table (to f) and the JSON's milestones; returns how many samples failed. */
+static int report(struct compare *c, FILE *f, cJSON *root)
 {
 	static double va[MAX_SAMPLES], vb[MAX_SAMPLES];
 	struct side *A = &c->side[0], *B = &c->side[1];
-	cJSON *arr = cJSON_AddArrayToObject(root, "milestones");
+	/* One direction everywhere: bootscope over QEMU, or B over A for two configurations. */
+	const char *rname = c->pair ? "B/A" : "bootscope/qemu";
+	cJSON *arr;
+	char notes[4][240] = { "" };
+	int nr_notes = 0, failed = 0;
 
+	cJSON_AddStringToObject(root, "ratio", rname);
+	arr = cJSON_AddArrayToObject(root, "milestones");
 	fprintf(f, "compare: %d samples per side, interleaved; A = %s%s%s, B = %s%s%s\n", c->samples, A->engine,
 		*A->options ? " " : "", A->options, B->engine, *B->options ? " " : "", B->options);
-	fprintf(f, "  %-16s %9s %9s %9s   %9s %9s %9s   %7s  %s\n", "milestone (ms)", "A median", "min", "max",
-		"B median", "min", "max", "B/A", "95% CI");
+	/* The caveat travels with the numbers: each distinct timing note, once. */
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < c->side[k].n; j++) {
+			const char *note = c->side[k].s[j].note;
+			int i;
+
+			for (i = 0; i < nr_notes && strcmp(notes[i], note); i++)
+				;
+			if (*note && i == nr_notes && nr_notes < 4)
+				snprintf(notes[nr_notes++], sizeof(notes[0]), "%s", note);
+		}
+	for (int i = 0; i < nr_notes; i++)
+		fprintf(f, "  times: %s\n", notes[i]);
+	fprintf(f, "  %-16s %9s %9s %9s   %9s %9s %9s   %14s  %s\n", "milestone (ms)", "A median", "min", "max",
+		"B median", "min", "max", rname, "95% CI");
 	for (int i = 0; i < c->nr_names; i++) {
 		int na = values(A, i, va), nb = values(B, i, vb);
 		struct stats sa = stats__of(va, na), sb = stats__of(vb, nb);
 		cJSON *o = cJSON_CreateObject();
-		double lo, hi;
+		double lo, hi, ratio;
 
 		cJSON_AddStringToObject(o, "name", c->names[i]);
 		cJSON_AddItemToObject(o, "a", stats_json(&sa));
 		cJSON_AddItemToObject(o, "b", stats_json(&sb));
 		cJSON_AddItemToArray(arr, o);
 		if (!na || !nb) {
-			fprintf(f, "  %-16s reached in %d of A's and %d of B's samples\n", c->names[i], na, nb);
+			fprintf(f, "  %-16s reached by %d of A's %d and %d of B's %d samples with a result\n",
+				c->names[i], na, results(A), nb, results(B));
+			cJSON_AddNullToObject(o, "ratio");
+			cJSON_AddNullToObject(o, "ci95");
 			continue;
 		}
-		stats__ratio_interval(va, na, vb, nb, &lo, &hi);
-		cJSON_AddNumberToObject(o, "ratio", sb.median / sa.median);
-		cJSON_AddNumberToObject(o, "ci95_low", lo);
-		cJSON_AddNumberToObject(o, "ci95_high", hi);
-		fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %7.3f  [%.3f, %.3f]\n", c->names[i],
-			sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6,
-			sb.median / sa.median, lo, hi);
+		ratio = c->pair ? sb.median / sa.median : sa.median / sb.median;
+		cJSON_AddNumberToObject(o, "ratio", ratio);
+		if (na < 3 || nb < 3) {
+			/* A bootstrap of one or two samples says nothing about the spread: no interval at all. */
+			cJSON_AddNullToObject(o, "ci95");
+			cJSON_AddStringToObject(o, "ci95_why_not", "fewer than 3 samples on a side");
+			fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  none (fewer than 3 samples)\n",
+				c->names[i], sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6,
+				sb.max / 1e6, ratio);
+			continue;
+		}
+		if (c->pair)
+			stats__ratio_interval(va, na, vb, nb, &lo, &hi);
+		else
+			stats__ratio_interval(vb, nb, va, na, &lo, &hi);
+		{
+			cJSON *ci = cJSON_AddArrayToObject(o, "ci95");
+
+			cJSON_AddItemToArray(ci, cJSON_CreateNumber(lo));
+			cJSON_AddItemToArray(ci, cJSON_CreateNumber(hi));
+		}
+		fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  [%.3f, %.3f]\n", c->names[i],
+			sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6, ratio,
+			lo, hi);
 	}
 	for (int k = 0; k < 2; k++) {
 		struct side *sd = &c->side[k];
 		int n = 0;
 
 		for (int j = 0; j < sd->n; j++)
-			if (!isnan(sd->s[j].exits))
+			if (!sd->s[j].failed && !isnan(sd->s[j].exits))
 				va[n++] = sd->s[j].exits;
 		if (n) {
 			struct stats se = stats__of(va, n);	/* sorts va before its ends are read */
@@ -219,6 +297,18 @@ static void report(struct compare *c, FILE *f, cJSON *root)
 				se.max);
 		}
 	}
+	/* Samples without a result: which, and why. */
+	for (int k = 0; k < 2; k++)
+		for (int j = 0; j < c->side[k].n; j++) {
+			const struct sample *s = &c->side[k].s[j];
+
+			if (!s->failed)
+				continue;
+			failed++;
+			fprintf(f, "  failed: %s sample %d (boot %d of %d): %s: %s\n", c->side[k].label, j + 1, s->order + 1,
+				2 * c->samples, s->outcome, s->why);
+		}
+	return failed;
 }
 
 static cJSON *side_json(const struct compare *c, const struct side *sd)
@@ -233,6 +323,11 @@ static cJSON *side_json(const struct compare *c, const struct side *sd)
 
 		cJSON_AddNumberToObject(s, "order", sd->s[k].order);
 		cJSON_AddStringToObject(s, "outcome", sd->s[k].outcome);
+		cJSON_AddBoolToObject(s, "failed", sd->s[k].failed);
+		if (sd->s[k].failed)
+			cJSON_AddStringToObject(s, "why", sd->s[k].why);
+		cJSON_AddStringToObject(s, "host", sd->s[k].host);
+		cJSON_AddStringToObject(s, "timing_note", sd->s[k].note);
 		if (isnan(sd->s[k].exits))
 			cJSON_AddNullToObject(s, "exits");
 		else
@@ -297,6 +392,7 @@ static int parse(struct compare *c, int argc, char **argv, char *err, size_t err
 		snprintf(err, errlen, "compare: --engine goes with --a and --b");
 		return -EINVAL;
 	}
+	c->pair = a != NULL;
 	c->side[0] = (struct side){ .label = "A", .engine = a ? (engine ? engine : "kvm") : "kvm" };
 	c->side[1] = (struct side){ .label = "B", .engine = a ? (engine ? engine : "kvm") : "qemu" };
 	if ((a && split_words(a, &c->side[0])) || (b && split_words(b, &c->side[1]))) {
@@ -311,10 +407,17 @@ int compare__main(int argc, char **argv)
 	static struct compare c;
 	char err[512];
 	cJSON *root;
-	int rc = 0;
+	int rc = 0, failed, status = EXIT_OK;
+	bool to_stdout;
 
 	if (parse(&c, argc, argv, err, sizeof(err)))
 		die_usage("%s", err);
+	/* Before the first boot: the files the boot names, and where the JSON goes. */
+	if (sample__check_files(c.boot, c.nr_boot, err, sizeof(err)))
+		die_usage("compare: %s", err);
+	to_stdout = c.json_path && !strcmp(c.json_path, "-");
+	if (c.json_path && !(c.json = to_stdout ? stdout : fopen(c.json_path, "we")))
+		die_usage("compare: --json %s: %s", c.json_path, strerror(errno));
 	for (int k = 0; k < 2; k++)
 		if (!(c.side[k].s = calloc((size_t)c.samples, sizeof(struct sample))))
 			die("out of memory");
@@ -322,9 +425,12 @@ int compare__main(int argc, char **argv)
 		struct side *sd = &c.side[i % 2];
 
 		rc = run_sample(&c, sd, i, err, sizeof(err));
-		if (!rc)
-			fprintf(stderr, "compare: %d/%d %s (%s) %s\n", i + 1, 2 * c.samples, sd->label, sd->engine,
-				sd->s[sd->n - 1].outcome);
+		if (!rc) {
+			const struct sample *s = &sd->s[sd->n - 1];
+
+			fprintf(stderr, "compare: %d/%d %s (%s) %s%s%s\n", i + 1, 2 * c.samples, sd->label, sd->engine,
+				s->outcome, s->failed ? ", failed: " : "", s->failed ? s->why : "");
+		}
 	}
 	if (rc == -EINVAL)
 		die_usage("%s", err);
@@ -333,19 +439,30 @@ int compare__main(int argc, char **argv)
 	root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "samples", c.samples);
 	/* With --json -, the JSON alone goes to stdout. */
-	report(&c, c.json_path && !strcmp(c.json_path, "-") ? stderr : stdout, root);
+	failed = report(&c, to_stdout ? stderr : stdout, root);
 	cJSON_AddItemToObject(root, "a", side_json(&c, &c.side[0]));
 	cJSON_AddItemToObject(root, "b", side_json(&c, &c.side[1]));
-	if (c.json_path) {
+	cJSON_AddNumberToObject(root, "failed", failed);
+	if (c.json) {
 		char *s = cJSON_Print(root);
-		FILE *f = strcmp(c.json_path, "-") ? fopen(c.json_path, "we") : stdout;
 
-		if (!s || !f || fputs(s, f) < 0 || fputc('\n', f) < 0 || (f != stdout && fclose(f))) {
+		if (!s || fputs(s, c.json) < 0 || fputc('\n', c.json) < 0 || (c.json == stdout ? fflush(stdout) : fclose(c.json))) {
 			free(s);
 			die("compare: cannot write --json %s: %s", c.json_path, strerror(errno));
 		}
 		free(s);
 	}
 	cJSON_Delete(root);
-	return EXIT_OK;
+	/* A failure is never a result: say so, and exit 1. */
+	for (int k = 0; k < 2; k++)
+		if (!results(&c.side[k])) {
+			fprintf(stderr, "compare: side %s (%s) has no sample with a result: no comparison was made\n",
+				c.side[k].label, c.side[k].engine);
+			status = EXIT_ERROR;
+		}
+	if (failed) {
+		fprintf(stderr, "compare: %d of %d samples failed (listed above)\n", failed, 2 * c.samples);
+		status = EXIT_ERROR;
+	}
+	return status;
 }

@@ -4,8 +4,12 @@
  * appended to the results file the moment it ends (format in matrix.h).
  *
  * Run again with the same arguments, it reads the file, skips the cells
- * that are there and runs the rest; a torn last line (power lost in the
- * middle of a write) is cut off first. --shard I/N takes every N-th cell
+ * that gave a result and runs the rest, failed cells included (a failed
+ * cell is kept, with its outcome and reason, and run again, unless
+ * --keep-failed); a torn last line (power lost in the middle of a write) is
+ * cut off first. Before the first cell, every file the boot options name
+ * must open: a typo is a usage error, not a study of failures. It exits 1
+ * when any cell of its shard failed, and says how many and the first why. --shard I/N takes every N-th cell
  * from the I-th, so N machines share a study; matrix-report merges their
  * files. --jobs J runs J cells at once (they disturb each other's timings).
  */
@@ -33,13 +37,16 @@
 struct cell {
 	const char *engine, *cpu;
 	int smp, sample;
-	bool done;
+	bool done;		/* nothing to run: a result, or a failure kept with --keep-failed */
+	bool seen, failed;	/* its latest line (in the file, or from this run) */
+	char why[200];		/* why it failed */
 };
 
 struct matrix {
 	const char *engines[MAX_AXIS], *cpus[MAX_AXIS];
 	int smps[MAX_AXIS];
 	int nr_engines, nr_cpus, nr_smps, samples, jobs, shard, shards;
+	bool keep_failed;
 	const char *out;
 	char **boot;
 	int nr_boot;
@@ -111,6 +118,8 @@ static int parse(struct matrix *m, int argc, char **argv, char *err, size_t errl
 			}
 		} else if (!strcmp(o, "--out") && has) {
 			m->out = argv[++i];
+		} else if (!strcmp(o, "--keep-failed")) {
+			m->keep_failed = true;
 		} else if (!strcmp(o, "--cpu") || !strcmp(o, "--json") || !strcmp(o, "--serial") ||
 			   !strcmp(o, "--trace") || !strcmp(o, "--accel") || !strcmp(o, "--dry-run")) {
 			snprintf(err, errlen, "matrix: %s does not go with matrix (--cpus, --smp and --engines set the cells)", o);
@@ -177,7 +186,7 @@ static int make_cells(struct matrix *m)
 		for (int s = 0; s < m->nr_smps; s++)
 			for (int k = 1; k <= m->samples; k++)
 				for (int e = 0; e < m->nr_engines; e++, n++)
-					m->cells[n] = (struct cell){ m->engines[e], m->cpus[c], m->smps[s], k, false };
+					m->cells[n] = (struct cell){ .engine = m->engines[e], .cpu = m->cpus[c], .smp = m->smps[s], .sample = k };
 	m->nr_cells = n;
 	return 0;
 }
@@ -241,19 +250,39 @@ int matrix__read(const char *path, char **boot, matrix_line_fn fn, void *arg, ch
 	return rc;
 }
 
+/*
+ * Did a cell's line record a failure? Its "failed" field says so; lines
+ * written before there was one are judged as sample__failure() judges a
+ * summary, and a host error (no summary at all) always failed.
+ */
+bool matrix__line_failed(const cJSON *o)
+{
+	const cJSON *f = cJSON_GetObjectItem(o, "failed");
+
+	if (cJSON_IsBool(f))
+		return cJSON_IsTrue(f);
+	return cJSON_IsTrue(cJSON_GetObjectItem(o, "host_error")) || sample__failure(o);
+}
+
+/* A line of the file: its cell's latest state. A failed cell runs again unless --keep-failed. */
 static void mark_done(void *arg, const cJSON *o)
 {
 	struct matrix *m = arg;
 	const char *engine = sample__str(o, "engine", ""), *cpu = sample__str(o, "cpu", "");
 	double smp = sample__num(o, "smp"), k = sample__num(o, "sample");
+	bool failed = matrix__line_failed(o);
 
-	if (cJSON_IsTrue(cJSON_GetObjectItem(o, "host_error")))
-		return;
 	for (int i = 0; i < m->nr_cells; i++) {
 		struct cell *c = &m->cells[i];
 
-		if (!strcmp(c->engine, engine) && !strcmp(c->cpu, cpu) && c->smp == smp && c->sample == k)
-			c->done = true;
+		if (strcmp(c->engine, engine) || strcmp(c->cpu, cpu) || c->smp != smp || c->sample != k)
+			continue;
+		if (c->seen && !c->failed && failed)
+			continue;	/* a result is not undone by a later failure (overlapping runs) */
+		c->seen = true;
+		c->failed = failed;
+		snprintf(c->why, sizeof(c->why), "%s: %.180s", sample__str(o, "outcome", "?"), sample__str(o, "message", ""));
+		c->done = !failed || m->keep_failed;
 	}
 }
 
@@ -329,11 +358,12 @@ static int open_results(struct matrix *m, char *err, size_t errlen)
 	return fd;
 }
 
-/* The cell's line: what the sample's summary says, or why there is none. */
-static int append_result(int fd, const struct cell *c, cJSON *summary, const char *why)
+/* The cell's line: what the sample's summary says, or why there is none. Notes the cell failed or not. */
+static int append_result(int fd, struct cell *c, cJSON *summary, const char *why)
 {
 	cJSON *o = cJSON_CreateObject(), *ms = cJSON_CreateObject(), *m;
-	char *s;
+	const char *failure = summary ? sample__failure(summary) : why;
+	char *s, host[64];
 	int rc = 0;
 
 	cJSON_AddStringToObject(o, "engine", c->engine);
@@ -344,11 +374,14 @@ static int append_result(int fd, const struct cell *c, cJSON *summary, const cha
 	cJSON_AddStringToObject(o, "message", summary ? sample__str(summary, "message", "") : why);
 	cJSON_AddNumberToObject(o, "exit_status", summary ? sample__num(summary, "exit_status") : EXIT_ERROR);
 	cJSON_AddNumberToObject(o, "wall_ns", summary ? sample__num(summary, "wall_ns") : 0);
+	/* Every milestone the boot was asked for: null when it was not reached, so the report lists it. */
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(summary, "milestones")) {
 		double t = sample__num(m, "t_ns");
 
 		if (!isnan(t))
 			cJSON_AddNumberToObject(ms, sample__str(m, "name", "?"), t);
+		else if (strcmp(c->engine, "kvm") == 0 || strcmp(sample__str(m, "name", ""), "entry"))
+			cJSON_AddNullToObject(ms, sample__str(m, "name", "?"));	/* (QEMU cannot see a kernel's entry) */
 	}
 	cJSON_AddItemToObject(o, "milestones_ns", ms);
 	if (summary && !isnan(sample__num(cJSON_GetObjectItem(summary, "exits"), "total")))
@@ -357,9 +390,20 @@ static int append_result(int fd, const struct cell *c, cJSON *summary, const cha
 		cJSON_AddNullToObject(o, "exits");
 	cJSON_AddStringToObject(o, "last_line",
 				summary ? sample__str(cJSON_GetObjectItem(summary, "guest_output"), "last_line", "") : "");
-	/* No summary: the host failed (no QEMU, a crash, out of memory), not the guest; run it again next time. */
+	/* No summary: the host failed (no QEMU, a crash, out of memory), not the guest. */
 	if (!summary)
 		cJSON_AddTrueToObject(o, "host_error");
+	cJSON_AddBoolToObject(o, "failed", failure != NULL);
+	/* The caveat travels with the number: what kind of KVM measured it. */
+	if (summary) {
+		sample__host_kind(summary, host, sizeof(host));
+		cJSON_AddStringToObject(o, "host", host);
+		cJSON_AddStringToObject(o, "timing_note", sample__str(summary, "timing_note", ""));
+	}
+	c->seen = true;
+	c->failed = failure != NULL;
+	snprintf(c->why, sizeof(c->why), "%s: %.180s", summary ? sample__str(summary, "outcome", "?") : "error",
+		 failure ? failure : "");
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)
@@ -459,7 +503,8 @@ static void collect(struct runner *r)
 		}
 		r->m->finished++;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		progress(r->m, r->running[j], summary ? sample__str(summary, "outcome", "?") : "error (host)",
+		progress(r->m, r->running[j], !summary ? "error (host), failed" : r->running[j]->failed ? r->running[j]->why :
+			 sample__str(summary, "outcome", "?"),
 			 (double)(now.tv_sec - r->t0.tv_sec) + (double)(now.tv_nsec - r->t0.tv_nsec) / 1e9, r->tty);
 		cJSON_Delete(summary);
 		r->running[j] = NULL;
@@ -478,6 +523,9 @@ int matrix__main(int argc, char **argv)
 
 	if (parse(&m, argc, argv, err, sizeof(err)) || make_cells(&m))
 		die_usage("%s", *err ? err : "out of memory");
+	/* A missing image fails every cell the same way: say so once, before any runs. */
+	if (sample__check_files(m.boot, m.nr_boot, err, sizeof(err)))
+		die_usage("matrix: %s", err);
 	r.m = &m;
 	r.tty = isatty(2);
 	if ((r.fd = open_results(&m, err, sizeof(err))) < 0)
@@ -518,11 +566,30 @@ int matrix__main(int argc, char **argv)
 	if (stop_signal) {
 		collect(&r);	/* cells that ended just before the signal count */
 		abort_all(&r);
-		fprintf(stderr, "matrix: interrupted by %s: %d of %d cells done; run the same command again to finish\n",
-			strsignal(stop_signal), m.finished, m.todo);
+		fprintf(stderr, "matrix: interrupted by SIG%s: %d of %d cells done; run the same command again to finish\n",
+			sigabbrev_np(stop_signal), m.finished, m.todo);
 		status = 128 + stop_signal;
 	} else {
-		fprintf(stderr, "matrix: done, %d cells run; `bootscope matrix-report %s` shows them\n", m.finished, m.out);
+		const struct cell *first = NULL;
+		int failed = 0, shard_cells = 0;
+
+		for (int i = 0; i < m.nr_cells; i++) {
+			if (i % m.shards != m.shard - 1)
+				continue;
+			shard_cells++;
+			if (m.cells[i].seen && m.cells[i].failed && !failed++)
+				first = &m.cells[i];
+		}
+		if (failed) {
+			fprintf(stderr, "matrix: done, %d cells run; %d of the %d cells failed (%s %s smp %d #%d: %s); "
+				"`bootscope matrix-report %s` lists them, and the same command runs them again%s\n",
+				m.finished, failed, shard_cells, first->engine, first->cpu, first->smp, first->sample,
+				first->why, m.out, m.keep_failed ? " without --keep-failed" : "");
+			status = EXIT_ERROR;
+		} else {
+			fprintf(stderr, "matrix: done, %d cells run, none failed; `bootscope matrix-report %s` shows them\n",
+				m.finished, m.out);
+		}
 	}
 	close(r.fd);
 	return status;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 #include "studies/matrix_report.h"
 #include "studies/sample.h"
 #include "lib/stats.h"
@@ -88,4 +90,52 @@ void report__table(const struct report_cells *r, FILE *f, const char *from, cons
 			fputc('\n', f);
 		}
 	fputc('\n', f);
+}
+
+double report__y_axis(FILE *f, int x, int y_base, int plot_h, double vmax)
+{
+	double raw = vmax > 0 ? vmax / 4 : 0.25, mag = pow(10, floor(log10(raw))), step;
+	int n, decimals;
+
+	step = raw / mag <= 1 ? mag : raw / mag <= 2 ? 2 * mag : raw / mag <= 5 ? 5 * mag : 10 * mag;
+	n = MAX(1, (int)ceil(vmax / step - 1e-9));
+	decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	for (int t = 0; t <= n; t++)
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.*f</text>\n", x, y_base - plot_h * t / n + 4,
+			decimals, t * step);
+	return n * step;
+}
+
+int report__caption(FILE *f, const struct report_cells *r, int x, int y, int width)
+{
+	const int per_line = MAX(40, width / 6), line_h = 14;	/* about 6 px a character at 10 px */
+	int lines = 0;
+
+	for (int i = 0; i < r->nr_notes; i++) {
+		const char *s = r->notes[i];
+
+		while (*s) {
+			int n = (int)strlen(s);
+
+			if (n > per_line) {	/* break at the last space that fits */
+				n = per_line;
+				while (n > 0 && s[n] != ' ')
+					n--;
+				if (!n)
+					n = per_line;
+			}
+			fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#444\">", x, y + line_h * lines);
+			for (int k = 0; k < n; k++) {
+				char one[2] = { s[k], 0 };
+
+				xml__text(f, one);
+			}
+			fputs("</text>\n", f);
+			lines++;
+			s += n;
+			while (*s == ' ')
+				s++;
+		}
+	}
+	return line_h * lines;
 }

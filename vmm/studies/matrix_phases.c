@@ -147,10 +147,10 @@ int report__phases_svg(const struct report_cells *r, const char *path)
 	static const char *const colours[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
 					       "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f" };
 	struct phases p = phases_of(r);
-	const int left = 70, top = 30 + 16 * ((p.nr + 3) / 4), plot_h = 300, bar = 16, bottom = 90;
+	const int left = 70, top = 46 + 16 * ((p.nr + 3) / 4), plot_h = 300, bar = 16, bottom = 90;
 	const int slot = (bar + 4) * r->nr_engines + 16;
-	int groups = r->nr_cpus * r->nr_smps, w = MAX(left + 20 + slot * MAX(groups, 1), 600);
-	int h = top + 20 + plot_h + bottom;
+	int groups = r->nr_cpus * r->nr_smps, w = MAX(left + 20 + slot * MAX(groups, 1), left + 4 * 150);
+	int h = top + 20 + plot_h + bottom + 24 + 16 * 3 * r->nr_notes;
 	double ymax = 0;
 	FILE *f;
 
@@ -171,18 +171,18 @@ int report__phases_svg(const struct report_cells *r, const char *path)
 				}
 				ymax = MAX(ymax, sum);
 			}
-	ymax = ymax > 0 ? ymax * 1.05 : 1;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
 		"font-size=\"11\">\n", w, h);
-	fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"13\">Phases in ms: median per phase, stacked; a bar per "
-		"engine (", left);
+	fprintf(f, "<text x=\"%d\" y=\"18\" font-size=\"13\">Phases in ms: median per phase, stacked</text>\n", left);
+	/* The engines by number under their bars: names would not fit, and first letters collide (qemu, qemu-tcg). */
+	fprintf(f, "<text x=\"%d\" y=\"34\">bars: ", left);
 	for (int e = 0; e < r->nr_engines; e++) {
-		fprintf(f, "%s%c = ", e ? ", " : "", r->engines[e][0]);
+		fprintf(f, "%s%d = ", e ? ", " : "", e + 1);
 		xml__text(f, r->engines[e]);
 	}
-	fprintf(f, ")</text>\n");
+	fprintf(f, "</text>\n");
 	for (int k = 0; k < p.nr; k++) {
-		int x = left + 150 * (k % 4), y = 30 + 16 * (k / 4);
+		int x = left + 150 * (k % 4), y = 46 + 16 * (k / 4);
 
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x,
 			y, colours[k % ARRAY_SIZE(colours)], x + 14, y + 9);
@@ -195,9 +195,8 @@ int report__phases_svg(const struct report_cells *r, const char *path)
 
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + 20, left, base);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, base, w - 10, base);
-	for (int t = 0; t <= 4; t++)
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>\n", left - 5,
-			base - plot_h * t / 4 + 4, ymax * t / 4);
+	ymax = report__y_axis(f, left - 5, base, plot_h, ymax);
+	report__caption(f, r, 10, base + bottom + 24, w - 20);
 	for (int c = 0, gi = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++, gi++) {
 			int x0 = left + 10 + slot * gi;
@@ -209,8 +208,8 @@ int report__phases_svg(const struct report_cells *r, const char *path)
 				int x = x0 + (bar + 4) * e;
 				double below = 0;
 
-				fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%c</text>\n", x + bar / 2,
-					base + 12, r->engines[e][0]);
+				fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", x + bar / 2,
+					base + 12, e + 1);
 				for (int k = 0; k < p.nr; k++) {
 					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s],
 									      p.from[k], p.to[k]);

@@ -6,7 +6,10 @@
  * median, min-max, samples), as CSV, and as an SVG chart of one milestone
  * with a series per engine and min-max bars. The phase tables and the
  * stacked chart are matrix_phases.c's. A cell that appears twice
- * (overlapping shards) counts once.
+ * (overlapping shards) counts once; a failed cell that was run again counts
+ * as its later line. Every output repeats the cells' timing notes, and cells
+ * measured on different kinds of host (kvm_pvm, a KVM under TCG, hardware)
+ * are refused together: their times cannot be put side by side.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -23,14 +26,14 @@
 #define MAX_KEYS REPORT_MAX_KEYS
 #define MAX_CELLS REPORT_MAX_CELLS
 
+/* s's index in list, added (a copy: the cell it came from may be replaced by a retry) when new. */
 static int key(const char **list, int *n, const char *s)
 {
 	for (int i = 0; i < *n; i++)
 		if (!strcmp(list[i], s))
 			return i;
-	if (*n == MAX_KEYS)
+	if (*n == MAX_KEYS || !(list[*n] = strdup(s)))
 		return -1;
-	list[*n] = s;
 	return (*n)++;
 }
 
@@ -44,7 +47,7 @@ static bool same_cell(const cJSON *a, const cJSON *b)
 static void add_cell(void *arg, const cJSON *cell)
 {
 	struct report_cells *r = arg;
-	cJSON *c, *m;
+	cJSON *c = NULL, *m;
 	double smp_v = sample__num(cell, "smp");
 	int smp, i;
 
@@ -56,12 +59,25 @@ static void add_cell(void *arg, const cJSON *cell)
 	smp = (int)smp_v;
 	for (i = 0; i < r->nr_cells; i++)
 		if (same_cell(r->cells[i], cell)) {
+			/* A failed cell run again: its later line is the cell. Otherwise the first one stands. */
+			if (matrix__line_failed(r->cells[i]) && (c = cJSON_Duplicate(cell, true))) {
+				cJSON_Delete(r->cells[i]);
+				r->cells[i] = c;
+				r->retried++;
+				break;
+			}
 			r->duplicates++;
 			return;
 		}
-	if (r->nr_cells == MAX_CELLS || !(c = cJSON_Duplicate(cell, true)))
-		return;
-	r->cells[r->nr_cells++] = c;
+	if (i == r->nr_cells) {
+		if (r->nr_cells == MAX_CELLS || !(c = cJSON_Duplicate(cell, true)))
+			return;
+		r->cells[r->nr_cells++] = c;
+	}
+	if (cJSON_IsString(cJSON_GetObjectItem(c, "host")))
+		key(r->hosts, &r->nr_hosts, sample__str(c, "host", ""));
+	if (*sample__str(c, "timing_note", ""))
+		key(r->notes, &r->nr_notes, sample__str(c, "timing_note", ""));
 	key(r->engines, &r->nr_engines, sample__str(c, "engine", "?"));
 	key(r->cpus, &r->nr_cpus, sample__str(c, "cpu", "?"));
 	for (i = 0; i < r->nr_smps && r->smps[i] != smp; i++)
@@ -83,9 +99,19 @@ static void add_cell(void *arg, const cJSON *cell)
 
 static void print_table(const struct report_cells *r, FILE *f)
 {
+	int kvm = -1, qemu = -1;
+
+	/* One ratio direction everywhere: bootscope (kvm) over stock QEMU (qemu). */
+	for (int e = 0; e < r->nr_engines; e++) {
+		if (!strcmp(r->engines[e], "kvm"))
+			kvm = e;
+		if (!strcmp(r->engines[e], "qemu"))
+			qemu = e;
+	}
 	for (int k = 0; k < r->nr_names; k++) {
-		fprintf(f, "%s (ms): median [min-max] samples\n", r->names[k]);
-		report__table(r, f, NULL, r->names[k], -1, -1);
+		fprintf(f, "%s (ms from each engine's origin): median [min-max] samples%s\n", r->names[k],
+			kvm >= 0 && qemu >= 0 ? "; kvm/qemu is bootscope's median over QEMU's" : "");
+		report__table(r, f, NULL, r->names[k], qemu >= 0 ? kvm : -1, qemu);
 	}
 	/* Cells that did not end well: what ended them, and the guest's last words. */
 	bool failed = false;
@@ -94,7 +120,7 @@ static void print_table(const struct report_cells *r, FILE *f)
 		const cJSON *c = r->cells[i];
 		const char *o = sample__str(c, "outcome", "?");
 
-		if (sample__num(c, "exit_status") == 0)
+		if (!matrix__line_failed(c))
 			continue;
 		fprintf(f, "failed: %s %s smp %d sample %d: %s: %s (last line: %s)\n", sample__str(c, "engine", "?"),
 			sample__str(c, "cpu", "?"), (int)sample__num(c, "smp"), (int)sample__num(c, "sample"), o,
@@ -111,6 +137,8 @@ static int write_csv(const struct report_cells *r, const char *path)
 
 	if (!f)
 		return -errno;
+	for (int i = 0; i < r->nr_notes; i++)
+		fprintf(f, "# times: %s\n", r->notes[i]);
 	fprintf(f, "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms\n");
 	for (int c = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++)
@@ -132,8 +160,9 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 {
 	static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e" };
 	const int left = 70, top = 50, plot_h = 300, slot = 24 * (r->nr_engines + 1), bottom = 90;
-	int groups = r->nr_cpus * r->nr_smps, h = top + plot_h + bottom;
-	int w = MAX(left + 20 + slot * MAX(groups, 1), MAX(520, left + 90 * r->nr_engines + 20));
+	int groups = r->nr_cpus * r->nr_smps;
+	int w = MAX(left + 20 + slot * MAX(groups, 1), MAX(560, left + 90 * r->nr_engines + 20));
+	int h = top + plot_h + bottom + 24 + 16 * 3 * r->nr_notes;
 	double ymax = 0;
 	FILE *f = fopen(path, "we");
 
@@ -147,7 +176,6 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 				if (g.n)
 					ymax = MAX(ymax, g.max);
 			}
-	ymax = ymax > 0 ? ymax * 1.1 : 1;
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
 		"font-size=\"11\">\n", w, h);
 	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\">", left);
@@ -156,12 +184,8 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top, left, top + plot_h);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + plot_h, w - 10,
 		top + plot_h);
-	for (int t = 0; t <= 4; t++) {
-		double v = ymax * t / 4;
-		int y = top + plot_h - (int)(plot_h * t / 4);
-
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f</text>\n", left - 5, y + 4, v);
-	}
+	ymax = report__y_axis(f, left - 5, top + plot_h, plot_h, ymax);
+	report__caption(f, r, 10, top + plot_h + bottom + 24, w - 20);
 	for (int e = 0; e < r->nr_engines; e++)
 		fprintf(f, "<rect x=\"%d\" y=\"30\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"39\">%s</text>\n",
 			left + 90 * e, colours[e % 5], left + 90 * e + 14, r->engines[e]);
@@ -188,6 +212,15 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 		}
 	fprintf(f, "</svg>\n");
 	return fclose(f) ? -errno : 0;
+}
+
+/* Did any cell reach milestone name? */
+static bool reached(const struct report_cells *r, const char *name)
+{
+	for (int i = 0; i < r->nr_cells; i++)
+		if (!isnan(sample__num(cJSON_GetObjectItem(r->cells[i], "milestones_ns"), name)))
+			return true;
+	return false;
 }
 
 int matrix_report__main(int argc, char **argv)
@@ -220,27 +253,43 @@ int matrix_report__main(int argc, char **argv)
 		die_usage("matrix-report: give one or more results files (bootscope matrix --out)");
 	if (!r.nr_cells)
 		die("matrix-report: no finished cells in %s", files > 1 ? "these files" : argv[argc - 1]);
-	printf("%d cells from %d file%s, boot options %s%s\n\n", r.nr_cells, files, files > 1 ? "s" : "", boot,
-	       r.duplicates ? " (duplicates counted once)" : "");
+	if (r.nr_hosts > 1) {
+		char kinds[512] = "";
+
+		for (int i = 0; i < r.nr_hosts; i++)
+			snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s", i ? ", " : "", r.hosts[i]);
+		die_usage("matrix-report: these cells were measured on different kinds of host (%s), whose times "
+			  "cannot be compared; report each kind's files on their own", kinds);
+	}
+	/* The chart's milestone, checked before anything is printed: --milestone, else until. */
+	{
+		const char *want = name ? name : "until";
+		char present[512] = "";
+		int i;
+
+		for (i = 0; i < r.nr_names && (strcmp(r.names[i], want) || !reached(&r, want)); i++)
+			;
+		if (i == r.nr_names && (name || (svg && !strcmp(chart, "milestone")))) {
+			for (int k = 0; k < r.nr_names; k++)
+				if (reached(&r, r.names[k]))
+					snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
+						 *present ? ", " : "", r.names[k]);
+			die_usage("matrix-report: %s '%s': no cell reached it; the milestones reached are %s%s",
+				  name ? "--milestone" : "the chart's milestone, by default", want, *present ? present : "none",
+				  name ? "" : " (choose one with --milestone)");
+		}
+		name = want;
+	}
+	printf("%d cells from %d file%s, boot options %s%s%s\n\n", r.nr_cells, files, files > 1 ? "s" : "", boot,
+	       r.duplicates ? " (duplicates counted once)" : "",
+	       r.retried ? " (failed cells that were run again count as their later run)" : "");
+	for (int i = 0; i < r.nr_notes; i++)
+		printf("times: %s\n\n", r.notes[i]);
 	for (int e = 0; e < r.nr_engines; e++)
 		if (!strcmp(r.engines[e], "qemu-tcg"))
 			printf("qemu-tcg is QEMU's software emulation: its times are not hardware timings.\n\n");
 	print_table(&r, stdout);
 	report__print_phases(&r, stdout);
-	/* The chart's milestone: --milestone, else "until", else the last one seen. */
-	if (!name) {
-		name = r.nr_names ? r.names[r.nr_names - 1] : "until";
-		for (int i = 0; i < r.nr_names; i++)
-			if (!strcmp(r.names[i], "until"))
-				name = "until";
-	} else {
-		int i;
-
-		for (i = 0; i < r.nr_names && strcmp(r.names[i], name); i++)
-			;
-		if (i == r.nr_names)
-			die_usage("matrix-report: --milestone '%s': no cell reached it", name);
-	}
 	if (csv && (rc = write_csv(&r, csv)))
 		die("matrix-report: --csv %s: %s", csv, strerror(-rc));
 	if (phases_csv && (rc = report__phases_csv(&r, phases_csv)))
