@@ -4,6 +4,7 @@
 #ifndef BOOTSCOPE_OPTIONS_H
 #define BOOTSCOPE_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -15,6 +16,11 @@ struct vm_config;
  */
 int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen);
 void options__usage(FILE *f);
+/*
+ * `bootscope COMMAND ... --help` for a command other than run and qemu: its
+ * own help, with examples, on f. True when it was asked for and printed.
+ */
+bool options__command_help(const char *cmd, int argc, char **argv, FILE *f);
 /*
  * The start of `run` and `qemu`: the clock, then the options into vm->cfg,
  * the memory size and the CPU model. Exits on a usage error; returns 1 when

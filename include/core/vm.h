@@ -78,7 +78,8 @@ struct vm_config {
 	struct type_arg types[MAX_TYPES];	/* --type REGEX=KEYS */
 	int nr_types;
 	double timeout_s;
-	const char *serial_path;
+	const char *serial_path;	/* guest text: a file, or NULL for the standard stream below */
+	bool text_to_stderr;	/* with --json - (the summary is stdout): guest text on stderr */
 	const char *screen_path;	/* --screen: every new screen line with its time */
 	const char *screen_svg_path;	/* --screen-svg: the last screen as a picture */
 	bool no_screen;		/* --no-screen: no VGA, no screen console */
@@ -106,6 +107,14 @@ struct vm_config {
 static inline bool vm_config__bios_boot(const struct vm_config *c)
 {
 	return c->bios || c->cdrom || c->hda;
+}
+
+/* Where guest text goes: --serial FILE, else stdout, or stderr when --json - has stdout. */
+static inline FILE *vm_config__guest_text(const struct vm_config *c, char *err, size_t errlen)
+{
+	if (!c->serial_path)
+		return c->text_to_stderr ? stderr : stdout;
+	return open_output("--serial", c->serial_path, err, errlen);
 }
 
 enum outcome {

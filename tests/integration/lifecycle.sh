@@ -78,6 +78,15 @@ test_sigint_keeps_results() {
 }
 
 test_serial_file_and_json_stdout() {
+	# --json - alone: the summary is all of stdout (guest text goes to stderr), so jq reads it.
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/halt.bin" --json - -q 2>"$ERR" | jq -r .outcome >"$OUT" || RC=$?
+	expect "piped into jq" "$(cat "$OUT")" halted
+	expect_grep "$ERR" '^halt: stopping'
+	# --serial -: guest text on stdout, no file named '-'.
+	( cd "$TMP" && "$BOOTSCOPE" run --raw "$FW/halt.bin" --serial - -q >"$OUT" 2>"$ERR" )
+	expect "serial on stdout" "$(tr -d '\r' <"$OUT")" "halt: stopping"
+	[ ! -e "$TMP/-" ] || { echo "a file named '-'"; return 1; }
 	RC=0
 	"$BOOTSCOPE" run --raw "$FW/halt.bin" --serial "$TMP/serial.txt" --json - -q >"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
@@ -106,6 +115,48 @@ test_version_and_help() {
 	expect_grep "$OUT" '--until REGEX'
 	"$BOOTSCOPE" run --help >"$OUT"
 	expect_grep "$OUT" '^Exit status:'
+	# --help after every command: its own usage and examples, exit 0.
+	local c
+	for c in compare matrix matrix-report report cpus doctor sandbox-check; do
+		RC=0
+		"$BOOTSCOPE" "$c" --some-option --help >"$OUT" 2>"$ERR" || RC=$?
+		expect "$c --help status" "$RC" 0
+		expect "$c --help" "$(head -1 "$OUT")" "Usage: bootscope $c$(sed -n "s/^Usage: bootscope $c//p" "$OUT" | head -1)"
+		[ "$c" = sandbox-check ] || expect_grep "$OUT" '^Examples?:$'
+	done
+}
+
+# The command line as people type it, QEMU's spellings included; checked without KVM
+# through bootscope qemu --dry-run, which parses run's options.
+test_qemu_spellings() {
+	local long short
+	long=$("$BOOTSCOPE" qemu --kernel "$FW/demo.elf" --append 'a b' --initrd "$FW/halt.bin" --smp 2 -m 64 --cpu pentium --dry-run)
+	short=$("$BOOTSCOPE" qemu -kernel "$FW/demo.elf" -append 'a b' -initrd "$FW/halt.bin" -smp 2 -m 64 -cpu pentium --dry-run)
+	expect "single-dash spellings" "$short" "$long"
+	expect_grep <(echo "$short") " -m 64M -smp 2 .* -kernel $FW/demo.elf -append 'a b' -initrd $FW/halt.bin$"
+	RC=0
+	"$BOOTSCOPE" run --kernel "$FW/demo.elf" -enable-kvm >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: unknown option '-enable-kvm': a QEMU option bootscope does not take; bootscope run always runs on KVM, and bootscope qemu gives QEMU -enable-kvm (--accel tcg for software emulation)"
+	RC=0
+	"$BOOTSCOPE" run -kernel "$FW/demo.elf" -nographic >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect_grep "$ERR" "^bootscope: unknown option '-nographic': a QEMU option bootscope does not take; bootscope shows no display"
+	RC=0
+	"$BOOTSCOPE" run --kernel "$FW/demo.elf" -x >"$OUT" 2>"$ERR" || RC=$?
+	expect message "$(head -1 "$ERR")" "bootscope: unknown option '-x'"
+	RC=0
+	"$BOOTSCOPE" run --kernel "$FW/demo.elf" --output-limit 100 >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --output-limit '100': give a size with its unit, at least 4K (e.g. 100M)"
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/halt.bin@0xzz" >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --raw '$FW/halt.bin@0xzz': '0xzz' is not an address (give FILE@ADDR, e.g. boot.bin@0x7c00)"
+	RC=0
+	"$BOOTSCOPE" run --raw "$FW/halt.bin" --json - --serial - >"$OUT" 2>"$ERR" || RC=$?
+	expect_status 2
+	expect message "$(head -1 "$ERR")" "bootscope: --json - and --serial - both want stdout; send one to a file"
 }
 
 # The options are written once, in options.c's table and its help text: the
@@ -138,4 +189,5 @@ TESTS=(test_timeout test_timeout_says_where_vcpus_were test_prompt_as_until test
 	test_serial_file_and_json_stdout test_summary_table_on_stderr)
 for fn in "${TESTS[@]}"; do tk "${fn#test_}" "$fn"; done
 t version_and_help test_version_and_help
+t qemu_spellings test_qemu_spellings
 t every_option_documented test_every_option_documented

@@ -14,12 +14,20 @@ test_dry_run() {
 		>"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
 	expect "command line" "$(cat "$OUT")" "qemu-system-i386 -M pc -accel kvm -cpu athlon,vendor=AuthenticAMD \
--m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -chardev socket,id=com1,fd=3 \
--serial chardev:com1 -chardev socket,id=debugcon-e9,fd=4 -device isa-debugcon,iobase=0xe9,chardev=debugcon-e9 \
--chardev socket,id=debugcon-402,fd=5 -device isa-debugcon,iobase=0x402,chardev=debugcon-402 \
--device isa-debug-exit,iobase=0xf4,iosize=4 -device isa-vga -chardev socket,id=qmp,fd=7 -mon chardev=qmp,mode=control \
+-m 64M -smp 2 -nodefaults -no-user-config -display none -no-reboot -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny -chardev stdio,id=com1,signal=off \
+-serial chardev:com1 -chardev file,id=debugcon-e9,path=/dev/stderr -device isa-debugcon,iobase=0xe9,chardev=debugcon-e9 \
+-chardev file,id=debugcon-402,path=/dev/stderr -device isa-debugcon,iobase=0x402,chardev=debugcon-402 \
+-device isa-debug-exit,iobase=0xf4,iosize=4 -device isa-vga \
 -kernel $FW/demo.elf -append 'console=ttyS0 demo' \
 -initrd '$FW/realmode.bin first,firmware/demo.asm second'"
+	# The line is one to paste: run as a shell would, it boots the demo to its end.
+	local line
+	line=$(BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --kernel "$FW/demo.elf" --append 'console=ttyS0 demo' --accel tcg --dry-run)
+	RC=0
+	timeout 30 sh -c "$line" </dev/null >"$TMP/pasted" 2>"$TMP/pasted.err" || RC=$?
+	expect "pasted line's status" "$RC" 124	# the demo halts, and QEMU waits on until the timeout
+	expect_grep "$TMP/pasted" '^demo: done'
+	expect_grep "$TMP/pasted.err" '^SeaBIOS \(version '	# the debug console on stderr
 	# Disk paths with commas are escaped as QEMU's option parser wants; TCG and the host CPU.
 	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --cdrom "$TMP/a,b.iso" --accel tcg --cpu host --dry-run \
 		--qemu-arg -rtc --qemu-arg 'base=utc,clock=vm' >"$OUT" 2>"$ERR" || RC=$?
@@ -119,7 +127,7 @@ test_sigterm_kills_qemu() {
 # QEMU's own kvm_run_exit events become a bootscope trace that `report` reads.
 test_trace_from_qemu() {
 	BOOTSCOPE_QEMU=qemu-system-i386 "$BOOTSCOPE" qemu --kernel "$FW/demo.elf" --trace "$TMP/x.bin" --dry-run >"$OUT"
-	expect_grep "$OUT" " -trace enable=kvm_run_exit -D /proc/self/fd/6 -msg timestamp=on$"
+	expect_grep "$OUT" " -trace enable=kvm_run_exit -D qemu-trace.log -msg timestamp=on$"
 	bs_qemu --cdrom "$ISO" --until 'BOOT-OK' --timeout 120 --trace "$TMP/q.bin"
 	expect_status 0
 	"$BOOTSCOPE" report "$TMP/q.bin" --format json >"$TMP/r.json"

@@ -382,7 +382,7 @@ static void become_user(struct vm *vm)
 /* Outputs are opened before the sandbox, which allows no open. */
 static int open_outputs(struct vm *vm, FILE **out, struct screen_outputs *so, char *err, size_t errlen)
 {
-	if (vm->cfg.serial_path && !(*out = open_output("--serial", vm->cfg.serial_path, err, errlen))) {
+	if (!(*out = vm_config__guest_text(&vm->cfg, err, errlen))) {
 		*out = stdout;
 		return -EIO;
 	}
@@ -408,7 +408,8 @@ static void report(struct vm *vm)
 {
 	int rc;
 
-	if (vm->run.outcome == OUTCOME_ERROR || vm->run.outcome == OUTCOME_SHUTDOWN)
+	/* The summary's first line says why; with -q there is none, so say it here. */
+	if ((vm->run.outcome == OUTCOME_ERROR || vm->run.outcome == OUTCOME_SHUTDOWN) && vm->cfg.quiet)
 		fprintf(stderr, "%s: %s\n", progname, vm->run.message);
 	if (!vm->cfg.quiet)
 		summary__print(vm, stderr);
@@ -491,7 +492,7 @@ static int cmd_run(int argc, char **argv)
 		status = EXIT_SANDBOX;
 	}
 
-	if (out != stdout)
+	if (out != stdout && out != stderr)
 		fclose(out);
 	if (so.log)
 		fclose(so.log);
@@ -546,8 +547,11 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(cmd, commands[i].name))
+		if (!strcmp(cmd, commands[i].name)) {
+			if (options__command_help(cmd, argc - 1, argv + 1, stdout))
+				return EXIT_OK;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	if (cmd[0] == '-')
 		return cmd_run(argc, argv);
 	die_usage("unknown command '%s'", cmd);

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,16 +115,17 @@ void options__usage(FILE *f)
 	      "  --smp N                vCPUs, 1..8 (default 1)\n"
 	      "  --mark NAME=REGEX      milestone NAME at the first guest line matching REGEX (repeatable)\n"
 	      "  --until REGEX          milestone 'until' and end of the run at the first matching line\n"
-	      "  --type REGEX=KEYS      when a line matching REGEX appears (on any console), type KEYS on\n"
-	      "                         the PS/2 keyboard (BIOS boots and `qemu`): text and <enter>, <esc>,\n"
+	      "  --type REGEX=KEYS      when a line matching REGEX appears, type KEYS on the PS/2 keyboard\n"
+	      "                         (into COM1 when the line was there): text and <enter>, <esc>,\n"
 	      "                         <up>, <down>, <f1>.., <ctrl-X>; milestone typeN (repeatable, up to 16)\n"
 	      "  --timeout SECONDS      end a run that has not ended by then (default 300)\n"
-	      "  --serial FILE          write guest text to FILE instead of stdout\n"
+	      "  --serial FILE          write guest text to FILE instead of stdout ('-' or stdio: stdout)\n"
 	      "  --screen FILE          write every new line of the VGA text screen to FILE, with its time\n"
 	      "                         (--mark and --until match screen lines whether or not it is given)\n"
 	      "  --screen-svg FILE      the last text screen as an SVG picture, in its colours\n"
 	      "  --no-screen            no VGA and no screen console (the VGA window is plain RAM)\n"
-	      "  --json FILE            write the JSON summary to FILE ('-' for stdout)\n"
+	      "  --json FILE            write the JSON summary to FILE ('-' for stdout: guest text then goes\n"
+	      "                         to stderr, or to --serial)\n"
 	      "  --trace FILE           record every VM exit to FILE (read it with `bootscope report`)\n"
 	      "  --stop-at-entry        stop at the loaded guest's first instruction (BIOS boots: the boot\n"
 	      "                         sector at 0x7c00); the JSON summary's `entry` shows the registers\n"
@@ -139,7 +141,106 @@ void options__usage(FILE *f)
 	      "1 error; 2 usage;\n"
 	      "3 the guest stopped without reaching --until (halt, shutdown, no boot device);\n"
 	      "(v<<1)|1 the guest wrote v to isa-debug-exit (port 0xf4); 124 timeout;\n"
-	      "128+N killed by signal N (SIGINT, SIGTERM); 159 the sandbox refused a system call.\n", f);
+	      "128+N killed by signal N (SIGINT, SIGTERM); 159 the sandbox refused a system call.\n"
+	      "compare and matrix: 0 every boot gave a result; 1 a boot failed (listed, with why); 2 usage.\n"
+	      "\n"
+	      "QEMU's single-dash spellings of the options both take work too: -kernel, -append, -initrd,\n"
+	      "-cdrom, -hda, -bios, -cpu, -smp, -m. `bootscope COMMAND --help` shows a command's options.\n", f);
+}
+
+/* Each command's own help, with examples: `bootscope COMMAND --help`. */
+static const struct {
+	const char *cmd, *text;
+} command_help[] = {
+	{ "compare",
+	  "Usage: bootscope compare --samples N [--a 'OPTIONS' --b 'OPTIONS' [--engine kvm|qemu]]\n"
+	  "                         [--json FILE|-] BOOT OPTIONS\n"
+	  "\n"
+	  "The same boot N times on each side, interleaved (A, B, A, B, ...). Without --a/--b, A is\n"
+	  "bootscope (run) and B is stock QEMU (qemu), and the ratio is bootscope/qemu; with them, both\n"
+	  "sides are one engine with extra options, and the ratio is B/A. Per milestone: median, min,\n"
+	  "max, the ratio of the medians and, with 3 or more samples a side, its 95% bootstrap interval.\n"
+	  "A boot that gives no result (timeout, no boot device, an error) is listed with why, left out\n"
+	  "of the statistics, and makes the exit status 1. Files and --json are checked first.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  bootscope compare --samples 5 --cdrom minix.iso --cpu pentium2 --until 'login:'\n"
+	  "  bootscope compare --samples 3 --a '--smp 1' --b '--smp 4' --kernel k.elf --until done\n"
+	  "  bootscope compare --samples 3 --cdrom grub.iso --until x --json - | jq .milestones\n" },
+	{ "matrix",
+	  "Usage: bootscope matrix --cpus LIST --out FILE [--engines LIST] [--smp LIST] [--samples N]\n"
+	  "                        [--jobs J] [--shard I/N] [--keep-failed] BOOT OPTIONS\n"
+	  "\n"
+	  "Every engine x CPU x SMP x sample cell of a study, each a boot, appended to FILE (JSON lines)\n"
+	  "as it ends. Defaults: --engines kvm, --smp 1, --samples 1, --jobs 1, --shard 1/1. Run the\n"
+	  "same command again to finish: cells with a result are kept, failed cells run again (kept\n"
+	  "with --keep-failed). Exit status 1 when any cell of the shard failed. --shard I/N takes\n"
+	  "every N-th cell from the I-th: N machines, or N jobs of a job runner, share the study;\n"
+	  "`matrix-report` merges their files.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  bootscope matrix --cpus 486,pentium,pentium2,pentium3,athlon --smp 1,2,4,8 --samples 3 \\\n"
+	  "      --engines kvm,qemu --out minix.jsonl --cdrom minix.iso --until 'login:'\n"
+	  "  parallel bootscope matrix --shard {}/4 --out part{}.jsonl --cpus 486,pentium ... ::: 1 2 3 4\n" },
+	{ "matrix-report",
+	  "Usage: bootscope matrix-report FILE... [--csv FILE] [--phases-csv FILE] [--svg FILE]\n"
+	  "                               [--chart milestone|phases] [--milestone NAME]\n"
+	  "\n"
+	  "A study's cells (one file, or its shards) as tables per milestone and per phase, with\n"
+	  "kvm/qemu ratios (bootscope over QEMU), the failed cells with why, and the cells' timing\n"
+	  "notes; as CSV; and as an SVG chart of one milestone (--milestone, default until) or of the\n"
+	  "phases. Cells from different kinds of host are refused together.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  bootscope matrix-report minix.jsonl --svg until.svg\n"
+	  "  bootscope matrix-report part1.jsonl part2.jsonl --chart phases --svg phases.svg\n" },
+	{ "report",
+	  "Usage: bootscope report TRACE [--format text|json|csv|chrome|svg] [-o FILE]\n"
+	  "\n"
+	  "Read a --trace file: time per exit reason, port or region and device, and per phase between\n"
+	  "milestones; or convert it (chrome: Perfetto's timeline; svg: a timeline picture).\n"
+	  "\n"
+	  "Examples:\n"
+	  "  bootscope run --kernel k.elf --until done --trace t.bin -q && bootscope report t.bin\n"
+	  "  bootscope report t.bin --format chrome -o t.json\n" },
+	{ "cpus",
+	  "Usage: bootscope cpus [--json] [--verify] [MODEL...]\n"
+	  "\n"
+	  "The CPU models (486, pentium, pentium2, pentium3, athlon, host): the CPUID leaves each\n"
+	  "presents, and what this host's KVM cannot give; --verify boots a probe under each model\n"
+	  "with bootscope and with QEMU and compares what the guest sees.\n"
+	  "\n"
+	  "Examples:\n"
+	  "  bootscope cpus\n"
+	  "  bootscope cpus --verify pentium3 athlon\n" },
+	{ "doctor",
+	  "Usage: bootscope doctor [--json]\n"
+	  "\n"
+	  "What this host's KVM can run: 32-bit paging, IRET, CPUID, SMM, an exit's cost; and whether\n"
+	  "its times are hardware timings.\n"
+	  "\n"
+	  "Example:\n"
+	  "  bootscope doctor\n" },
+	{ "sandbox-check",
+	  "Usage: bootscope sandbox-check\n"
+	  "\n"
+	  "Load the seccomp policy a run installs and list what it allows, with why.\n" },
+};
+
+bool options__command_help(const char *cmd, int argc, char **argv, FILE *f)
+{
+	bool asked = false;
+
+	for (int i = 1; i < argc && !asked; i++)
+		asked = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+	if (!asked)
+		return false;
+	for (size_t i = 0; i < sizeof(command_help) / sizeof(command_help[0]); i++)
+		if (!strcmp(cmd, command_help[i].cmd)) {
+			fputs(command_help[i].text, f);
+			return true;
+		}
+	return false;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
@@ -149,7 +250,7 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 }
 
 /* FILE@ADDR, where a file name may itself contain '@' when no number follows. */
-static void split_raw(struct vm_config *cfg, char *arg)
+static int split_raw(struct vm_config *cfg, char *arg, char *err, size_t errlen)
 {
 	char *at = strrchr(arg, '@');
 	uint64_t addr;
@@ -159,7 +260,15 @@ static void split_raw(struct vm_config *cfg, char *arg)
 	if (at && parse_u64(at + 1, &addr) == 0 && addr <= UINT32_MAX) {
 		*at = '\0';
 		cfg->raw_addr = (uint32_t)addr;
+		return 0;
 	}
+	/* "@0xzz", "@12k": meant as an address (no file has that name), but not one. */
+	if (at && at[1] >= '0' && at[1] <= '9' && access(arg, F_OK)) {
+		snprintf(err, errlen, "--raw '%s': '%s' is not an address (give FILE@ADDR, e.g. boot.bin@0x7c00)", arg,
+			 at + 1);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The QEMU child shares RAM 1:1 only below its 3.5 GiB split, in whole MiB. */
@@ -188,6 +297,54 @@ static int check_bios_boot(struct vm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * QEMU options people bring along that bootscope has no option for, and what
+ * to do instead; an option both have is accepted in either spelling.
+ */
+static const struct {
+	const char *name, *hint;
+} qemu_only[] = {
+	{ "enable-kvm", "bootscope run always runs on KVM, and bootscope qemu gives QEMU -enable-kvm (--accel tcg for software emulation)" },
+	{ "accel", "give --accel kvm|tcg to bootscope qemu" },
+	{ "nographic", "bootscope shows no display; --screen FILE logs the VGA screen's lines, --screen-svg draws it" },
+	{ "display", "bootscope shows no display; --screen FILE logs the VGA screen's lines, --screen-svg draws it" },
+	{ "vga", "the VGA is an ISA VGA; --no-screen removes it" },
+	{ "machine", "the machine is a PC (ISA devices, the i440FX's PAM and reset registers); there is no other" },
+	{ "M", "the machine is a PC (ISA devices, the i440FX's PAM and reset registers); there is no other" },
+	{ "no-reboot", "a reset always ends a bootscope run" },
+	{ "drive", "give --hda FILE or --cdrom FILE" },
+	{ "device", "bootscope's devices are fixed (docs/machine.md, docs/bios-boots.md); bootscope qemu passes --qemu-arg ARG to QEMU" },
+	{ "monitor", "bootscope qemu passes --qemu-arg ARG to QEMU" },
+	{ "netdev", "there is no network device" },
+	{ "net", "there is no network device" },
+	{ "s", "there is no gdb stub; --trace records every exit" },
+	{ "S", "there is no gdb stub; --trace records every exit" },
+	{ "d", "QEMU's -d logs are QEMU's own; --trace records every exit" },
+};
+
+/* The option getopt could not place: its own name, and for QEMU's, what to give instead. */
+static int unknown_option(int argc, char **argv, char *err, size_t errlen)
+{
+	const char *arg = optopt ? NULL : argv[optind - 1];
+	char name[64];
+
+	(void)argc;
+	if (!arg) {	/* a short option inside a cluster */
+		snprintf(err, errlen, "unknown option '-%c'", optopt);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%s", arg + strspn(arg, "-"));
+	name[strcspn(name, "=")] = '\0';
+	for (size_t i = 0; i < sizeof(qemu_only) / sizeof(qemu_only[0]); i++)
+		if (!strcmp(name, qemu_only[i].name)) {
+			snprintf(err, errlen, "unknown option '%s': a QEMU option bootscope does not take; %s", arg,
+				 qemu_only[i].hint);
+			return -EINVAL;
+		}
+	snprintf(err, errlen, "unknown option '%s'", arg);
+	return -EINVAL;
+}
+
 int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
 	int c;
@@ -200,7 +357,12 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 	cfg->output_limit = OUTPUT_LIMIT_DEFAULT;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:qh", run_options, NULL)) != -1) {
+	/*
+	 * getopt_long_only: QEMU's single-dash spellings of the options both
+	 * share (-kernel, -append, -initrd, -cdrom, -hda, -bios, -smp, -cpu, -m)
+	 * work as they do in QEMU; -m and -q stay short options.
+	 */
+	while ((c = getopt_long_only(argc, argv, ":m:qh", run_options, NULL)) != -1) {
 		uint64_t v;
 		char *eq, *end;
 
@@ -240,7 +402,8 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			cfg->modules[cfg->nr_modules++] = (struct module_arg){ optarg, eq ? eq + 1 : NULL };
 			break;
 		case OPT_RAW:
-			split_raw(cfg, optarg);
+			if (split_raw(cfg, optarg, err, errlen))
+				return -EINVAL;
 			break;
 		case OPT_MARK:
 			if (cfg->nr_marks == MAX_MARKS)
@@ -342,8 +505,9 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			cfg->user = optarg;
 			break;
 		case OPT_OUTPUT_LIMIT:
-			if (parse_size(optarg, &v) || v < 4 * KiB)
-				return fail(err, errlen, "--output-limit '%s': give a size of at least 4K (e.g. 100M)", optarg);
+			/* A bare number could be bytes or MiB: the unit must be given. */
+			if (parse_size(optarg, &v) || v < 4 * KiB || !strpbrk(optarg, "kKmMgG"))
+				return fail(err, errlen, "--output-limit '%s': give a size with its unit, at least 4K (e.g. 100M)", optarg);
 			cfg->output_limit = v;
 			break;
 		case 'q':
@@ -353,13 +517,22 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			options__usage(stdout);
 			return 1;
 		case ':':
-			return fail(err, errlen, "option '%s' needs an argument", argv[optind - 1]);
+			/* (optopt is a long option's value too; only 'm' is a short one with an argument.) */
+			return fail(err, errlen, "option '%s' needs an argument", optopt == 'm' ? "-m" : argv[optind - 1]);
 		default:
-			return fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+			return unknown_option(argc, argv, err, errlen);
 		}
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	/* Guest text goes to stdout unless --serial FILE; "-" (and QEMU's "stdio") say stdout. */
+	if (cfg->serial_path && (!strcmp(cfg->serial_path, "-") || !strcmp(cfg->serial_path, "stdio"))) {
+		if (cfg->json_path && !strcmp(cfg->json_path, "-"))
+			return fail(err, errlen, "--json - and --serial %s both want stdout; send one to a file", cfg->serial_path);
+		cfg->serial_path = NULL;
+	} else if (cfg->json_path && !strcmp(cfg->json_path, "-") && !cfg->serial_path) {
+		cfg->text_to_stderr = true;	/* the summary alone is stdout */
+	}
 	if (cfg->no_screen && (cfg->screen_path || cfg->screen_svg_path))
 		return fail(err, errlen, "--screen and --screen-svg read the screen that --no-screen turns off%s", "");
 	if (vm_config__bios_boot(cfg))

@@ -102,7 +102,9 @@ static int disk_format(const char *path, const char **format, char *err, size_t 
 
 /*
  * The command line. fds[] are the socket ends QEMU writes COM1 and the debug
- * consoles to (numbers only matter for the real run; --dry-run shows them).
+ * consoles to. For --dry-run they are -1, and the line is one a person can
+ * paste into a shell: COM1 on stdio, the debug consoles on stderr, QEMU's
+ * trace log in a file, and no QMP monitor (bootscope would be its client).
  */
 static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm, const int fds[NR_SRC],
 		      int log_fd, int qmp_fd, char *err, size_t errlen)
@@ -138,15 +140,24 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 	argv__add(a, "-sandbox");
 	argv__add(a, QEMU_SANDBOX);
 	argv__add(a, "-chardev");
-	argv__add(a, "socket,id=com1,fd=%d", fds[SRC_SERIAL]);
+	if (fds[SRC_SERIAL] >= 0)
+		argv__add(a, "socket,id=com1,fd=%d", fds[SRC_SERIAL]);
+	else
+		argv__add(a, "stdio,id=com1,signal=off");
 	argv__add(a, "-serial");
 	argv__add(a, "chardev:com1");
 	argv__add(a, "-chardev");
-	argv__add(a, "socket,id=debugcon-e9,fd=%d", fds[SRC_E9]);
+	if (fds[SRC_E9] >= 0)
+		argv__add(a, "socket,id=debugcon-e9,fd=%d", fds[SRC_E9]);
+	else
+		argv__add(a, "file,id=debugcon-e9,path=/dev/stderr");
 	argv__add(a, "-device");
 	argv__add(a, "isa-debugcon,iobase=0xe9,chardev=debugcon-e9");
 	argv__add(a, "-chardev");
-	argv__add(a, "socket,id=debugcon-402,fd=%d", fds[SRC_402]);
+	if (fds[SRC_402] >= 0)
+		argv__add(a, "socket,id=debugcon-402,fd=%d", fds[SRC_402]);
+	else
+		argv__add(a, "file,id=debugcon-402,path=/dev/stderr");
 	argv__add(a, "-device");
 	argv__add(a, "isa-debugcon,iobase=0x402,chardev=debugcon-402");
 	argv__add(a, "-device");
@@ -211,7 +222,10 @@ static int build_args(struct argv_buf *a, const char *qemu, const struct vm *vm,
 		argv__add(a, "-trace");
 		argv__add(a, "enable=kvm_run_exit");
 		argv__add(a, "-D");
-		argv__add(a, "/proc/self/fd/%d", log_fd);
+		if (log_fd >= 0)
+			argv__add(a, "/proc/self/fd/%d", log_fd);
+		else
+			argv__add(a, "qemu-trace.log");
 		argv__add(a, "-msg");
 		argv__add(a, "timestamp=on");
 	}
@@ -410,10 +424,9 @@ int qemu__run(struct vm *vm)
 	    (vm->cfg.nr_types && typist__setup(&typist, vm, err, sizeof(err))))
 		die_usage("%s", err);
 	for (int i = 0; i < NR_SRC; i++)
-		fds[i] = 3 + i;	/* what --dry-run shows; the real numbers follow */
+		fds[i] = -1;	/* --dry-run: a line to paste (build_args); the real ones follow */
 	if (vm->cfg.dry_run) {
-		if (build_args(&a, qtest__qemu_binary(), vm, fds, 3 + NR_SRC,
-			       vm->cfg.no_screen && !vm->cfg.nr_types ? -1 : 3 + NR_SRC + 1, err, sizeof(err)))
+		if (build_args(&a, qtest__qemu_binary(), vm, fds, -1, -1, err, sizeof(err)))
 			die("%s", err);
 		argv__print(&a, stdout);
 		return EXIT_OK;
@@ -425,7 +438,7 @@ int qemu__run(struct vm *vm)
 			 qtest__qemu_binary(), strerror(-rc));
 		goto fail;
 	}
-	if (vm->cfg.serial_path && !(out = open_output("--serial", vm->cfg.serial_path, err, sizeof(err)))) {
+	if (!(out = vm_config__guest_text(&vm->cfg, err, sizeof(err)))) {
 		out = stdout;
 		goto fail;
 	}
@@ -534,7 +547,7 @@ int qemu__run(struct vm *vm)
 		fprintf(stderr, "%s: cannot write --json %s: %s\n", progname, vm->cfg.json_path, strerror(-rc));
 		status = EXIT_ERROR;
 	}
-	if (out != stdout)
+	if (out != stdout && out != stderr)
 		fclose(out);
 	milestones__destroy(&vm->ms);
 	return status;
