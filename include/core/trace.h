@@ -25,6 +25,7 @@
 #define TRACE_HEADER_SIZE 64
 #define TRACE_RING_RECORDS (64 * 1024)	/* per thread; a power of two */
 #define TRACE_MAIN_THREAD 0xffff	/* vcpu field of records the main thread wrote */
+#define TRACE_ENDED_AT_LIMIT 1		/* trailer flag: records past --output-limit were dropped */
 
 /*
  * TR_FORWARD: an access (count items) sent to the QEMU device model within

@@ -4,6 +4,7 @@
 #ifndef BOOTSCOPE_REPORT_H
 #define BOOTSCOPE_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,11 +33,16 @@ struct trace_file {
 	struct trace_dev devs[TRACE_MAX_NAMES];
 	uint32_t nr_devs;
 	char outcome[32];
+	uint32_t flags;		/* TRACE_ENDED_AT_LIMIT: records past --output-limit were dropped */
+	bool partial;		/* no trailer (the run was killed): what was read, by number */
+	uint64_t partial_torn;	/* bytes after the last complete record, not read */
 };
 
 /*
- * Load and check a whole trace. Every length, count and offset is checked
- * against the file; a bad file gives -EINVAL and a message naming the problem.
+ * Load and check a trace. Every length, count and offset is checked against
+ * the file; a bad file gives -EINVAL and a message naming the problem. A
+ * trace that lost its trailer (the run was killed) is read up to its last
+ * complete record, with partial set.
  */
 int trace_file__load(struct trace_file *t, const char *path, char *err, size_t errlen);
 void trace_file__free(struct trace_file *t);

@@ -31,9 +31,18 @@ static struct {
 	bool writer_started;
 	atomic_bool stop;
 	int error;		/* first write error */
-	uint64_t lost;		/* records drained after a write error */
+	uint64_t lost;		/* records drained after a write error, or past the budget */
 	uint64_t bytes;
+	uint64_t budget;	/* bytes of records the file may hold: --output-limit less room for the trailer */
+	bool full;		/* the budget ran out: records since were counted, not written */
 } tr = { .fd = -1 };
+
+/*
+ * The trailer's room under --output-limit: a trace stopped by the limit
+ * still ends with its trailer (and so is read whole), with the records that
+ * did not fit counted as dropped and flagged as such.
+ */
+#define TRACE_TRAILER_ROOM (256 * 1024)
 
 static int write_all(const void *buf, size_t len)
 {
@@ -66,7 +75,9 @@ static uint64_t drain(void)
 		while (t < h) {
 			uint64_t at = t & r->mask, n = MIN(h - t, (uint64_t)r->mask + 1 - at);
 
-			if (!tr.error) {
+			if (!tr.error && !tr.full && tr.bytes + n * sizeof(struct trace_rec) > tr.budget)
+				tr.full = true;
+			if (!tr.error && !tr.full) {
 				int rc = write_all(&r->recs[at], n * sizeof(struct trace_rec));
 
 				if (rc)
@@ -76,6 +87,8 @@ static uint64_t drain(void)
 			}
 			if (tr.error)
 				tr.lost += n;
+			else if (tr.full)
+				r->dropped += n;	/* in the trailer's count of what this ring lost */
 			t += n;
 			moved += n;
 			atomic_store_explicit(&r->tail, t, memory_order_release);
@@ -123,6 +136,21 @@ int trace__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	put_le32(hdr + 12, TRACE_HEADER_SIZE);
 	put_le32(hdr + 16, sizeof(struct trace_rec));
 	put_le32(hdr + 20, (uint32_t)vm->cfg.smp);
+	/*
+	 * The clock, known now, so that a trace whose trailer never came (the run
+	 * was killed) can still be read: ticks per second and the clock source.
+	 */
+	{
+		struct clock_info ci;
+		uint64_t bits;
+
+		clock__info(&ci);
+		memcpy(&bits, &ci.ticks_per_sec, 8);
+		put_le32(hdr + 24, (uint32_t)bits);
+		put_le32(hdr + 28, (uint32_t)(bits >> 32));
+		put_le32(hdr + 32, clock_use_tsc ? 1 : 2);
+	}
+	tr.budget = vm->cfg.output_limit > TRACE_TRAILER_ROOM ? vm->cfg.output_limit - TRACE_TRAILER_ROOM : 0;
 	if (write_all(hdr, sizeof(hdr))) {
 		snprintf(err, errlen, "--trace %s: %s", path, strerror(errno));
 		return -EIO;
@@ -248,7 +276,7 @@ int trace__finish(struct vm *vm)
 	put32(&b, clock_use_tsc ? 1 : 2);
 	put32(&b, (uint32_t)vm->ms.n);
 	put32(&b, nr_dev);
-	put32(&b, 0);
+	put32(&b, tr.full ? TRACE_ENDED_AT_LIMIT : 0);	/* why records are missing, if they are */
 	for (int i = 0; i < tr.nr_rings; i++) {
 		put64(&b, tr.rings[i].written);
 		put64(&b, tr.rings[i].dropped);

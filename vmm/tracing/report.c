@@ -238,6 +238,39 @@ static size_t build_phases(const struct trace_file *t, struct phase *ph, size_t 
 
 /* ---- text ---- */
 
+/*
+ * The QEMU engine's traces come from QEMU's kvm_run_exit events: each exit's
+ * time and reason, but not its port or address, nor how long QEMU took to
+ * handle it (TRF_NO_ADDR). Those columns are "not recorded", never zeros.
+ */
+static bool vmm_time_recorded(const struct trace_file *t)
+{
+	size_t exits = 0, no_addr = 0;
+
+	for (size_t i = 0; i < t->nr; i++)
+		if (t->recs[i].kind == TR_EXIT) {
+			exits++;
+			no_addr += !!(t->recs[i].flags & TRF_NO_ADDR);
+		}
+	return !exits || no_addr < exits;
+}
+
+/* Why a trace may be incomplete, in one sentence for the reader; NULL when it is whole. */
+static const char *incomplete(const struct trace_file *t, char *buf, size_t len)
+{
+	if (t->partial)
+		snprintf(buf, len, "partial trace: its trailer is missing (the run that wrote it was killed or "
+			 "crashed); read %zu complete records%s; milestones are known by number, and the device map, "
+			 "the records the rings dropped and the outcome are unknown", t->nr,
+			 t->partial_torn ? " (the bytes after them are a record cut short, not read)" : "");
+	else if (t->flags & TRACE_ENDED_AT_LIMIT)
+		snprintf(buf, len, "the trace reached --output-limit: the records after that were not written "
+			 "(counted as dropped)");
+	else
+		return NULL;
+	return buf;
+}
+
 static void text_group(FILE *o, const char *label, const struct group *g, double all)
 {
 	fprintf(o, "  %-28s %8llu %6.1f%% %11.3f %9.3f %9.3f %9.3f %9.3f %9.3f\n", label,
@@ -247,6 +280,7 @@ static void text_group(FILE *o, const char *label, const struct group *g, double
 
 static int write_text(const struct trace_file *t, FILE *o)
 {
+	char why[400];
 	struct tables tb;
 	struct phase ph[TRACE_MAX_NAMES + 2];
 	size_t nph = build_phases(t, ph, ARRAY_SIZE(ph));
@@ -257,19 +291,33 @@ static int write_text(const struct trace_file *t, FILE *o)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < t->nr_rings; i++)
 		dropped += t->ring_dropped[i];
-	fprintf(o, "%zu records (%zu exits) from %u vCPU%s, %llu dropped; outcome %s after %.3f ms\n", t->nr,
-		tb.exits, t->nr_vcpus, t->nr_vcpus > 1 ? "s" : "", (unsigned long long)dropped, t->outcome,
-		rel_ns(t, t->t_end) / 1e6);
+	if (t->partial)
+		fprintf(o, "%zu records (%zu exits) from %u vCPU%s; unfinished: the last record is at %.3f ms\n", t->nr,
+			tb.exits, t->nr_vcpus, t->nr_vcpus > 1 ? "s" : "", rel_ns(t, t->t_end) / 1e6);
+	else
+		fprintf(o, "%zu records (%zu exits) from %u vCPU%s, %llu dropped; outcome %s after %.3f ms\n", t->nr,
+			tb.exits, t->nr_vcpus, t->nr_vcpus > 1 ? "s" : "", (unsigned long long)dropped, t->outcome,
+			rel_ns(t, t->t_end) / 1e6);
+	if (incomplete(t, why, sizeof(why)))
+		fprintf(o, "%s\n", why);
 	fprintf(o, "clock: %s, %.3f MHz, calibration error %.0f ns\n\n",
 		t->clock_source == 1 ? "TSC" : "CLOCK_MONOTONIC_RAW", t->ticks_per_sec / 1e6, t->error_ns);
-	fprintf(o, "VMM time per exit reason (us)  %8s %7s %11s %9s %9s %9s %9s %9s\n", "count", "share",
-		"total", "min", "mean", "p50", "p99", "max");
-	for (size_t i = 0; i < tb.nr_reasons; i++)
-		text_group(o, kvm_cpu__exit_name((unsigned)tb.reasons[i].key), &tb.reasons[i], tb.exit_total);
-	fprintf(o, "\nVMM time per port or region (us)\n");
-	for (size_t i = 0; i < tb.nr_ports; i++) {
-		port_label(t, tb.ports[i].key, label, sizeof(label));
-		text_group(o, label, &tb.ports[i], tb.exit_total);
+	if (!vmm_time_recorded(t)) {
+		fprintf(o, "exits per reason                 count  (recorded by the QEMU engine: the time QEMU took "
+			"per exit, and the port or address, are not recorded)\n");
+		for (size_t i = 0; i < tb.nr_reasons; i++)
+			fprintf(o, "  %-28s %8llu\n", kvm_cpu__exit_name((unsigned)tb.reasons[i].key),
+				(unsigned long long)tb.reasons[i].count);
+	} else {
+		fprintf(o, "VMM time per exit reason (us)  %8s %7s %11s %9s %9s %9s %9s %9s\n", "count", "share",
+			"total", "min", "mean", "p50", "p99", "max");
+		for (size_t i = 0; i < tb.nr_reasons; i++)
+			text_group(o, kvm_cpu__exit_name((unsigned)tb.reasons[i].key), &tb.reasons[i], tb.exit_total);
+		fprintf(o, "\nVMM time per port or region (us)\n");
+		for (size_t i = 0; i < tb.nr_ports; i++) {
+			port_label(t, tb.ports[i].key, label, sizeof(label));
+			text_group(o, label, &tb.ports[i], tb.exit_total);
+		}
 	}
 	if (tb.exits) {
 		fprintf(o, "\nguest time between exits (us)\n");
@@ -344,6 +392,18 @@ static int write_json(const struct trace_file *t, FILE *o)
 	cJSON_AddNumberToObject(root, "dropped", (double)dropped);
 	cJSON_AddNumberToObject(root, "vcpus", t->nr_vcpus);
 	cJSON_AddStringToObject(root, "outcome", t->outcome);
+	cJSON_AddBoolToObject(root, "partial", t->partial);
+	cJSON_AddBoolToObject(root, "ended_at_output_limit", t->flags & TRACE_ENDED_AT_LIMIT);
+	{
+		char why[400];
+
+		if (incomplete(t, why, sizeof(why)))
+			cJSON_AddStringToObject(root, "incomplete", why);
+		else
+			cJSON_AddNullToObject(root, "incomplete");
+	}
+	/* The QEMU engine records neither the VMM's time per exit nor ports: null, not 0. */
+	cJSON_AddBoolToObject(root, "vmm_time_recorded", vmm_time_recorded(t));
 	cJSON_AddNumberToObject(root, "wall_ns", round(rel_ns(t, t->t_end)));
 	x = cJSON_AddObjectToObject(root, "clock");
 	cJSON_AddStringToObject(x, "source", t->clock_source == 1 ? "tsc" : "CLOCK_MONOTONIC_RAW");
@@ -351,12 +411,18 @@ static int write_json(const struct trace_file *t, FILE *o)
 	cJSON_AddNumberToObject(x, "calibration_error_ns", round(t->error_ns));
 	arr = cJSON_AddArrayToObject(root, "reasons");
 	for (size_t i = 0; i < tb.nr_reasons; i++) {
-		x = group_json(&tb.reasons[i], tb.exit_total);
+		if (vmm_time_recorded(t)) {
+			x = group_json(&tb.reasons[i], tb.exit_total);
+		} else {
+			x = cJSON_CreateObject();
+			cJSON_AddNumberToObject(x, "count", (double)tb.reasons[i].count);
+			cJSON_AddNullToObject(x, "total_ns");
+		}
 		cJSON_AddStringToObject(x, "reason", kvm_cpu__exit_name((unsigned)tb.reasons[i].key));
 		cJSON_AddItemToArray(arr, x);
 	}
 	arr = cJSON_AddArrayToObject(root, "ports");
-	for (size_t i = 0; i < tb.nr_ports; i++) {
+	for (size_t i = 0; i < tb.nr_ports && vmm_time_recorded(t); i++) {
 		x = group_json(&tb.ports[i], tb.exit_total);
 		port_label(t, tb.ports[i].key, label, sizeof(label));
 		cJSON_AddStringToObject(x, "name", label);
@@ -372,8 +438,13 @@ static int write_json(const struct trace_file *t, FILE *o)
 	}
 	x = cJSON_AddObjectToObject(root, "split");
 	/* Guest: all of the run that no exit's handling took (time in KVM_RUN, kicks included). */
-	cJSON_AddNumberToObject(x, "guest_ns", round(MAX(rel_ns(t, t->t_end) - tb.exit_total, 0)));
-	cJSON_AddNumberToObject(x, "bootscope_ns", round(tb.exit_total - tb.deleg_total));
+	if (vmm_time_recorded(t)) {
+		cJSON_AddNumberToObject(x, "guest_ns", round(MAX(rel_ns(t, t->t_end) - tb.exit_total, 0)));
+		cJSON_AddNumberToObject(x, "bootscope_ns", round(tb.exit_total - tb.deleg_total));
+	} else {
+		cJSON_AddNullToObject(x, "guest_ns");
+		cJSON_AddNullToObject(x, "bootscope_ns");
+	}
 	cJSON_AddNumberToObject(x, "device_model_ns", round(tb.deleg_total));
 	cJSON_AddNumberToObject(x, "forwarded", (double)tb.forwards);
 	arr = cJSON_AddArrayToObject(root, "phases");

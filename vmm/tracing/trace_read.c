@@ -62,6 +62,66 @@ static int cmp_rec(const void *a, const void *b)
 	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
 }
 
+/* A record that could have been written by bootscope: known kind, known thread, times in order. */
+static bool record_ok(const struct trace_file *t, const struct trace_rec *r)
+{
+	return r->kind >= TR_EXIT && r->kind <= TR_FORWARD && (r->vcpu < t->nr_vcpus || r->vcpu == TRACE_MAIN_THREAD) &&
+	       r->t_exit >= r->t_enter && r->t_done >= r->t_exit && (r->kind != TR_MILESTONE || r->addr < t->nr_ms);
+}
+
+/*
+ * A trace without its trailer: the run was killed (SIGKILL, a crash, power
+ * lost) before it could write one. Every complete record up to the first
+ * that is not one is read; the clock comes from the header (written at the
+ * start, since the screen); milestones are known by number only, the device
+ * map and the ring counts not at all, and the report says so.
+ */
+static int load_partial(struct trace_file *t, const struct file_buf *f, const char *path, char *err, size_t errlen)
+{
+	const uint8_t *d = f->data;
+	size_t whole = (f->size - TRACE_HEADER_SIZE) / sizeof(struct trace_rec);
+	uint64_t bits = get_le32(d + 24) | (uint64_t)get_le32(d + 28) << 32;
+	double tps;
+
+	memcpy(&tps, &bits, 8);
+	if (!(tps > 1e3 && tps < 1e12)) {
+		snprintf(err, errlen, "%s: truncated: the trailer is missing (the run that wrote it did not finish), and "
+			 "its header has no clock to read it by (a trace from an older bootscope)", path);
+		return -EINVAL;
+	}
+	t->partial = true;
+	t->ticks_per_sec = tps;
+	t->clock_source = get_le32(d + 32);
+	t->nr_rings = t->nr_vcpus + 2;
+	t->nr_ms = TRACE_MAX_NAMES;	/* milestone ids are checked against this; named by number */
+	snprintf(t->outcome, sizeof(t->outcome), "unfinished");
+	t->recs = malloc(whole ? whole * sizeof(struct trace_rec) : 1);
+	if (!t->recs) {
+		snprintf(err, errlen, "%s: out of memory for %zu records", path, whole);
+		return -ENOMEM;
+	}
+	memcpy(t->recs, d + TRACE_HEADER_SIZE, whole * sizeof(struct trace_rec));
+	for (t->nr = 0; t->nr < whole && record_ok(t, &t->recs[t->nr]); t->nr++)
+		;
+	t->partial_torn = f->size - TRACE_HEADER_SIZE - t->nr * sizeof(struct trace_rec);
+	qsort(t->recs, t->nr, sizeof(*t->recs), cmp_rec);
+	t->nr_ms = 0;
+	for (size_t i = 0; i < t->nr; i++) {
+		const struct trace_rec *r = &t->recs[i];
+
+		if (r->kind == TR_MILESTONE && r->addr + 1 > t->nr_ms)
+			t->nr_ms = (uint32_t)r->addr + 1;
+		if (i == 0 || r->t_enter < t->t0)
+			t->t0 = r->t_enter;
+		if (r->t_done > t->t_end)
+			t->t_end = r->t_done;
+	}
+	for (uint32_t i = 0; i < t->nr_ms; i++)
+		snprintf(t->ms_names[i], sizeof(t->ms_names[i]), "milestone#%u", i);
+	t->ring_records[0] = t->nr;
+	return 0;
+}
+
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
 int trace_file__load(struct trace_file *t, const char *path, char *err, size_t errlen)
@@ -85,8 +145,13 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	t->nr_vcpus = get_le32(d + 20);
 	if (t->nr_vcpus < 1 || t->nr_vcpus > TRACE_MAX_RINGS - 2)
 		BAD("%s: corrupt header (%u vCPUs)", path, t->nr_vcpus);
-	if (f.size < TRACE_HEADER_SIZE + 16 || memcmp(d + f.size - 8, TRACE_END_MAGIC, 8))
-		BAD("%s: truncated: the trailer is missing (the run that wrote it did not finish)", path);
+	if (f.size < TRACE_HEADER_SIZE + 16 || memcmp(d + f.size - 8, TRACE_END_MAGIC, 8)) {
+		rc = load_partial(t, &f, path, err, errlen);
+		file__free(&f);
+		if (rc)
+			trace_file__free(t);
+		return rc;
+	}
 	trailer_at = get_le32(d + f.size - 16) | (uint64_t)get_le32(d + f.size - 12) << 32;
 	if (trailer_at < TRACE_HEADER_SIZE || trailer_at > f.size - 16 ||
 	    (trailer_at - TRACE_HEADER_SIZE) % sizeof(struct trace_rec))
@@ -107,7 +172,7 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	t->clock_source = u32(&c);
 	t->nr_ms = u32(&c);
 	t->nr_devs = u32(&c);
-	u32(&c);
+	t->flags = u32(&c);
 	if (c.bad || !(t->ticks_per_sec > 1e3 && t->ticks_per_sec < 1e12) ||
 	    t->nr_ms > TRACE_MAX_NAMES || t->nr_devs > TRACE_MAX_NAMES)
 		BAD("%s: corrupt trailer (clock %g ticks/s, %u milestones, %u devices)", path, t->ticks_per_sec,
@@ -143,10 +208,7 @@ int trace_file__load(struct trace_file *t, const char *path, char *err, size_t e
 	for (size_t i = 0; i < t->nr; i++) {
 		const struct trace_rec *r = &t->recs[i];
 
-		if (r->kind < TR_EXIT || r->kind > TR_FORWARD ||
-		    (r->vcpu >= t->nr_vcpus && r->vcpu != TRACE_MAIN_THREAD) ||
-		    r->t_exit < r->t_enter || r->t_done < r->t_exit ||
-		    (r->kind == TR_MILESTONE && r->addr >= t->nr_ms))
+		if (!record_ok(t, r))
 			BAD("%s: corrupt record %zu (kind %u, vCPU %u)", path, i, r->kind, r->vcpu);
 	}
 	qsort(t->recs, t->nr, sizeof(*t->recs), cmp_rec);
