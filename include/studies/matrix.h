@@ -8,6 +8,7 @@
  * options is refused. Every other line is one finished cell:
  *   {"engine": "kvm", "cpu": "486", "smp": 2, "sample": 1, "outcome": "until",
  *    "exit_status": 0, "wall_ns": ..., "milestones_ns": {"until": ...},
+ *    "setup_ns": ... (launch to the engine's origin: the launch clock's offset),
  *    "exits": 3586 | null, "last_line": "...", "failed": false,
  *    "host": "kvm_pvm", "timing_note": "..."}
  * written with one write() and fsync()ed at once, so an interrupted matrix

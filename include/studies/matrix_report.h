@@ -5,9 +5,12 @@
  * (matrix_cells.c).
  *
  * A group is the cells of one (engine, CPU model, SMP count); its value for
- * an interval (FROM, TO) is, per cell, milestone TO minus milestone FROM
- * (FROM NULL: the run's time origin), and the group gives the median, min
- * and max over the cells that reached both.
+ * an interval (FROM, TO) is, per cell, milestone TO minus milestone FROM,
+ * and the group gives the median, min and max over the cells that reached
+ * both. FROM is REPORT_LAUNCH for the launch clock (the command's exec,
+ * which every engine has: milestone TO plus the cell's setup_ns) and
+ * "first-output" for the first-output clock; each engine's own origin is
+ * not a clock a person can compare across engines, so it is never shown.
  */
 #ifndef BOOTSCOPE_MATRIX_REPORT_H
 #define BOOTSCOPE_MATRIX_REPORT_H
@@ -18,6 +21,8 @@
 
 #define REPORT_MAX_KEYS 64
 #define REPORT_MAX_CELLS 100000
+#define REPORT_LAUNCH "launch"		/* FROM: the launch clock */
+#define REPORT_FIRST_OUTPUT "first-output"	/* FROM: the first-output clock */
 
 struct report_cells {
 	cJSON *cells[REPORT_MAX_CELLS];

@@ -22,16 +22,21 @@ test_two_configurations() {
 	expect "A order" "$(jqv '[.a.samples[].order] | join(" ")' | tr -d '"')" "0 2 4"
 	expect "B order" "$(jqv '[.b.samples[].order] | join(" ")' | tr -d '"')" "1 3 5"
 	expect "outcomes" "$(jqv '[.a.samples[].outcome, .b.samples[].outcome] | unique | join(" ")')" until
-	expect "only-a on A" "$(jqv '.milestones[] | select(.name=="only-a") | "\(.a.n) \(.b.n)"')" "3 0"
-	expect "only-b on B" "$(jqv '.milestones[] | select(.name=="only-b") | "\(.a.n) \(.b.n)"')" "0 3"
-	expect_line "$OUT" "  only-a           reached by 3 of A's 3 and 0 of B's 3 samples with a result"
+	expect "only-a on A" "$(jqv '.milestones[] | select(.name=="only-a") | .launch | "\(.a.n) \(.b.n)"')" "3 0"
+	expect "only-b on B" "$(jqv '.milestones[] | select(.name=="only-b") | .launch | "\(.a.n) \(.b.n)"')" "0 3"
+	expect "only-a lines" "$(grep -c "^  only-a           reached by 3 of A's 3 and 0 of B's 3 samples with a result$" "$OUT")" 2
 	# Two configurations: the ratio is B/A, named so, and lies in its interval; the medians are the samples'.
 	expect "ratio name" "$(jqv .ratio)" "B/A"
 	expect_grep "$OUT" '^  milestone \(ms\) .* B/A  95% CI$'
-	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") |
+	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") | .launch |
 		((.b.median_ns / .a.median_ns) - .ratio | fabs < 1e-3) and .ci95[0] <= .ratio and .ratio <= .ci95[1]')" true
-	expect "A median" "$(jqv '.milestones[] | select(.name=="until") | .a.median_ns')" \
-		"$(jqv '[.a.samples[].milestones_ns.until] | sort | .[1] | round')"
+	# Two clocks: from launch (the sample's own set-up added) and from its first output.
+	expect "A median from launch" "$(jqv '.milestones[] | select(.name=="until") | .launch.a.median_ns')" \
+		"$(jqv '[.a.samples[] | .milestones_ns.until + .setup_ns] | sort | .[1] | round')"
+	expect "A median from the first output" "$(jqv '.milestones[] | select(.name=="until") | .first_output.a.median_ns')" \
+		"$(jqv '[.a.samples[] | .milestones_ns.until - .milestones_ns["first-output"]] | sort | .[1] | round')"
+	expect_line "$OUT" "  from launch (the command's exec; a QEMU's start-up included):"
+	expect_line "$OUT" "  from the first guest output:"
 	expect_grep "$OUT" '^  until +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  \[[0-9.]+, [0-9.]+\]$'
 	# The exits line: the median, smallest and largest of A's samples' exits.
 	expect_line "$OUT" "$(jqv '[.a.samples[].exits] | sort |
@@ -46,8 +51,8 @@ test_two_configurations_under_qemu_tcg() {
 	expect "engines" "$(jqv '[.a.engine, .b.engine] | join(" ")')" "qemu qemu"
 	expect "B options" "$(jqv .b.options)" "--accel tcg -m 128M"
 	expect "A order" "$(jqv '[.a.samples[].order] | join(" ")' | tr -d '"')" "0 2 4"
-	expect "until on both" "$(jqv '.milestones[] | select(.name=="until") | "\(.a.n) \(.b.n)"')" "3 3"
-	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") |
+	expect "until on both" "$(jqv '.milestones[] | select(.name=="until") | .launch | "\(.a.n) \(.b.n)"')" "3 3"
+	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") | .first_output |
 		((.b.median_ns / .a.median_ns) - .ratio | fabs < 1e-3) and .ci95[0] <= .ratio and .ratio <= .ci95[1]')" true
 	expect "progress lines" "$(grep -c '^compare: [1-6]/6 ' "$ERR")" 6
 	# The caveat travels: TCG's note in the table and in every sample of the JSON.
@@ -61,15 +66,17 @@ test_run_against_qemu() {
 	cmp_run --samples 2 "${DEMO[@]}" --json "$J"
 	expect_status 0
 	expect "engines" "$(jqv '[.a.engine, .b.engine] | join(" ")')" "kvm qemu"
-	expect "until on both" "$(jqv '.milestones[] | select(.name=="until") | "\(.a.n) \(.b.n)"')" "2 2"
+	expect "until on both" "$(jqv '.milestones[] | select(.name=="until") | .launch | "\(.a.n) \(.b.n)"')" "2 2"
 	# QEMU's exits are not seen; bootscope's are counted.
 	expect "B exits" "$(jqv '[.b.samples[].exits] | unique | .[0]')" null
 	[ "$(jqv '.a.samples[0].exits')" -gt 0 ]
 	# One direction: bootscope over QEMU, named in the header and the JSON.
 	expect "ratio name" "$(jqv .ratio)" "bootscope/qemu"
-	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") | (.a.median_ns / .b.median_ns) - .ratio | fabs < 1e-3')" true
+	expect "until ratio" "$(jqv '.milestones[] | select(.name=="until") | .launch | (.a.median_ns / .b.median_ns) - .ratio | fabs < 1e-3')" true
+	# The launch clock has QEMU's start-up in it: bootscope's ratio is smaller there than from the first output.
+	expect "launch clock includes QEMU's start" "$(jqv '.milestones[] | select(.name=="first-output") | .launch.b.median_ns > 0')" true
 	# Two samples a side: no interval, and why.
-	expect "no interval" "$(jqv '.milestones[] | select(.name=="until") | "\(.ci95) \(.ci95_why_not)"')" \
+	expect "no interval" "$(jqv '.milestones[] | select(.name=="until") | .launch | "\(.ci95) \(.ci95_why_not)"')" \
 		"null fewer than 3 samples on a side"
 	expect_grep "$OUT" '^  until +[0-9. ]+ none \(fewer than 3 samples\)$'
 	# The caveat of this KVM, whatever it is, in the table and the JSON, as `run` says it.
@@ -90,8 +97,8 @@ test_failed_samples() {
 	cmp_run --samples 1 "${DEMO[@]}" --mark never='^never$' --until '^never$' --timeout 5 --json "$J"
 	expect_status 1
 	# The milestone nobody reached still has its row.
-	expect_line "$OUT" "  until            reached by 0 of A's 0 and 0 of B's 0 samples with a result"
-	expect "until row" "$(jqv '.milestones[] | select(.name=="until") | "\(.a.n) \(.b.n) \(.ratio)"')" "0 0 null"
+	expect "until lines" "$(grep -c "^  until            reached by 0 of A's 0 and 0 of B's 0 samples with a result$" "$OUT")" 2
+	expect "until row" "$(jqv '.milestones[] | select(.name=="until") | .launch | "\(.a.n) \(.b.n) \(.ratio)"')" "0 0 null"
 	expect "failed" "$(jqv .failed)" 2
 	expect "why" "$(jqv '[.a.samples[0].failed, .a.samples[0].outcome, .b.samples[0].outcome] | join(" ")')" \
 		"true halted timeout"

@@ -48,13 +48,19 @@ test_matrix_killed_and_resumed() {
 	"$BOOTSCOPE" matrix-report "$RES" --csv "$TMP/r.csv" --svg "$TMP/r.svg" >"$OUT" 2>"$ERR" || RC=$?
 	expect_status 0
 	expect_grep "$OUT" '^16 cells from 1 file, boot options \["--kernel",'
-	expect_grep "$OUT" '^until \(ms from each engine.s origin\): median \[min-max\] samples; kvm/qemu is bootscope.s median over QEMU.s$'
-	expect "until rows" "$(sed -n '/^until (ms)/,/^$/p' "$OUT" | grep -cE '^  (486|pentium2) +[12]  [0-9.]+ \[[0-9.]+-[0-9.]+\] 2 +[0-9.]+ \[[0-9.]+-[0-9.]+\] 2')" 4
-	expect "CSV header" "$(head -1 "$TMP/r.csv")" "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms"
+	# Two clocks: from launch and from the first guest output, each with bootscope/QEMU.
+	expect_grep "$OUT" '^until, from launch \(ms\): median \[min-max\] samples; kvm/qemu is bootscope.s median over QEMU.s$'
+	expect_grep "$OUT" '^until, from the first guest output \(ms\): median \[min-max\] samples; kvm/qemu is bootscope.s median over QEMU.s$'
+	expect "until rows" "$(sed -n '/^until, from launch (ms)/,/^$/p' "$OUT" | grep -cE '^  (486|pentium2) +[12]  [0-9.]+ \[[0-9.]+-[0-9.]+\] 2 +[0-9.]+ \[[0-9.]+-[0-9.]+\] 2 +[0-9.]+$')" 4
+	local head
+	head=$(grep -v '^#' "$TMP/r.csv" | head -1)
+	expect "CSV header" "$head" "cpu,smp,engine,milestone,clock,samples,not_reached,median_ms,min_ms,max_ms"
 	local want
-	want=$(jq -s '[.[] | select(.engine=="kvm" and .cpu=="486" and .smp==1) | .milestones_ns.until / 1e6] | add / 2' "$RES")
-	expect "kvm 486 smp 1 until median" "$(grep '^486,1,kvm,until,' "$TMP/r.csv" | cut -d, -f7)" "$(printf '%.3f' "$want")"
-	expect "qemu never reaches entry" "$(grep -c '^[a-z0-9]*,[12],qemu,entry,0,2,,,$' "$TMP/r.csv")" 4
+	want=$(jq -s '[.[] | select(.engine=="kvm" and .cpu=="486" and .smp==1) | (.milestones_ns.until + .setup_ns) / 1e6] | add / 2' "$RES")
+	expect "kvm 486 smp 1 until median from launch" "$(grep '^486,1,kvm,until,launch,' "$TMP/r.csv" | cut -d, -f8)" "$(printf '%.3f' "$want")"
+	want=$(jq -s '[.[] | select(.engine=="qemu" and .cpu=="486" and .smp==1) | (.milestones_ns.until - .milestones_ns["first-output"]) / 1e6] | add / 2' "$RES")
+	expect "qemu 486 smp 1 until median from the first output" "$(grep '^486,1,qemu,until,first-output,' "$TMP/r.csv" | cut -d, -f8)" "$(printf '%.3f' "$want")"
+	expect "qemu never reaches entry" "$(grep -c '^[a-z0-9]*,[12],qemu,entry,[a-z-]*,0,2,,,$' "$TMP/r.csv")" 8
 	xmllint --noout "$TMP/r.svg"
 	expect "SVG points" "$(grep -c '<circle' "$TMP/r.svg")" 8
 }
@@ -160,7 +166,7 @@ test_shards_under_parallel() {
 # Results from different kinds of host are refused together; an unknown
 # --milestone, and a chart with no until, are usage errors before any output.
 test_report_refusals() {
-	local line='{"engine":"kvm","cpu":"486","smp":1,"sample":%d,"outcome":"until","exit_status":0,"wall_ns":1,"milestones_ns":{"first-output":1000000,"loader":%d},"exits":1,"last_line":"x","failed":false,"host":"%s","timing_note":""}\n'
+	local line='{"engine":"kvm","cpu":"486","smp":1,"sample":%d,"outcome":"until","exit_status":0,"wall_ns":1,"milestones_ns":{"first-output":1000000,"loader":%d},"setup_ns":0,"exits":1,"last_line":"x","failed":false,"host":"%s","timing_note":""}\n'
 	{ echo '{"bootscope_matrix": 1, "boot": ["--cdrom", "x.iso"]}'; printf "$line" 1 2000000 kvm_pvm; printf "$line" 2 3000000 "kvm_amd under TCG"; } >"$TMP/mixed.jsonl"
 	RC=0
 	"$BOOTSCOPE" matrix-report "$TMP/mixed.jsonl" >"$OUT" 2>"$ERR" || RC=$?
@@ -190,7 +196,7 @@ test_phase_report() {
 	{
 		echo '{"bootscope_matrix": 1, "boot": ["--cdrom", "x.iso"]}'
 		cell() { # ENGINE SAMPLE OUTCOME MILESTONES_JSON
-			printf '{"engine":"%s","cpu":"pentium2","smp":1,"sample":%d,"outcome":"%s","exit_status":%d,"wall_ns":1,"milestones_ns":%s,"exits":null,"last_line":"x"}\n' \
+			printf '{"engine":"%s","cpu":"pentium2","smp":1,"sample":%d,"outcome":"%s","exit_status":%d,"wall_ns":1,"milestones_ns":%s,"setup_ns":0,"exits":null,"last_line":"x"}\n' \
 				"$1" "$2" "$3" "$([ "$3" = until ] && echo 0 || echo 3)" "$4"
 		}
 		cell kvm 1 until '{"first-output":1000000,"int19":2000000,"loader":10000000,"kernel":30000000,"until":70000000}'
@@ -204,7 +210,7 @@ test_phase_report() {
 	expect_status 0
 	# int19 is kvm's alone, so it is no phase boundary; the phases run in boot order.
 	expect "phase tables" "$(grep '^phase ' "$OUT")" "$(printf '%s\n' \
-		'phase start..first-output (ms): median [min-max] samples' \
+		'phase launch..first-output (ms): median [min-max] samples' \
 		'phase first-output..loader (ms): median [min-max] samples' \
 		'phase loader..kernel (ms): median [min-max] samples' \
 		'phase kernel..until (ms): median [min-max] samples')"
@@ -212,11 +218,11 @@ test_phase_report() {
 	expect_line "$OUT" "  pentium2      1  22.0 [20.0-24.0] 2                20.0 [20.0-20.0] 1 +not reached   1.100"
 	expect "CSV" "$(cat "$TMP/ph.csv")" "$(printf '%s\n' \
 		cpu,smp,engine,phase,from,to,samples,not_reached,median_ms,min_ms,max_ms \
-		pentium2,1,kvm,1,start,first-output,2,0,2.000,1.000,3.000 \
+		pentium2,1,kvm,1,launch,first-output,2,0,2.000,1.000,3.000 \
 		pentium2,1,kvm,2,first-output,loader,2,0,9.000,9.000,9.000 \
 		pentium2,1,kvm,3,loader,kernel,2,0,22.000,20.000,24.000 \
 		pentium2,1,kvm,4,kernel,until,2,0,42.000,40.000,44.000 \
-		pentium2,1,qemu,1,start,first-output,2,0,55.000,50.000,60.000 \
+		pentium2,1,qemu,1,launch,first-output,2,0,55.000,50.000,60.000 \
 		pentium2,1,qemu,2,first-output,loader,2,0,30.000,30.000,30.000 \
 		pentium2,1,qemu,3,loader,kernel,1,1,20.000,20.000,20.000 \
 		pentium2,1,qemu,4,kernel,until,1,1,80.000,80.000,80.000)"

@@ -44,8 +44,24 @@ struct sample {
 	char host[64];		/* the kind of host that measured it */
 	char outcome[32];
 	double exits;		/* NAN when the engine does not see exits */
-	double t[MAX_NAMES];	/* ns per milestone name, NAN when not reached */
+	double setup;		/* ns from the sample's launch to its engine's origin */
+	double t[MAX_NAMES];	/* ns per milestone name from the engine's origin, NAN when not reached */
 };
+
+/*
+ * The two clocks every milestone is shown on. Each engine counts from an
+ * origin of its own (bootscope: its first KVM_RUN; QEMU: its exec), which
+ * no user sees; these two are what a user can put side by side:
+ *   - from launch: the exec of the command (bootscope run or qemu), so a
+ *     BIOS boot's QEMU child's start, and QEMU's own start-up, are inside;
+ *   - from the first guest output: the same boot's work, start-up left out.
+ */
+enum clock_kind { CLOCK_LAUNCH, CLOCK_FIRST_OUTPUT, NR_CLOCKS };
+static const char *const clock_title[NR_CLOCKS] = {
+	"from launch (the command's exec; a QEMU's start-up included)",
+	"from the first guest output",
+};
+static const char *const clock_key[NR_CLOCKS] = { "launch", "first_output" };
 
 struct side {
 	const char *label;	/* "A", "B" */
@@ -165,6 +181,9 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 	snprintf(s->note, sizeof(s->note), "%s", sample__str(root, "timing_note", ""));
 	sample__host_kind(root, s->host, sizeof(s->host));
 	s->exits = sample__num(cJSON_GetObjectItem(root, "exits"), "total");
+	s->setup = sample__num(root, "setup_ns");
+	if (isnan(s->setup))
+		s->setup = 0;
 	/* Every milestone the boot was asked for, reached or not, gets a row. */
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "milestones")) {
 		double t = sample__num(m, "t_ns");
@@ -178,14 +197,28 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 	return 0;
 }
 
-/* The reached times of milestone i in a side's samples that gave a result, into v; their count. */
-static int values(const struct side *sd, int i, double *v)
+/* Milestone i on clock ck in one sample: ns, NAN when not reached (or no first output). */
+static double on_clock(const struct compare *c, const struct sample *s, int i, enum clock_kind ck)
+{
+	if (ck == CLOCK_LAUNCH)
+		return s->t[i] + s->setup;
+	for (int k = 0; k < c->nr_names; k++)
+		if (!strcmp(c->names[k], "first-output"))
+			return s->t[i] - s->t[k];
+	return NAN;
+}
+
+/* Milestone i on clock ck in a side's samples that gave a result, into v; their count. */
+static int values(const struct compare *c, const struct side *sd, int i, enum clock_kind ck, double *v)
 {
 	int n = 0;
 
-	for (int k = 0; k < sd->n; k++)
-		if (!sd->s[k].failed && !isnan(sd->s[k].t[i]))
-			v[n++] = sd->s[k].t[i];
+	for (int k = 0; k < sd->n; k++) {
+		double t = on_clock(c, &sd->s[k], i, ck);
+
+		if (!sd->s[k].failed && !isnan(t))
+			v[n++] = t;
+	}
 	return n;
 }
 
@@ -239,49 +272,72 @@ static int report(struct compare *c, FILE *f, cJSON *root)
 		}
 	for (int i = 0; i < nr_notes; i++)
 		fprintf(f, "  times: %s\n", notes[i]);
-	fprintf(f, "  %-16s %9s %9s %9s   %9s %9s %9s   %14s  %s\n", "milestone (ms)", "A median", "min", "max",
-		"B median", "min", "max", rname, "95% CI");
 	for (int i = 0; i < c->nr_names; i++) {
-		int na = values(A, i, va), nb = values(B, i, vb);
-		struct stats sa = stats__of(va, na), sb = stats__of(vb, nb);
 		cJSON *o = cJSON_CreateObject();
-		double lo, hi, ratio;
 
 		cJSON_AddStringToObject(o, "name", c->names[i]);
-		cJSON_AddItemToObject(o, "a", stats_json(&sa));
-		cJSON_AddItemToObject(o, "b", stats_json(&sb));
 		cJSON_AddItemToArray(arr, o);
-		if (!na || !nb) {
-			fprintf(f, "  %-16s reached by %d of A's %d and %d of B's %d samples with a result\n",
-				c->names[i], na, results(A), nb, results(B));
-			cJSON_AddNullToObject(o, "ratio");
-			cJSON_AddNullToObject(o, "ci95");
-			continue;
-		}
-		ratio = c->pair ? sb.median / sa.median : sa.median / sb.median;
-		cJSON_AddNumberToObject(o, "ratio", ratio);
-		if (na < 3 || nb < 3) {
-			/* A bootstrap of one or two samples says nothing about the spread: no interval at all. */
-			cJSON_AddNullToObject(o, "ci95");
-			cJSON_AddStringToObject(o, "ci95_why_not", "fewer than 3 samples on a side");
-			fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  none (fewer than 3 samples)\n",
-				c->names[i], sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6,
-				sb.max / 1e6, ratio);
-			continue;
-		}
-		if (c->pair)
-			stats__ratio_interval(va, na, vb, nb, &lo, &hi);
-		else
-			stats__ratio_interval(vb, nb, va, na, &lo, &hi);
-		{
-			cJSON *ci = cJSON_AddArrayToObject(o, "ci95");
+	}
+	for (int ck = 0; ck < NR_CLOCKS; ck++) {
+		fprintf(f, "  %s:\n", clock_title[ck]);
+		fprintf(f, "  %-16s %9s %9s %9s   %9s %9s %9s   %14s  %s\n", "milestone (ms)", "A median", "min", "max",
+			"B median", "min", "max", rname, "95% CI");
+		for (int i = 0; i < c->nr_names; i++) {
+			int na, nb;
+			struct stats sa, sb;
+			cJSON *o;
+			double lo, hi, ratio;
 
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(lo));
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(hi));
+			if (ck == CLOCK_FIRST_OUTPUT && !strcmp(c->names[i], "first-output")) {
+				cJSON_AddNullToObject(cJSON_GetArrayItem(arr, i), clock_key[ck]);	/* 0 by definition */
+				continue;
+			}
+			na = values(c, A, i, ck, va);
+			nb = values(c, B, i, ck, vb);
+			sa = stats__of(va, na);
+			sb = stats__of(vb, nb);
+			o = cJSON_AddObjectToObject(cJSON_GetArrayItem(arr, i), clock_key[ck]);
+			cJSON_AddItemToObject(o, "a", stats_json(&sa));
+			cJSON_AddItemToObject(o, "b", stats_json(&sb));
+			if (!na || !nb) {
+				fprintf(f, "  %-16s reached by %d of A's %d and %d of B's %d samples with a result\n",
+					c->names[i], na, results(A), nb, results(B));
+				cJSON_AddNullToObject(o, "ratio");
+				cJSON_AddNullToObject(o, "ci95");
+				continue;
+			}
+			if (sa.median <= 0 || sb.median <= 0) {	/* before the first output: no ratio of times */
+				fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14s\n", c->names[i], sa.median / 1e6,
+					sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6, "-");
+				cJSON_AddNullToObject(o, "ratio");
+				cJSON_AddNullToObject(o, "ci95");
+				continue;
+			}
+			ratio = c->pair ? sb.median / sa.median : sa.median / sb.median;
+			cJSON_AddNumberToObject(o, "ratio", ratio);
+			if (na < 3 || nb < 3) {
+				/* A bootstrap of one or two samples says nothing about the spread: no interval at all. */
+				cJSON_AddNullToObject(o, "ci95");
+				cJSON_AddStringToObject(o, "ci95_why_not", "fewer than 3 samples on a side");
+				fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  none (fewer than 3 samples)\n",
+					c->names[i], sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6,
+					sb.min / 1e6, sb.max / 1e6, ratio);
+				continue;
+			}
+			if (c->pair)
+				stats__ratio_interval(va, na, vb, nb, &lo, &hi);
+			else
+				stats__ratio_interval(vb, nb, va, na, &lo, &hi);
+			{
+				cJSON *ci = cJSON_AddArrayToObject(o, "ci95");
+
+				cJSON_AddItemToArray(ci, cJSON_CreateNumber(lo));
+				cJSON_AddItemToArray(ci, cJSON_CreateNumber(hi));
+			}
+			fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  [%.3f, %.3f]\n", c->names[i],
+				sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6,
+				ratio, lo, hi);
 		}
-		fprintf(f, "  %-16s %9.3f %9.3f %9.3f   %9.3f %9.3f %9.3f   %14.3f  [%.3f, %.3f]\n", c->names[i],
-			sa.median / 1e6, sa.min / 1e6, sa.max / 1e6, sb.median / 1e6, sb.min / 1e6, sb.max / 1e6, ratio,
-			lo, hi);
 	}
 	for (int k = 0; k < 2; k++) {
 		struct side *sd = &c->side[k];
@@ -335,7 +391,8 @@ static cJSON *side_json(const struct compare *c, const struct side *sd)
 		for (int i = 0; i < c->nr_names; i++)
 			if (!isnan(sd->s[k].t[i]))
 				cJSON_AddNumberToObject(ms, c->names[i], sd->s[k].t[i]);
-		cJSON_AddItemToObject(s, "milestones_ns", ms);
+		cJSON_AddItemToObject(s, "milestones_ns", ms);	/* from the engine's own origin */
+		cJSON_AddNumberToObject(s, "setup_ns", sd->s[k].setup);	/* launch to that origin */
 		cJSON_AddItemToArray(arr, s);
 	}
 	return o;

@@ -384,6 +384,11 @@ static int append_result(int fd, struct cell *c, cJSON *summary, const char *why
 			cJSON_AddNullToObject(ms, sample__str(m, "name", "?"));	/* (QEMU cannot see a kernel's entry) */
 	}
 	cJSON_AddItemToObject(o, "milestones_ns", ms);
+	/* From the command's launch to the engine's origin: milestones_ns plus this is the launch clock. */
+	if (summary && !isnan(sample__num(summary, "setup_ns")))
+		cJSON_AddNumberToObject(o, "setup_ns", sample__num(summary, "setup_ns"));
+	else
+		cJSON_AddNullToObject(o, "setup_ns");
 	if (summary && !isnan(sample__num(cJSON_GetObjectItem(summary, "exits"), "total")))
 		cJSON_AddNumberToObject(o, "exits", sample__num(cJSON_GetObjectItem(summary, "exits"), "total"));
 	else

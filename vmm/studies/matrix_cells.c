@@ -28,7 +28,12 @@ struct report_group report__group(const struct report_cells *r, const char *engi
 		if (strcmp(sample__str(c, "engine", ""), engine) || strcmp(sample__str(c, "cpu", ""), cpu) ||
 		    (int)sample__num(c, "smp") != smp)
 			continue;
-		t = sample__num(ms, to) - (from ? sample__num(ms, from) : 0);
+		if (!from)
+			t = sample__num(ms, to);
+		else if (!strcmp(from, REPORT_LAUNCH))
+			t = sample__num(ms, to) + sample__num(c, "setup_ns");	/* NAN in files without it */
+		else
+			t = sample__num(ms, to) - sample__num(ms, from);
 		if (isnan(t))
 			g.failed++;
 		else

@@ -22,7 +22,7 @@
 
 struct phases {
 	int nr;
-	const char *from[REPORT_MAX_KEYS], *to[REPORT_MAX_KEYS];	/* from NULL: the origin */
+	const char *from[REPORT_MAX_KEYS], *to[REPORT_MAX_KEYS];	/* the first from: REPORT_LAUNCH */
 	int kvm, qemu;		/* engine indexes for the ratio, or -1 */
 };
 
@@ -76,7 +76,7 @@ static struct phases phases_of(const struct report_cells *r)
 		common[j] = r->names[k];
 	}
 	for (int i = 0; i < n; i++) {
-		p.from[i] = i ? common[i - 1] : NULL;
+		p.from[i] = i ? common[i - 1] : REPORT_LAUNCH;
 		p.to[i] = common[i];
 	}
 	p.nr = n;
@@ -93,7 +93,7 @@ static struct phases phases_of(const struct report_cells *r)
 
 static const char *from_name(const char *from)
 {
-	return from ? from : "start";
+	return from;
 }
 
 void report__print_phases(const struct report_cells *r, FILE *f)
@@ -102,8 +102,8 @@ void report__print_phases(const struct report_cells *r, FILE *f)
 
 	if (!p.nr)
 		return;
-	fprintf(f, "Phases: the time between consecutive milestones that every engine reached (start: the time "
-		"origin)%s\n\n", p.qemu >= 0 ? "; kvm/qemu is the ratio of the medians" : "");
+	fprintf(f, "Phases: the time between consecutive milestones that every engine reached (launch: the "
+		"command's exec, a QEMU's start-up included)%s\n\n", p.qemu >= 0 ? "; kvm/qemu is the ratio of the medians" : "");
 	for (int k = 0; k < p.nr; k++) {
 		fprintf(f, "phase %s..%s (ms): median [min-max] samples\n", from_name(p.from[k]), p.to[k]);
 		report__table(r, f, p.from[k], p.to[k], p.qemu >= 0 ? p.kvm : -1, p.qemu);
@@ -117,6 +117,8 @@ int report__phases_csv(const struct report_cells *r, const char *path)
 
 	if (!f)
 		return -errno;
+	for (int i = 0; i < r->nr_notes; i++)
+		fprintf(f, "# times: %s\n", r->notes[i]);
 	fprintf(f, "cpu,smp,engine,phase,from,to,samples,not_reached,median_ms,min_ms,max_ms\n");
 	for (int c = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++)

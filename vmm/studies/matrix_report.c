@@ -108,10 +108,16 @@ static void print_table(const struct report_cells *r, FILE *f)
 		if (!strcmp(r->engines[e], "qemu"))
 			qemu = e;
 	}
+	/* Every milestone on both clocks a person can put side by side (matrix_report.h). */
 	for (int k = 0; k < r->nr_names; k++) {
-		fprintf(f, "%s (ms from each engine's origin): median [min-max] samples%s\n", r->names[k],
+		fprintf(f, "%s, from launch (ms): median [min-max] samples%s\n", r->names[k],
 			kvm >= 0 && qemu >= 0 ? "; kvm/qemu is bootscope's median over QEMU's" : "");
-		report__table(r, f, NULL, r->names[k], qemu >= 0 ? kvm : -1, qemu);
+		report__table(r, f, REPORT_LAUNCH, r->names[k], qemu >= 0 ? kvm : -1, qemu);
+		if (!strcmp(r->names[k], REPORT_FIRST_OUTPUT))
+			continue;
+		fprintf(f, "%s, from the first guest output (ms): median [min-max] samples%s\n", r->names[k],
+			kvm >= 0 && qemu >= 0 ? "; kvm/qemu is bootscope's median over QEMU's" : "");
+		report__table(r, f, REPORT_FIRST_OUTPUT, r->names[k], qemu >= 0 ? kvm : -1, qemu);
 	}
 	/* Cells that did not end well: what ended them, and the guest's last words. */
 	bool failed = false;
@@ -139,24 +145,28 @@ static int write_csv(const struct report_cells *r, const char *path)
 		return -errno;
 	for (int i = 0; i < r->nr_notes; i++)
 		fprintf(f, "# times: %s\n", r->notes[i]);
-	fprintf(f, "cpu,smp,engine,milestone,samples,not_reached,median_ms,min_ms,max_ms\n");
+	fprintf(f, "cpu,smp,engine,milestone,clock,samples,not_reached,median_ms,min_ms,max_ms\n");
 	for (int c = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++)
 			for (int e = 0; e < r->nr_engines; e++)
-				for (int k = 0; k < r->nr_names; k++) {
-					struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, r->names[k]);
+				for (int k = 0; k < r->nr_names; k++)
+					for (int ck = 0; ck < 2; ck++) {
+						const char *from = ck ? REPORT_FIRST_OUTPUT : REPORT_LAUNCH;
+						struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s],
+										      from, r->names[k]);
 
-					if (!g.n && !g.failed)
-						continue;
-					fprintf(f, "%s,%d,%s,", r->cpus[c], r->smps[s], r->engines[e]);
-					csv__field(f, r->names[k]);
-					report__csv_fields(f, &g);
-				}
+						if ((!g.n && !g.failed) || (ck && !strcmp(r->names[k], REPORT_FIRST_OUTPUT)))
+							continue;
+						fprintf(f, "%s,%d,%s,", r->cpus[c], r->smps[s], r->engines[e]);
+						csv__field(f, r->names[k]);
+						fprintf(f, ",%s", from);
+						report__csv_fields(f, &g);
+					}
 	return fclose(f) ? -errno : 0;
 }
 
 /* One milestone: a group of points per (cpu, smp), a colour per engine, bars from min to max. */
-static int write_svg(const struct report_cells *r, const char *path, const char *name)
+static int write_svg(const struct report_cells *r, const char *path, const char *name, const char *clock)
 {
 	static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e" };
 	const int left = 70, top = 50, plot_h = 300, slot = 24 * (r->nr_engines + 1), bottom = 90;
@@ -171,7 +181,7 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 	for (int c = 0; c < r->nr_cpus; c++)
 		for (int s = 0; s < r->nr_smps; s++)
 			for (int e = 0; e < r->nr_engines; e++) {
-				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, name);
+				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], clock, name);
 
 				if (g.n)
 					ymax = MAX(ymax, g.max);
@@ -180,7 +190,8 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 		"font-size=\"11\">\n", w, h);
 	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\">", left);
 	xml__text(f, name);
-	fprintf(f, " in ms: median, bar from min to max</text>\n");
+	fprintf(f, " in ms %s: median, bar from min to max</text>\n",
+		strcmp(clock, REPORT_LAUNCH) ? "from the first guest output" : "from launch");
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top, left, top + plot_h);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", left, top + plot_h, w - 10,
 		top + plot_h);
@@ -196,7 +207,7 @@ static int write_svg(const struct report_cells *r, const char *path, const char 
 			fprintf(f, "<text x=\"%d\" y=\"%d\" transform=\"rotate(45 %d %d)\">%s smp %d</text>\n", x0,
 				top + plot_h + 15, x0, top + plot_h + 15, r->cpus[c], r->smps[s]);
 			for (int e = 0; e < r->nr_engines; e++) {
-				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], NULL, name);
+				struct report_group g = report__group(r, r->engines[e], r->cpus[c], r->smps[s], clock, name);
 				int x = x0 + 12 + 24 * e;
 
 				if (!g.n)
@@ -227,6 +238,7 @@ int matrix_report__main(int argc, char **argv)
 {
 	static struct report_cells r;
 	const char *csv = NULL, *svg = NULL, *name = NULL, *phases_csv = NULL, *chart = "milestone";
+	const char *clock = REPORT_LAUNCH;
 	char *boot = NULL, err[512];
 	int files = 0, rc;
 
@@ -237,6 +249,11 @@ int matrix_report__main(int argc, char **argv)
 			svg = argv[++i];
 		else if (!strcmp(argv[i], "--milestone") && i + 1 < argc)
 			name = argv[++i];
+		else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
+			clock = argv[++i];
+			if (strcmp(clock, REPORT_LAUNCH) && strcmp(clock, REPORT_FIRST_OUTPUT))
+				die_usage("matrix-report: --clock '%s': give launch or first-output", clock);
+		}
 		else if (!strcmp(argv[i], "--phases-csv") && i + 1 < argc)
 			phases_csv = argv[++i];
 		else if (!strcmp(argv[i], "--chart") && i + 1 < argc) {
@@ -297,7 +314,7 @@ int matrix_report__main(int argc, char **argv)
 	if (svg && !strcmp(chart, "phases") && (rc = report__phases_svg(&r, svg)))
 		die("matrix-report: --svg %s: %s", svg,
 		    rc == -ENOENT ? "no milestone was reached by every engine, so there are no phases" : strerror(-rc));
-	if (svg && !strcmp(chart, "milestone") && (rc = write_svg(&r, svg, name)))
+	if (svg && !strcmp(chart, "milestone") && (rc = write_svg(&r, svg, name, clock)))
 		die("matrix-report: --svg %s: %s", svg, strerror(-rc));
 	free(boot);
 	for (int i = 0; i < r.nr_cells; i++)

@@ -480,12 +480,16 @@ cJSON *summary__json(const struct vm *vm)
 		cJSON_AddStringToObject(m, "name", ms[i]->name);
 		if (ms[i]->hit) {
 			cJSON_AddNumberToObject(m, "t_ns", rel(vm, ms[i]->t));
+			/* The launch clock: from this process's start, set-up (a QEMU child's start) included. */
+			cJSON_AddNumberToObject(m, "t_launch_ns", rel(vm, ms[i]->t) +
+						  (vm->t0 > vm->t_setup ? clock__whole_ns(vm->t0 - vm->t_setup) : 0));
 			if (ms[i]->vcpu >= 0)
 				cJSON_AddNumberToObject(m, "vcpu", ms[i]->vcpu);
 			else
 				cJSON_AddNullToObject(m, "vcpu");
 		} else {
 			cJSON_AddNullToObject(m, "t_ns");
+			cJSON_AddNullToObject(m, "t_launch_ns");
 			cJSON_AddNullToObject(m, "vcpu");
 		}
 		if (ms[i]->hit && milestones__console_name(ms[i]->console))
