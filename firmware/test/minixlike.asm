@@ -47,11 +47,8 @@ header:
 %define ROWS 25
 %define WINDOW_CELLS 16384          ; the 32 KiB text window, in cells
 %define CRTC_INDEX 0x3d4
-%define CRTC_DATA 0x3d5
 %define CRTC_START_HI 0x0c
-%define CRTC_START_LO 0x0d
 %define CRTC_CURSOR_HI 0x0e
-%define CRTC_CURSOR_LO 0x0f
 %define KBD_DATA 0x60
 %define KBD_STATUS 0x64
 %define KBD_OBF 0x01
@@ -575,46 +572,45 @@ scr_newline:
 ; CRTC start address = origin (high byte first: the low byte latches the pair).
 set_origin:
     push eax
-    push edx
-    mov dx, CRTC_INDEX
-    mov al, CRTC_START_HI
-    out dx, al
-    mov dx, CRTC_DATA
-    mov al, [origin + 1]
-    out dx, al
-    mov dx, CRTC_INDEX
-    mov al, CRTC_START_LO
-    out dx, al
-    mov dx, CRTC_DATA
-    mov al, [origin]
-    out dx, al
-    pop edx
+    push ecx
+    mov ecx, [origin]
+    mov ah, CRTC_START_HI
+    call crtc_pair
+    pop ecx
     pop eax
     ret
 
+; CRTC cursor location = the cursor's cell.
 set_cursor:
     push eax
-    push edx
-    push ebx
-    mov ebx, [row]
-    imul ebx, COLS
-    add ebx, [col]
-    add ebx, [origin]
-    mov dx, CRTC_INDEX
-    mov al, CRTC_CURSOR_HI
-    out dx, al
-    mov dx, CRTC_DATA
-    mov al, bh
-    out dx, al
-    mov dx, CRTC_INDEX
-    mov al, CRTC_CURSOR_LO
-    out dx, al
-    mov dx, CRTC_DATA
-    mov al, bl
-    out dx, al
-    pop ebx
-    pop edx
+    push ecx
+    mov ecx, [row]
+    imul ecx, COLS
+    add ecx, [col]
+    add ecx, [origin]
+    mov ah, CRTC_CURSOR_HI
+    call crtc_pair
+    pop ecx
     pop eax
+    ret
+
+; CX into CRTC registers AH (high byte) and AH+1 (low byte).
+crtc_pair:
+    push edx
+    mov dx, CRTC_INDEX
+    mov al, ah
+    out dx, al
+    inc dx
+    mov al, ch
+    out dx, al
+    dec dx
+    mov al, ah
+    inc al
+    out dx, al
+    inc dx
+    mov al, cl
+    out dx, al
+    pop edx
     ret
 
 s_menu:

@@ -1,6 +1,6 @@
 /*
  * run.h - the run controller (run.c): milestones set up, the vCPUs started,
- * the main loop until the run ends; and the latch that ends it (outcome.c).
+ * the main loop until the run ends. The latch that ends it is outcome.h.
  */
 #ifndef BOOTSCOPE_RUN_H
 #define BOOTSCOPE_RUN_H
@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/outcome.h"
 #include "core/vm.h"
 
 /*
@@ -27,9 +28,6 @@ void run__hook_milestones(struct vm *vm);
 int run__prepare(struct vm *vm, char *err, size_t errlen);
 /* The trace writer and the vCPU threads: the machine runs. */
 int run__start(struct vm *vm, char *err, size_t errlen);
-/* First caller wins; returns true if this call ended the run. */
-bool run__end(struct vm *vm, enum outcome o, int status, int vcpu, uint64_t t, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
 void run__wait(struct vm *vm);
 /*
  * Has the machine stopped for good? Every vCPU answered the last idle check
@@ -38,11 +36,5 @@ void run__wait(struct vm *vm);
  * (exits_at_check[i] is vCPU i's exit count when it was asked).
  */
 bool run__all_stopped(struct vm *vm, const uint64_t *exits_at_check);
-const char *outcome__name(enum outcome o);
-
-static inline bool run__ended(struct vm *vm)
-{
-	return atomic_load_explicit(&vm->run.ended, memory_order_acquire);
-}
 
 #endif

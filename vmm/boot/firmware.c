@@ -11,7 +11,7 @@
 
 #include "boot/firmware.h"
 #include "core/kvm_cpu.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 extern const uint8_t bootscope_bios[], bootscope_bios_end[];

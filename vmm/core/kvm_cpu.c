@@ -20,7 +20,7 @@
 #include "lib/clock.h"
 #include "core/sandbox.h"
 #include "core/kvm_cpu.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 #define KICK_SIGNAL SIGUSR1

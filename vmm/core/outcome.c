@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/outcome.h"
 #include "core/vm.h"
 
 const char *outcome__name(enum outcome o)

@@ -18,7 +18,7 @@
 
 #include "lib/clock.h"
 #include "core/trace.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 _Thread_local struct trace_ring *trace_ring_self;

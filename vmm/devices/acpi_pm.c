@@ -9,7 +9,7 @@
 #include "lib/clock.h"
 #include "core/bus.h"
 #include "core/kvm_cpu.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 uint32_t acpi_pm__timer(uint64_t ns)

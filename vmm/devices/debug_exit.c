@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "devices/devices.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 static int debug_exit_io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data,

@@ -14,7 +14,7 @@
 
 #include "devices/i8042.h"
 #include "core/kvm.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 static void update_irq(struct i8042 *k)

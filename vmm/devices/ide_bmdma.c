@@ -16,11 +16,6 @@
 #include "lib/util.h"
 #include "core/vm.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Guest RAM [addr, addr + len), or NULL when it is not all RAM. */
 static uint8_t *guest(struct vm *vm, uint64_t addr, uint64_t len)
 {
@@ -47,10 +42,10 @@ void ide_bmdma__run(struct ide_channel *ch)
 			ok = false;
 			break;
 		}
-		count = le32(e + 4) & 0xffff;
-		eot = le32(e + 4) >> 31;
+		count = get_le32(e + 4) & 0xffff;
+		eot = get_le32(e + 4) >> 31;
 		n = MIN((uint64_t)(count ? count : 0x10000), ch->dma_bytes - done);
-		if (!(mem = guest(ch->vm, le32(e), n))) {
+		if (!(mem = guest(ch->vm, get_le32(e), n))) {
 			ok = false;
 		} else if (ch->dma_atapi && ch->from_buf) {
 			memcpy(mem, ch->buf + done, n);

@@ -22,7 +22,7 @@
 #include "lib/clock.h"
 #include "pc/pc.h"
 #include "core/kvm.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 #define CHUNK 512	/* items formatted per exchange */

@@ -9,7 +9,7 @@
  * and rebuilding the machine mid-measurement would blur what was timed.
  */
 #include "pc/pc.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 void reset__request(struct kvm_cpu *cpu, const char *how)

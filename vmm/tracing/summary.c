@@ -21,7 +21,7 @@
 #include "core/typist.h"
 #include "core/trace.h"
 #include "core/kvm_cpu.h"
-#include "core/run.h"
+#include "core/outcome.h"
 #include "core/vm.h"
 
 static double rel(const struct vm *vm, uint64_t t)
