@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/x86.h"
 #include "core/sandbox.h"
 #include "core/kvm_cpu.h"
 #include "core/outcome.h"
@@ -70,11 +71,11 @@ static int handle_hlt(struct kvm_cpu *cpu)
 
 static const char *cpu_mode(const struct kvm_sregs *s)
 {
-	if (!(s->cr0 & 1))
+	if (!(s->cr0 & X86_CR0_PE))
 		return "real";
-	if (s->efer & 0x400)
+	if (s->efer & X86_EFER_LMA)
 		return "long";
-	return (s->cr0 & 0x80000000u) ? "paged protected" : "protected";
+	return (s->cr0 & X86_CR0_PG) ? "paged protected" : "protected";
 }
 
 /* Where the vCPU is; false if its registers are the reset state (or unavailable). */
@@ -89,7 +90,8 @@ static bool describe_pc(struct kvm_cpu *cpu, char *buf, size_t len)
 	}
 	snprintf(buf, len, "CS:EIP %04x:%08llx (linear 0x%llx, %s mode)", sregs.cs.selector,
 		 (unsigned long long)regs.rip, (unsigned long long)(sregs.cs.base + regs.rip), cpu_mode(&sregs));
-	return !(sregs.cs.selector == 0xf000 && sregs.cs.base == 0xffff0000 && regs.rip == 0xfff0 && !(sregs.cr0 & 1));
+	return !(sregs.cs.selector == X86_RESET_CS_SELECTOR && sregs.cs.base == X86_RESET_CS_BASE &&
+		 regs.rip == X86_RESET_IP && !(sregs.cr0 & X86_CR0_PE));
 }
 
 /* The highest vector set in one of the local APIC's 256-bit registers (ISR 0x100, IRR 0x200), or -1. */
@@ -111,8 +113,8 @@ static void record_lapic(struct kvm_cpu *cpu, struct vcpu_end *e)
 
 	if (ioctl(cpu->fd, KVM_GET_LAPIC, &l) < 0)
 		return;
-	e->irr_top = lapic_top_vector(&l, 0x200);
-	e->isr_top = lapic_top_vector(&l, 0x100);
+	e->irr_top = lapic_top_vector(&l, X86_APIC_IRR);
+	e->isr_top = lapic_top_vector(&l, X86_APIC_ISR);
 	e->tpr = (uint8_t)l.regs[0x80];
 	memcpy(&e->timer_lvt, l.regs + 0x320, 4);
 	memcpy(&e->timer_initial, l.regs + 0x380, 4);
@@ -134,7 +136,7 @@ static void record_end(struct kvm_cpu *cpu)
 	if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
 		e->state = IDLE_WAIT_SIPI;
 	else if (mp.mp_state == KVM_MP_STATE_HALTED)
-		e->state = (regs.rflags & 0x200) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
+		e->state = (regs.rflags & X86_EFLAGS_IF) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
 	else
 		e->state = IDLE_RUNNING;
 	e->cs = sregs.cs.selector;
@@ -261,7 +263,7 @@ static int stop_at_entry(struct kvm_cpu *cpu, uint32_t addr)
 	if (ioctl(cpu->fd, KVM_GET_REGS, &vm->entry_regs) < 0 || ioctl(cpu->fd, KVM_GET_SREGS, &vm->entry_sregs) < 0)
 		return -errno;
 	/* RF is KVM's, set to get past the stop; the guest never had it. */
-	vm->entry_regs.rflags &= ~(uint64_t)0x10000;
+	vm->entry_regs.rflags &= ~(uint64_t)X86_EFLAGS_RF;
 	vm->entry_captured = true;
 	run__end(vm, OUTCOME_ENTRY, EXIT_OK, cpu->id, cpu->t_exit,
 		 "stopped at the first instruction of the guest, 0x%x (--stop-at-entry)", addr);
@@ -462,7 +464,7 @@ static void answer_idle_check(struct kvm_cpu *cpu)
 		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED || mp.mp_state == KVM_MP_STATE_INIT_RECEIVED)
 			idle = IDLE_WAIT_SIPI;
 		else if (mp.mp_state == KVM_MP_STATE_HALTED && ioctl(cpu->fd, KVM_GET_REGS, &regs) == 0)
-			idle = (regs.rflags & 0x200) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
+			idle = (regs.rflags & X86_EFLAGS_IF) ? IDLE_HALTED_IF1 : IDLE_HALTED_IF0;
 	}
 	atomic_store(&cpu->idle, idle);
 	atomic_store(&cpu->idle_check, false);

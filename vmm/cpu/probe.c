@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/x86.h"
 #include "cpu/cpu_model.h"
 #include "cpu/cpuid.h"
 #include "cpu/host.h"
@@ -111,7 +112,7 @@ static struct kvm_segment flat(uint16_t sel, uint8_t type)
 static int set_pm32(struct probe_vm *p, uint64_t cr0, uint64_t cr3, uint64_t cr4)
 {
 	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = CODE, .rflags = 2, .rsp = 0x8000 };
+	struct kvm_regs r = { .rip = CODE, .rflags = X86_EFLAGS_FIXED, .rsp = 0x8000 };
 	static const uint64_t gdt[] = { 0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL };
 
 	memcpy(p->mem + 0x4000, gdt, sizeof(gdt));
@@ -121,7 +122,7 @@ static int set_pm32(struct probe_vm *p, uint64_t cr0, uint64_t cr3, uint64_t cr4
 	s.ds = s.es = s.fs = s.gs = s.ss = flat(0x10, 3);
 	s.gdt.base = 0x4000;
 	s.gdt.limit = sizeof(gdt) - 1;
-	s.cr0 = 0x11 | cr0;	/* PE, ET */
+	s.cr0 = X86_CR0_PE | X86_CR0_ET | cr0;
 	s.cr3 = cr3;
 	s.cr4 = cr4;
 	if (ioctl(p->cpu, KVM_SET_SREGS, &s) < 0 || ioctl(p->cpu, KVM_SET_REGS, &r) < 0)
@@ -203,7 +204,7 @@ static bool probe_vm__run(struct probe_vm *p, char *detail, size_t len, uint64_t
 static int set_real(struct probe_vm *p)
 {
 	struct kvm_sregs s;
-	struct kvm_regs r = { .rip = CODE, .rflags = 2 };
+	struct kvm_regs r = { .rip = CODE, .rflags = X86_EFLAGS_FIXED };
 
 	if (ioctl(p->cpu, KVM_GET_SREGS, &s) < 0)
 		return -errno;
@@ -235,14 +236,14 @@ bool probe__mode(int kvm, enum probe_kind k, char *detail, size_t len)
 		rc = set_pm32(&p, 0, 0, 0);
 		break;
 	case PR_PSE:	/* one 4 MiB page, identity */
-		put_le32(p.mem + 0x200000, 0x00000083);
-		rc = set_pm32(&p, 0x80000000, 0x200000, 0x10);
+		put_le32(p.mem + 0x200000, X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+		rc = set_pm32(&p, X86_CR0_PG, 0x200000, X86_CR4_PSE);
 		break;
 	case PR_PAE:	/* PDPT -> page directory of 2 MiB pages, identity */
-		put_le64(p.mem + 0x200000, 0x201001);
-		put_le64(p.mem + 0x201000, 0x000083);
-		put_le64(p.mem + 0x201008, 0x200083);
-		rc = set_pm32(&p, 0x80000000, 0x200000, 0x20);
+		put_le64(p.mem + 0x200000, 0x201000 | X86_PTE_P);
+		put_le64(p.mem + 0x201000, X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+		put_le64(p.mem + 0x201008, 0x200000 | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+		rc = set_pm32(&p, X86_CR0_PG, 0x200000, X86_CR4_PAE);
 		break;
 	case PR_IRET: {	/* int 0x30 to a handler that only returns */
 		static const uint8_t code[] = { 0xcd, 0x30 };
@@ -283,10 +284,10 @@ bool probe__mode(int kvm, enum probe_kind k, char *detail, size_t len)
 		/* Paging, PAE and long mode in one step: PML4 entries are not valid PDPTEs. */
 		rc = set_pm32(&p, 0, 0, 0);
 		if (!rc && !ioctl(p.cpu, KVM_GET_SREGS, &s)) {
-			s.cr0 |= 0x80000000;
+			s.cr0 |= X86_CR0_PG;
 			s.cr3 = 0x200000;
-			s.cr4 = 0x20;
-			s.efer = 0x500;	/* LME, LMA */
+			s.cr4 = X86_CR4_PAE;
+			s.efer = X86_EFER_LME | X86_EFER_LMA;
 			s.cs.l = 1;
 			s.cs.db = 0;
 			if (ioctl(p.cpu, KVM_SET_SREGS, &s) < 0)
