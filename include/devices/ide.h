@@ -26,6 +26,10 @@
  * Threads: any vCPU may touch a channel; each channel has a lock, held for
  * the whole access (including its pread). The bus-master ports take the
  * lock of the channel they address.
+ *
+ * This header is what a machine needs to have an IDE controller; the
+ * register bits and the functions its three files share are in
+ * ide_internal.h, and the command opcodes in ata.h.
  */
 #ifndef BOOTSCOPE_IDE_H
 #define BOOTSCOPE_IDE_H
@@ -43,35 +47,13 @@ struct kvm_cpu;
 #define IDE_BUF (64 * 1024)	/* the largest DRQ block: 63488 bytes of CD sectors */
 #define IDE_MAX_MULT 16		/* READ/WRITE MULTIPLE sectors per block, as QEMU */
 
-/* Status register bits. */
-#define ST_ERR 0x01
-#define ST_DRQ 0x08
-#define ST_DSC 0x10
-#define ST_DRDY 0x40
-#define ST_BSY 0x80
-/* Error register. */
-#define ER_ABRT 0x04
-/* Device control. */
-#define CTL_NIEN 0x02
-#define CTL_SRST 0x04
-#define CTL_HOB 0x80
-/* ATAPI interrupt reason, in the sector count register. */
-#define IR_COD 0x01
-#define IR_IO 0x02
-/* Bus-master command and status. */
-#define BM_START 0x01
-#define BM_TO_MEMORY 0x08
-#define BM_ACTIVE 0x01
-#define BM_ERROR 0x02
-#define BM_INT 0x04
-
 /* What happens when the guest has moved the current DRQ block. */
 enum ide_block_end {
-	END_DONE,		/* the command is over */
-	END_ATA_READ,		/* read the next sectors, or finish */
-	END_ATA_WRITE,		/* write the block, ask for the next */
-	END_PACKET,		/* 12 bytes of ATAPI packet arrived: run it */
-	END_ATAPI_IN,		/* the next chunk of an ATAPI reply */
+	IDE_END_DONE,		/* the command is over */
+	IDE_END_ATA_READ,		/* read the next sectors, or finish */
+	IDE_END_ATA_WRITE,		/* write the block, ask for the next */
+	IDE_END_PACKET,		/* 12 bytes of ATAPI packet arrived: run it */
+	IDE_END_ATAPI_IN,		/* the next chunk of an ATAPI reply */
 };
 
 struct ide_drive {
@@ -147,28 +129,5 @@ int ide__register(struct vm *vm, struct ide *ide);
 /* BAR4 as the guest programmed it (I/O space, 16 ports); base 0 unmaps. 0 or -errno. */
 int ide__map_bmdma(struct vm *vm, struct ide *ide, uint16_t base);
 void ide__exit(struct ide *ide);
-
-#define IDE_VERSION "2.5+"	/* QEMU's firmware revision, in IDENTIFY and INQUIRY */
-/* An IDENTIFY string: space-padded, two characters per word, the first in the high byte. */
-void ide__put_string(uint16_t *w, int words, const char *s);
-
-/* ide.c, for atapi.c and ide_bmdma.c; channel lock held. */
-void ide__raise(struct ide_channel *ch);
-void ide__abort(struct ide_channel *ch);
-/* Start a PIO data-in block of buf[0, len), ready for the guest; end says what follows. */
-void ide__pio_in(struct ide_channel *ch, uint32_t len, enum ide_block_end end);
-/* The command's data moved by DMA: the drive completes (ATA) or reports (ATAPI). */
-void ide__dma_done(struct ide_channel *ch, bool ok);
-
-/* atapi.c */
-void atapi__identify(const struct ide_drive *d, uint16_t *w);
-void atapi__packet(struct kvm_cpu *cpu, struct ide_channel *ch);
-void atapi__next_chunk(struct ide_channel *ch);
-void atapi__set_signature(struct ide_drive *d);
-
-/* ide_bmdma.c */
-int ide_bmdma__io(struct kvm_cpu *cpu, void *dev, uint64_t port, uint8_t *data, uint32_t len, bool is_write);
-/* A DMA command is pending and the start bit set: move its data now. */
-void ide_bmdma__run(struct ide_channel *ch);
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef BOOTSCOPE_QMP_H
 #define BOOTSCOPE_QMP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,12 @@ struct qmp {
 	uint64_t sent, answered;	/* commands sent, answers ({"return"} or {"error"}) read */
 	uint64_t screen_errors;	/* {"error"} answers to the screen's copies (tagged "id": "screen") */
 	bool stalled;		/* QEMU stopped reading: a send would have blocked; nothing more is sent */
+	/*
+	 * When QEMU's SHUTDOWN event came (clock ticks; 0: not yet): the guest
+	 * powered off or reset (-no-reboot). Set by the thread that polls,
+	 * read by the run's main loop.
+	 */
+	_Atomic uint64_t shutdown_t;
 	char error[200];	/* the first {"error"} answer to anything else (a key); "" while none */
 };
 

@@ -19,7 +19,7 @@
 #include "core/bus.h"
 #include "core/vm.h"
 #include "devices/disk.h"
-#include "devices/ide.h"
+#include "devices/ide_internal.h"
 
 #define DISK_BYTES (1024 * 1024)
 #define CD_BYTES (16 * CD_SECTOR)

@@ -1,28 +1,26 @@
 /*
- * atapi.c - the ATAPI CD-ROM's packet commands (ide.h): what SeaBIOS,
+ * atapi.c - the ATAPI CD-ROM's packet commands (ide.h, ide_internal.h): what SeaBIOS,
  * GRUB, isolinux, Linux's sr and MINIX's at_wini send, answered as QEMU's
  * ide-cd answers them. Sector data comes from the image in DRQ chunks of
  * whole sectors up to the host's byte count, or by DMA.
  */
 #include <string.h>
 
-#include "devices/ide.h"
+#include "devices/ata.h"
+#include "devices/ide_internal.h"
 #include "lib/util.h"
 
 /* Sense keys and additional sense codes. */
 #define SK_NOT_READY 0x02
+#define SK_MEDIUM_ERROR 0x03
 #define SK_ILLEGAL_REQUEST 0x05
+#define ASC_UNRECOVERED_READ_ERROR 0x11
 #define ASC_INVALID_OPCODE 0x20
 #define ASC_LBA_OUT_OF_RANGE 0x21
 #define ASC_INVALID_FIELD 0x24
 #define ASC_SAVING_NOT_SUPPORTED 0x39
 
 #define CD_MAX_SECTORS 360000	/* 80 minutes of 2048-byte sectors: larger images are DVDs */
-
-static struct ide_drive *cur(struct ide_channel *ch)
-{
-	return &ch->drive[ch->cur];
-}
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -87,7 +85,7 @@ void atapi__identify(const struct ide_drive *d, uint16_t *w)
 
 static void finish(struct ide_channel *ch, uint8_t status, uint8_t error)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 
 	d->error = error;
 	d->status = status;
@@ -104,12 +102,17 @@ static void ok(struct ide_channel *ch)
 
 static void check_condition(struct ide_channel *ch, uint8_t key, uint8_t asc)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 
 	d->sense_key = key;
 	d->asc = asc;
 	ch->dma_pending = false;
 	finish(ch, ST_DRDY | ST_ERR, (uint8_t)(key << 4));
+}
+
+void atapi__medium_error(struct ide_channel *ch)
+{
+	check_condition(ch, SK_MEDIUM_ERROR, ASC_UNRECOVERED_READ_ERROR);
 }
 
 /* Data in, by DMA or PIO chunks: len bytes of a reply in buf (from_buf), or the sectors from ch->lba. */
@@ -122,12 +125,7 @@ static void data_in(struct ide_channel *ch, uint64_t len)
 	ch->pos = ch->end = 0;
 	ch->left = (uint32_t)len;
 	if (ch->dma_atapi) {
-		ch->dma_pending = true;
-		ch->dma_write = false;
-		ch->dma_bytes = len;
-		cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ | ST_BSY;
-		if (ch->bm.cmd & BM_START)
-			ide_bmdma__run(ch);
+		ide_bmdma__arm(ch, false, len);
 		return;
 	}
 	atapi__next_chunk(ch);
@@ -141,7 +139,7 @@ static void reply(struct ide_channel *ch, uint32_t len, uint32_t alloc)
 
 void atapi__next_chunk(struct ide_channel *ch)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 	uint32_t limit = ch->byte_limit, size;
 
 	if (!ch->left) {
@@ -163,7 +161,7 @@ void atapi__next_chunk(struct ide_channel *ch)
 		size = MAX(size - size % CD_SECTOR, (uint32_t)CD_SECTOR);
 		size = MIN(size, (uint32_t)(IDE_BUF - IDE_BUF % CD_SECTOR));
 		if (disk__read(d->disk, ch->buf, ch->lba * CD_SECTOR, size)) {
-			check_condition(ch, 3, 0x11);	/* MEDIUM ERROR, unrecovered read error */
+			atapi__medium_error(ch);
 			return;
 		}
 		ch->lba += size / CD_SECTOR;
@@ -171,7 +169,7 @@ void atapi__next_chunk(struct ide_channel *ch)
 		ch->end = size;
 	}
 	ch->left -= size;
-	ch->block_end = END_ATAPI_IN;
+	ch->block_end = IDE_END_ATAPI_IN;
 	ch->pio_blocks++;
 	d->lcyl = (uint8_t)size;
 	d->hcyl = (uint8_t)(size >> 8);
@@ -182,7 +180,7 @@ void atapi__next_chunk(struct ide_channel *ch)
 
 static void read_sectors(struct kvm_cpu *cpu, struct ide_channel *ch, uint32_t lba, uint32_t n)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 
 	if (!n) {
 		ok(ch);
@@ -240,7 +238,7 @@ static void read_toc(struct ide_channel *ch, const uint8_t *p)
 		}
 		q[1] = 0x16;
 		q[2] = 0xaa;
-		q = toc_address(q + 4, nr_sectors(cur(ch)), msf);
+		q = toc_address(q + 4, nr_sectors(ide__cur(ch)), msf);
 		put_be16(buf, (uint32_t)(q - buf - 2));
 		reply(ch, (uint32_t)(q - buf), be16(p + 7));
 		return;
@@ -295,7 +293,7 @@ static void mode_sense(struct ide_channel *ch, const uint8_t *p)
 static void get_configuration(struct ide_channel *ch, const uint8_t *p)
 {
 	uint8_t *b = ch->buf;
-	uint16_t current = nr_sectors(cur(ch)) > CD_MAX_SECTORS ? 0x0010 : 0x0008;
+	uint16_t current = nr_sectors(ide__cur(ch)) > CD_MAX_SECTORS ? 0x0010 : 0x0008;
 	static const uint16_t profiles[] = { 0x0010, 0x0008 };	/* DVD-ROM, CD-ROM */
 
 	if (p[2] || p[3]) {		/* only "all features from feature 0" */
@@ -335,91 +333,155 @@ static void event_status(struct ide_channel *ch, const uint8_t *p)
 	}
 }
 
+/* ---- The packet command table: one handler per opcode ---- */
+
+typedef void (*atapi_cmd_fn)(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p);
+
+/* Commands with nothing to do on an image: the unit is always ready, never moves, never locks. */
+static void pkt_ok(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d, (void)p;
+	ok(ch);
+}
+
+static void pkt_request_sense(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	uint8_t *b = ch->buf;
+
+	(void)cpu;
+	memset(b, 0, 18);
+	b[0] = 0x70;		/* current error, fixed format */
+	b[2] = d->sense_key;
+	b[7] = 10;		/* additional length */
+	b[12] = d->asc;
+	d->sense_key = d->asc = 0;
+	reply(ch, 18, p[4]);
+}
+
+static void pkt_inquiry(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	uint8_t *b = ch->buf;
+
+	(void)cpu, (void)d;
+	if (p[1] & 1) {		/* no vital product data pages */
+		check_condition(ch, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
+		return;
+	}
+	memset(b, ' ', 36);
+	b[0] = 0x05;		/* CD/DVD */
+	b[1] = 0x80;		/* removable */
+	b[2] = 0x00;
+	b[3] = 0x21;
+	b[4] = 31;
+	b[5] = b[6] = b[7] = 0;
+	memcpy(b + 8, "QEMU", 4);
+	memcpy(b + 16, "QEMU DVD-ROM", 12);
+	memcpy(b + 32, IDE_VERSION, 4);
+	reply(ch, 36, p[4]);
+}
+
+static void pkt_read_capacity(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)p;
+	put_be32(ch->buf, nr_sectors(d) - 1);
+	put_be32(ch->buf + 4, CD_SECTOR);
+	reply(ch, 8, 8);
+}
+
+static void pkt_read_10(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)d;
+	read_sectors(cpu, ch, be32(p + 2), be16(p + 7));
+}
+
+static void pkt_read_12(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)d;
+	read_sectors(cpu, ch, be32(p + 2), be32(p + 6));
+}
+
+static void pkt_read_toc(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d;
+	read_toc(ch, p);
+}
+
+static void pkt_get_configuration(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d;
+	get_configuration(ch, p);
+}
+
+static void pkt_event_status(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d;
+	event_status(ch, p);
+}
+
+static void pkt_mode_sense(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d;
+	mode_sense(ch, p);
+}
+
+/* A finalized one-session disc. */
+static void pkt_read_disc_information(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d,
+				      const uint8_t *p)
+{
+	uint8_t *b = ch->buf;
+
+	(void)cpu, (void)d;
+	if (p[1] & 7) {
+		check_condition(ch, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
+		return;
+	}
+	memset(b, 0, 34);
+	b[1] = 32;
+	b[2] = 0x0e;
+	b[3] = b[4] = b[5] = b[6] = 1;
+	b[7] = 0x20;
+	reply(ch, 34, be16(p + 7));
+}
+
+/* No changer. */
+static void pkt_mechanism_status(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, const uint8_t *p)
+{
+	(void)cpu, (void)d;
+	memset(ch->buf, 0, 8);
+	ch->buf[5] = 1;
+	reply(ch, 8, be16(p + 8));
+}
+
+static const atapi_cmd_fn atapi_cmd_table[256] = {
+	[ATAPI_TEST_UNIT_READY]			= pkt_ok,
+	[ATAPI_REQUEST_SENSE]			= pkt_request_sense,
+	[ATAPI_INQUIRY]				= pkt_inquiry,
+	[ATAPI_START_STOP_UNIT]			= pkt_ok,
+	[ATAPI_PREVENT_ALLOW_MEDIUM_REMOVAL]	= pkt_ok,
+	[ATAPI_READ_CAPACITY]			= pkt_read_capacity,
+	[ATAPI_READ_10]				= pkt_read_10,
+	[ATAPI_SEEK_10]				= pkt_ok,
+	[ATAPI_READ_TOC]			= pkt_read_toc,
+	[ATAPI_GET_CONFIGURATION]		= pkt_get_configuration,
+	[ATAPI_GET_EVENT_STATUS_NOTIFICATION]	= pkt_event_status,
+	[ATAPI_READ_DISC_INFORMATION]		= pkt_read_disc_information,
+	[ATAPI_MODE_SENSE_10]			= pkt_mode_sense,
+	[ATAPI_READ_12]				= pkt_read_12,
+	[ATAPI_SET_CD_SPEED]			= pkt_ok,
+	[ATAPI_MECHANISM_STATUS]		= pkt_mechanism_status,
+};
+
 void atapi__packet(struct kvm_cpu *cpu, struct ide_channel *ch)
 {
-	struct ide_drive *d = cur(ch);
-	uint8_t p[12], *b = ch->buf;
+	struct ide_drive *d = ide__cur(ch);
+	uint8_t p[12];
 
 	memcpy(p, ch->buf, sizeof(p));
 	ch->byte_limit = (uint16_t)(d->lcyl | d->hcyl << 8);
-	if (p[0] != 0x03)
+	if (p[0] != ATAPI_REQUEST_SENSE)	/* any other command clears the last sense */
 		d->sense_key = d->asc = 0;
-	switch (p[0]) {
-	case 0x00:		/* TEST UNIT READY */
-	case 0x1b:		/* START STOP UNIT */
-	case 0x1e:		/* PREVENT ALLOW MEDIUM REMOVAL */
-	case 0x2b:		/* SEEK(10) */
-	case 0xbb:		/* SET CD SPEED */
-		ok(ch);
-		break;
-	case 0x03:		/* REQUEST SENSE */
-		memset(b, 0, 18);
-		b[0] = 0x70;
-		b[2] = d->sense_key;
-		b[7] = 10;
-		b[12] = d->asc;
-		d->sense_key = d->asc = 0;
-		reply(ch, 18, p[4]);
-		break;
-	case 0x12:		/* INQUIRY */
-		if (p[1] & 1) {	/* no vital product data pages */
-			check_condition(ch, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
-			break;
-		}
-		memset(b, ' ', 36);
-		b[0] = 0x05;	/* CD/DVD */
-		b[1] = 0x80;	/* removable */
-		b[2] = 0x00;
-		b[3] = 0x21;
-		b[4] = 31;
-		b[5] = b[6] = b[7] = 0;
-		memcpy(b + 8, "QEMU", 4);
-		memcpy(b + 16, "QEMU DVD-ROM", 12);
-		memcpy(b + 32, IDE_VERSION, 4);
-		reply(ch, 36, p[4]);
-		break;
-	case 0x25:		/* READ CAPACITY */
-		put_be32(b, nr_sectors(d) - 1);
-		put_be32(b + 4, CD_SECTOR);
-		reply(ch, 8, 8);
-		break;
-	case 0x28:		/* READ(10) */
-		read_sectors(cpu, ch, be32(p + 2), be16(p + 7));
-		break;
-	case 0xa8:		/* READ(12) */
-		read_sectors(cpu, ch, be32(p + 2), be32(p + 6));
-		break;
-	case 0x43:
-		read_toc(ch, p);
-		break;
-	case 0x46:
-		get_configuration(ch, p);
-		break;
-	case 0x4a:
-		event_status(ch, p);
-		break;
-	case 0x5a:		/* MODE SENSE(10) */
-		mode_sense(ch, p);
-		break;
-	case 0x51:		/* READ DISC INFORMATION: a finalized one-session disc */
-		if (p[1] & 7) {
-			check_condition(ch, SK_ILLEGAL_REQUEST, ASC_INVALID_FIELD);
-			break;
-		}
-		memset(b, 0, 34);
-		b[1] = 32;
-		b[2] = 0x0e;
-		b[3] = b[4] = b[5] = b[6] = 1;
-		b[7] = 0x20;
-		reply(ch, 34, be16(p + 7));
-		break;
-	case 0xbd:		/* MECHANISM STATUS: no changer */
-		memset(b, 0, 8);
-		b[5] = 1;
-		reply(ch, 8, be16(p + 8));
-		break;
-	default:
+	if (atapi_cmd_table[p[0]])
+		atapi_cmd_table[p[0]](cpu, ch, d, p);
+	else
 		check_condition(ch, SK_ILLEGAL_REQUEST, ASC_INVALID_OPCODE);
-		break;
-	}
 }

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "devices/ide.h"
+#include "devices/ata.h"
+#include "devices/ide_internal.h"
 #include "core/bus.h"
 #include "core/kvm.h"
 #include "core/kvm_cpu.h"
@@ -18,11 +19,6 @@ static const struct {
 	uint16_t base, ctl;
 	const char *name;
 } channel_ports[2] = { { 0x1f0, 0x3f6, "ide0" }, { 0x170, 0x376, "ide1" } };
-
-static struct ide_drive *cur(struct ide_channel *ch)
-{
-	return &ch->drive[ch->cur];
-}
 
 static bool any_drive(const struct ide_channel *ch)
 {
@@ -48,14 +44,14 @@ static void lower(struct ide_channel *ch)
 
 static void done(struct ide_channel *ch)
 {
-	cur(ch)->status = ST_DRDY | ST_DSC;
+	ide__cur(ch)->status = ST_DRDY | ST_DSC;
 	ch->pos = ch->end = 0;
 	ide__raise(ch);
 }
 
 void ide__abort(struct ide_channel *ch)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 
 	d->status = ST_DRDY | ST_ERR;
 	d->error = ER_ABRT;
@@ -70,7 +66,7 @@ void ide__pio_in(struct ide_channel *ch, uint32_t len, enum ide_block_end end)
 	ch->end = len;
 	ch->block_end = end;
 	ch->pio_blocks++;
-	cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ;
+	ide__cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ;
 	ide__raise(ch);
 }
 
@@ -191,7 +187,7 @@ static void identify(struct ide_channel *ch, struct ide_drive *d)
 		ch->buf[2 * i] = (uint8_t)w[i];
 		ch->buf[2 * i + 1] = (uint8_t)(w[i] >> 8);
 	}
-	ide__pio_in(ch, 512, END_DONE);
+	ide__pio_in(ch, 512, IDE_END_DONE);
 }
 
 /* The sector a command addresses, from the task file; UINT64_MAX when CHS names no sector. */
@@ -233,7 +229,7 @@ static void ata_set_sector(struct ide_drive *d, uint64_t lba, bool lba48)
 
 static void ata_read_block(struct ide_channel *ch)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 	uint32_t n = MIN(ch->left, ch->mult);
 
 	if (disk__read(d->disk, ch->buf, ch->lba * DISK_SECTOR, (size_t)n * DISK_SECTOR)) {
@@ -243,20 +239,20 @@ static void ata_read_block(struct ide_channel *ch)
 	ch->lba += n;
 	ch->left -= n;
 	ata_set_sector(d, ch->lba - 1, ch->lba48);
-	ide__pio_in(ch, n * DISK_SECTOR, END_ATA_READ);
+	ide__pio_in(ch, n * DISK_SECTOR, IDE_END_ATA_READ);
 }
 
 static void ata_write_request(struct ide_channel *ch)
 {
 	ch->pos = 0;
 	ch->end = MIN(ch->left, ch->mult) * DISK_SECTOR;
-	ch->block_end = END_ATA_WRITE;
-	cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ;
+	ch->block_end = IDE_END_ATA_WRITE;
+	ide__cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ;
 }
 
 static void ata_write_block(struct ide_channel *ch)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 	uint32_t n = ch->end / DISK_SECTOR;
 
 	if (disk__write(d->disk, ch->buf, ch->lba * DISK_SECTOR, ch->end)) {
@@ -275,10 +271,22 @@ static void ata_write_block(struct ide_channel *ch)
 	}
 }
 
-static void ata_rw(struct kvm_cpu *cpu, struct ide_channel *ch, bool write, bool lba48, bool multiple,
-		   bool dma)
+/*
+ * What a command table entry says about a command (QEMU hw/ide's
+ * ide_cmd_table flags, and how a read or write moves its data).
+ */
+enum ide_cmd_flags {
+	CMD_ATAPI_OK = 1 << 0,	/* an ATAPI device takes it too (QEMU's CD_OK) */
+	CMD_WRITE = 1 << 1,	/* sectors go to the disk */
+	CMD_LBA48 = 1 << 2,	/* the EXT form: 48-bit LBA, 16-bit count */
+	CMD_MULTIPLE = 1 << 3,	/* DRQ blocks of the SET MULTIPLE MODE count */
+	CMD_DMA = 1 << 4,	/* through the bus master */
+};
+
+static void ata_rw(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
 {
-	struct ide_drive *d = cur(ch);
+	bool write = flags & CMD_WRITE, lba48 = flags & CMD_LBA48, multiple = flags & CMD_MULTIPLE,
+	     dma = flags & CMD_DMA;
 	uint64_t lba = ata_lba(d, lba48), sectors = d->disk->size / DISK_SECTOR;
 	uint32_t n = lba48 ? (uint32_t)(d->nsector | d->hob_nsector << 8) : d->nsector;
 
@@ -295,13 +303,8 @@ static void ata_rw(struct kvm_cpu *cpu, struct ide_channel *ch, bool write, bool
 	ch->lba48 = lba48;
 	ch->mult = multiple ? d->mult_sectors : 1;
 	if (dma) {
-		ch->dma_pending = true;
-		ch->dma_write = write;
 		ch->dma_atapi = false;
-		ch->dma_bytes = (uint64_t)n * DISK_SECTOR;
-		d->status = ST_DRDY | ST_DSC | ST_DRQ | ST_BSY;
-		if (ch->bm.cmd & BM_START)
-			ide_bmdma__run(ch);
+		ide_bmdma__arm(ch, write, (uint64_t)n * DISK_SECTOR);
 	} else if (write) {
 		ata_write_request(ch);
 	} else {
@@ -311,16 +314,11 @@ static void ata_rw(struct kvm_cpu *cpu, struct ide_channel *ch, bool write, bool
 
 void ide__dma_done(struct ide_channel *ch, bool ok)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 
 	if (!ok) {
 		if (d->atapi) {
-			d->sense_key = 3;	/* MEDIUM ERROR */
-			d->asc = 0x11;		/* unrecovered read error */
-			d->error = (uint8_t)(d->sense_key << 4);
-			d->status = ST_DRDY | ST_ERR;
-			d->nsector = (uint8_t)((d->nsector & ~7) | IR_IO | IR_COD);
-			ide__raise(ch);
+			atapi__medium_error(ch);
 		} else {
 			ide__abort(ch);
 		}
@@ -339,7 +337,7 @@ void ide__dma_done(struct ide_channel *ch, bool ok)
 
 static void set_features(struct ide_channel *ch, struct ide_drive *d)
 {
-	if (d->feature == 0x03) {		/* set transfer mode: the mode in the sector count */
+	if (d->feature == ATA_SETFEATURES_XFER) {	/* the mode in the sector count */
 		uint8_t mode = d->nsector & 7;
 
 		switch (d->nsector >> 3) {
@@ -362,134 +360,188 @@ static void set_features(struct ide_channel *ch, struct ide_drive *d)
 	done(ch);
 }
 
-/* ATA commands an ATAPI device takes besides PACKET and IDENTIFY PACKET DEVICE (QEMU's CD_OK). */
-static bool atapi_takes(uint8_t cmd)
+/* ---- The ATA command table: one handler per opcode, as QEMU's hw/ide/core.c has it ---- */
+
+static void cmd_identify_device(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
 {
-	switch (cmd) {
-	case 0x08: case 0x90: case 0xef: case 0xe5: case 0x98: case 0xe0: case 0xe1: case 0x94: case 0x95:
-	case 0xe6: case 0x99: case 0xa0: case 0xa1: case 0xec:
-		return true;
-	default:
-		return false;
+	(void)cpu, (void)flags;
+	if (d->atapi) {		/* an ATAPI device aborts it and shows its signature */
+		set_signature(d);
+		ide__abort(ch);
+	} else {
+		identify(ch, d);
 	}
 }
 
+static void cmd_identify_packet_device(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d,
+				       unsigned flags)
+{
+	(void)cpu, (void)flags;
+	if (d->atapi)
+		identify(ch, d);
+	else
+		ide__abort(ch);
+}
+
+/* PACKET: 12 bytes of command follow on the data port. */
+static void cmd_packet(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
+{
+	(void)cpu, (void)flags;
+	if (!d->atapi) {
+		ide__abort(ch);
+		return;
+	}
+	ch->dma_atapi = d->feature & 1;
+	ch->pos = 0;
+	ch->end = 12;
+	ch->block_end = IDE_END_PACKET;
+	d->nsector = (uint8_t)((d->nsector & ~7) | IR_COD);
+	d->status = ST_DRDY | ST_DSC | ST_DRQ;
+}
+
+static void cmd_device_reset(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
+{
+	(void)cpu, (void)d, (void)flags;
+	reset_drive(ch, ch->cur);
+	ch->pos = ch->end = 0;
+	ch->dma_pending = false;
+}
+
+static void cmd_execute_device_diagnostic(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d,
+					  unsigned flags)
+{
+	(void)cpu, (void)flags;
+	set_signature(d);
+	d->status = d->atapi ? 0 : ST_DRDY | ST_DSC;
+	d->error = 0x01;	/* no error detected */
+	ide__raise(ch);
+}
+
+/* SET MULTIPLE MODE: 0 or a power of two up to IDE_MAX_MULT. */
+static void cmd_set_multiple_mode(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d,
+				  unsigned flags)
+{
+	(void)cpu, (void)flags;
+	if (d->nsector > IDE_MAX_MULT || (d->nsector & (d->nsector - 1))) {
+		ide__abort(ch);
+	} else {
+		d->mult_sectors = d->nsector;
+		done(ch);
+	}
+}
+
+static void cmd_set_features(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
+{
+	(void)cpu, (void)flags;
+	set_features(ch, d);
+}
+
+static void cmd_check_power_mode(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
+{
+	(void)cpu, (void)flags;
+	d->nsector = 0xff;	/* active */
+	done(ch);
+}
+
+/* Commands with nothing to move or keep: verify, seek, flush (writes reach the file at once), power states. */
+static void cmd_nothing(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags)
+{
+	(void)cpu, (void)d, (void)flags;
+	done(ch);
+}
+
+typedef void (*ide_cmd_fn)(struct kvm_cpu *cpu, struct ide_channel *ch, struct ide_drive *d, unsigned flags);
+
+static const struct ide_cmd {
+	ide_cmd_fn handler;
+	unsigned flags;
+} ide_cmd_table[256] = {
+	[ATA_DEVICE_RESET]		= { cmd_device_reset, CMD_ATAPI_OK },
+	[ATA_RECALIBRATE]		= { cmd_nothing, 0 },
+	[ATA_READ_SECTORS]		= { ata_rw, 0 },
+	[ATA_READ_SECTORS_NORETRY]	= { ata_rw, 0 },
+	[ATA_READ_SECTORS_EXT]		= { ata_rw, CMD_LBA48 },
+	[ATA_READ_DMA_EXT]		= { ata_rw, CMD_LBA48 | CMD_DMA },
+	[ATA_READ_MULTIPLE_EXT]		= { ata_rw, CMD_LBA48 | CMD_MULTIPLE },
+	[ATA_WRITE_SECTORS]		= { ata_rw, CMD_WRITE },
+	[ATA_WRITE_SECTORS_NORETRY]	= { ata_rw, CMD_WRITE },
+	[ATA_WRITE_SECTORS_EXT]		= { ata_rw, CMD_WRITE | CMD_LBA48 },
+	[ATA_WRITE_DMA_EXT]		= { ata_rw, CMD_WRITE | CMD_LBA48 | CMD_DMA },
+	[ATA_WRITE_MULTIPLE_EXT]	= { ata_rw, CMD_WRITE | CMD_LBA48 | CMD_MULTIPLE },
+	[ATA_READ_VERIFY_SECTORS]	= { cmd_nothing, 0 },
+	[ATA_READ_VERIFY_SECTORS_NORETRY] = { cmd_nothing, 0 },
+	[ATA_READ_VERIFY_SECTORS_EXT]	= { cmd_nothing, 0 },
+	[ATA_SEEK]			= { cmd_nothing, 0 },
+	[ATA_EXECUTE_DEVICE_DIAGNOSTIC]	= { cmd_execute_device_diagnostic, CMD_ATAPI_OK },
+	[ATA_INITIALIZE_DEVICE_PARAMETERS] = { cmd_nothing, 0 },
+	[ATA_STANDBY_IMMEDIATE_OLD]	= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_IDLE_IMMEDIATE_OLD]	= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_STANDBY_OLD]		= { cmd_nothing, 0 },
+	[ATA_IDLE_OLD]			= { cmd_nothing, 0 },
+	[ATA_CHECK_POWER_MODE_OLD]	= { cmd_check_power_mode, CMD_ATAPI_OK },
+	[ATA_SLEEP_OLD]			= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_PACKET]			= { cmd_packet, CMD_ATAPI_OK },
+	[ATA_IDENTIFY_PACKET_DEVICE]	= { cmd_identify_packet_device, CMD_ATAPI_OK },
+	[ATA_READ_MULTIPLE]		= { ata_rw, CMD_MULTIPLE },
+	[ATA_WRITE_MULTIPLE]		= { ata_rw, CMD_WRITE | CMD_MULTIPLE },
+	[ATA_SET_MULTIPLE_MODE]		= { cmd_set_multiple_mode, 0 },
+	[ATA_READ_DMA]			= { ata_rw, CMD_DMA },
+	[ATA_READ_DMA_NORETRY]		= { ata_rw, CMD_DMA },
+	[ATA_WRITE_DMA]			= { ata_rw, CMD_WRITE | CMD_DMA },
+	[ATA_WRITE_DMA_NORETRY]		= { ata_rw, CMD_WRITE | CMD_DMA },
+	[ATA_STANDBY_IMMEDIATE]		= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_IDLE_IMMEDIATE]		= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_STANDBY]			= { cmd_nothing, 0 },
+	[ATA_IDLE]			= { cmd_nothing, 0 },
+	[ATA_CHECK_POWER_MODE]		= { cmd_check_power_mode, CMD_ATAPI_OK },
+	[ATA_SLEEP]			= { cmd_nothing, CMD_ATAPI_OK },
+	[ATA_FLUSH_CACHE]		= { cmd_nothing, 0 },
+	[ATA_FLUSH_CACHE_EXT]		= { cmd_nothing, 0 },
+	[ATA_IDENTIFY_DEVICE]		= { cmd_identify_device, CMD_ATAPI_OK },
+	[ATA_SET_FEATURES]		= { cmd_set_features, CMD_ATAPI_OK },
+};
+
+/* A write of the command register: the table says who runs it and whether an ATAPI device may. */
 static void command(struct kvm_cpu *cpu, struct ide_channel *ch, uint8_t cmd)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
+	const struct ide_cmd *c = &ide_cmd_table[cmd];
 
 	if (!d->disk)
 		return;			/* nobody there to take it */
 	/* While busy, only DEVICE RESET to an ATAPI device gets through. */
-	if ((d->status & (ST_BSY | ST_DRQ)) && !(cmd == 0x08 && d->atapi))
+	if ((d->status & (ST_BSY | ST_DRQ)) && !(cmd == ATA_DEVICE_RESET && d->atapi))
 		return;
 	ch->commands++;
 	d->error = 0;
-	if (d->atapi && !atapi_takes(cmd)) {
+	if (!c->handler || (d->atapi && !(c->flags & CMD_ATAPI_OK))) {
 		ide__abort(ch);
 		return;
 	}
-	switch (cmd) {
-	case 0xec:			/* IDENTIFY DEVICE: an ATAPI device aborts it and shows its signature */
-		if (d->atapi) {
-			set_signature(d);
-			ide__abort(ch);
-		} else {
-			identify(ch, d);
-		}
-		break;
-	case 0xa1:			/* IDENTIFY PACKET DEVICE */
-		if (d->atapi)
-			identify(ch, d);
-		else
-			ide__abort(ch);
-		break;
-	case 0xa0:			/* PACKET: 12 bytes of command follow on the data port */
-		if (!d->atapi) {
-			ide__abort(ch);
-			break;
-		}
-		ch->dma_atapi = d->feature & 1;
-		ch->pos = 0;
-		ch->end = 12;
-		ch->block_end = END_PACKET;
-		d->nsector = (uint8_t)((d->nsector & ~7) | IR_COD);
-		d->status = ST_DRDY | ST_DSC | ST_DRQ;
-		break;
-	case 0x08:			/* DEVICE RESET */
-		reset_drive(ch, ch->cur);
-		ch->pos = ch->end = 0;
-		ch->dma_pending = false;
-		break;
-	case 0x90:			/* EXECUTE DEVICE DIAGNOSTIC */
-		set_signature(d);
-		d->status = d->atapi ? 0 : ST_DRDY | ST_DSC;
-		d->error = 0x01;
-		ide__raise(ch);
-		break;
-	case 0x20: case 0x21: ata_rw(cpu, ch, false, false, false, false); break;	/* READ SECTORS */
-	case 0x24: ata_rw(cpu, ch, false, true, false, false); break;			/* READ SECTORS EXT */
-	case 0xc4: ata_rw(cpu, ch, false, false, true, false); break;			/* READ MULTIPLE */
-	case 0x29: ata_rw(cpu, ch, false, true, true, false); break;			/* READ MULTIPLE EXT */
-	case 0xc8: case 0xc9: ata_rw(cpu, ch, false, false, false, true); break;	/* READ DMA */
-	case 0x25: ata_rw(cpu, ch, false, true, false, true); break;			/* READ DMA EXT */
-	case 0x30: case 0x31: ata_rw(cpu, ch, true, false, false, false); break;	/* WRITE SECTORS */
-	case 0x34: ata_rw(cpu, ch, true, true, false, false); break;			/* WRITE SECTORS EXT */
-	case 0xc5: ata_rw(cpu, ch, true, false, true, false); break;			/* WRITE MULTIPLE */
-	case 0x39: ata_rw(cpu, ch, true, true, true, false); break;			/* WRITE MULTIPLE EXT */
-	case 0xca: case 0xcb: ata_rw(cpu, ch, true, false, false, true); break;	/* WRITE DMA */
-	case 0x35: ata_rw(cpu, ch, true, true, false, true); break;			/* WRITE DMA EXT */
-	case 0xc6:			/* SET MULTIPLE MODE: 0 or a power of two up to 16 */
-		if (d->nsector > IDE_MAX_MULT || (d->nsector & (d->nsector - 1))) {
-			ide__abort(ch);
-		} else {
-			d->mult_sectors = d->nsector;
-			done(ch);
-		}
-		break;
-	case 0xef:
-		set_features(ch, d);
-		break;
-	case 0xe5: case 0x98:		/* CHECK POWER MODE: active */
-		d->nsector = 0xff;
-		done(ch);
-		break;
-	case 0x40: case 0x41: case 0x42:	/* READ VERIFY SECTORS (EXT): nothing to move */
-	case 0x91:			/* INITIALIZE DEVICE PARAMETERS */
-	case 0x10:			/* RECALIBRATE */
-	case 0x70:			/* SEEK */
-	case 0xe7: case 0xea:		/* FLUSH CACHE (EXT): writes reach the file or overlay at once */
-	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0x94: case 0x95: case 0x96: case 0x97:
-	case 0xe6: case 0x99:		/* standby, idle, sleep */
-		done(ch);
-		break;
-	default:
-		ide__abort(ch);
-		break;
-	}
+	c->handler(cpu, ch, d, c->flags);
 }
 
 /* The current block is moved: on to whatever follows. */
 static void block_done(struct kvm_cpu *cpu, struct ide_channel *ch)
 {
 	switch (ch->block_end) {
-	case END_DONE:
-		cur(ch)->status = ST_DRDY | ST_DSC;
+	case IDE_END_DONE:
+		ide__cur(ch)->status = ST_DRDY | ST_DSC;
 		ch->pos = ch->end = 0;
 		break;
-	case END_ATA_READ:
+	case IDE_END_ATA_READ:
 		if (ch->left)
 			ata_read_block(ch);
 		else
-			cur(ch)->status = ST_DRDY | ST_DSC, ch->pos = ch->end = 0;
+			ide__cur(ch)->status = ST_DRDY | ST_DSC, ch->pos = ch->end = 0;
 		break;
-	case END_ATA_WRITE:
+	case IDE_END_ATA_WRITE:
 		ata_write_block(ch);
 		break;
-	case END_PACKET:
+	case IDE_END_PACKET:
 		atapi__packet(cpu, ch);
 		break;
-	case END_ATAPI_IN:
+	case IDE_END_ATAPI_IN:
 		atapi__next_chunk(ch);
 		break;
 	}
@@ -497,7 +549,7 @@ static void block_done(struct kvm_cpu *cpu, struct ide_channel *ch)
 
 static bool pio_out(const struct ide_channel *ch)
 {
-	return ch->block_end == END_ATA_WRITE || ch->block_end == END_PACKET;
+	return ch->block_end == IDE_END_ATA_WRITE || ch->block_end == IDE_END_PACKET;
 }
 
 /* The data port: len bytes in or out, block after block; bytes past the last block read as zeros. */
@@ -508,7 +560,7 @@ static void data_io(struct kvm_cpu *cpu, struct ide_channel *ch, uint8_t *data, 
 	while (off < len) {
 		uint32_t n;
 
-		if (!(cur(ch)->status & ST_DRQ) || ch->pos >= ch->end || pio_out(ch) != is_write)
+		if (!(ide__cur(ch)->status & ST_DRQ) || ch->pos >= ch->end || pio_out(ch) != is_write)
 			break;
 		n = MIN(len - off, ch->end - ch->pos);
 		if (is_write)
@@ -526,7 +578,7 @@ static void data_io(struct kvm_cpu *cpu, struct ide_channel *ch, uint8_t *data, 
 
 static uint8_t read_reg(struct ide_channel *ch, unsigned reg)
 {
-	struct ide_drive *d = cur(ch);
+	struct ide_drive *d = ide__cur(ch);
 	bool hob = ch->ctrl & CTL_HOB;
 
 	if (!any_drive(ch))

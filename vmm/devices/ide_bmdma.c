@@ -12,9 +12,19 @@
  */
 #include <string.h>
 
-#include "devices/ide.h"
+#include "devices/ide_internal.h"
 #include "lib/util.h"
 #include "core/vm.h"
+
+void ide_bmdma__arm(struct ide_channel *ch, bool write, uint64_t bytes)
+{
+	ch->dma_pending = true;
+	ch->dma_write = write;
+	ch->dma_bytes = bytes;
+	ide__cur(ch)->status = ST_DRDY | ST_DSC | ST_DRQ | ST_BSY;
+	if (ch->bm.cmd & BM_START)
+		ide_bmdma__run(ch);
+}
 
 /* Guest RAM [addr, addr + len), or NULL when it is not all RAM. */
 static uint8_t *guest(struct vm *vm, uint64_t addr, uint64_t len)

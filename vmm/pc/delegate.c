@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/ata.h"
 #include "devices/acpi_pm.h"
 #include "lib/clock.h"
 #include "pc/pc.h"
@@ -123,11 +124,11 @@ static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *d
 		return;
 	if (port == 0x1f7 || port == 0x177) {
 		switch (data[0]) {
-		case 0x20: case 0x21: case 0x24: case 0x25: case 0x29:	/* READ SECTORS (EXT), READ DMA EXT, ... */
-		case 0xc4: case 0xc8:					/* READ MULTIPLE, READ DMA */
+		case ATA_READ_SECTORS: case ATA_READ_SECTORS_NORETRY: case ATA_READ_SECTORS_EXT:
+		case ATA_READ_DMA_EXT: case ATA_READ_MULTIPLE_EXT: case ATA_READ_MULTIPLE: case ATA_READ_DMA:
 			read = true;
 			break;
-		case 0xa0:						/* PACKET: look at the packet */
+		case ATA_PACKET:					/* look at the packet */
 			atomic_store(&pc->packet_port, (int)port - 7);
 			break;
 		default:
@@ -135,7 +136,7 @@ static void watch_boot_read(struct kvm_cpu *cpu, uint64_t port, const uint8_t *d
 		}
 	} else if ((int)port == atomic_load(&pc->packet_port)) {
 		atomic_store(&pc->packet_port, 0);
-		read = data[0] == 0x28 || data[0] == 0xa8 || data[0] == 0xbe;	/* READ(10), READ(12), READ CD */
+		read = data[0] == ATAPI_READ_10 || data[0] == ATAPI_READ_12 || data[0] == ATAPI_READ_CD;
 	}
 	if (read)
 		delegate__boot_read(cpu);

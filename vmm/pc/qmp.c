@@ -59,8 +59,10 @@ static int take_lines(struct qmp *q, int *greetings)
 		/* Keys in any order: an answer may carry its command's "id" before or after. */
 		if (strstr(q->rbuf, "\"QMP\":"))
 			(*greetings)++;
+		else if (strstr(q->rbuf, "\"event\":") && strstr(q->rbuf, "\"SHUTDOWN\"") && !atomic_load(&q->shutdown_t))
+			atomic_store(&q->shutdown_t, clock__now());	/* QEMU is about to exit: not an answer */
 		else if (strstr(q->rbuf, "\"event\":"))
-			;	/* asynchronous news (a reset, say): not an answer */
+			;	/* other asynchronous news: not an answer */
 		else if (strstr(q->rbuf, "\"error\":") && strstr(q->rbuf, "\"id\": \"screen\""))
 			answers++, q->screen_errors++;
 		else if (strstr(q->rbuf, "\"error\":"))

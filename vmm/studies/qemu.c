@@ -351,9 +351,13 @@ static int drain(struct vm *vm, int fd, enum text_source src)
  */
 static struct {
 	struct child *ch;
+	struct qmp *qmp;
 	int fds[NR_SRC];
 	bool open[NR_SRC];
 } qw;
+
+/* How long QEMU may take to exit after its SHUTDOWN event before the run ends without it. */
+#define QEMU_EXIT_GRACE_S 2.0
 
 static int watch_fds(struct vm *vm, struct pollfd *p, int max)
 {
@@ -380,6 +384,19 @@ static int watch_poll(struct vm *vm, const struct pollfd *p, int n)
 			while (qw.open[i] && drain(vm, qw.fds[i], text_src[i]) > 0)
 				;
 		qemu_exited(vm, qw.ch, clock__now());
+	} else if (qw.qmp && atomic_load(&qw.qmp->shutdown_t) &&
+		   clock__now() - atomic_load(&qw.qmp->shutdown_t) > clock__ticks(QEMU_EXIT_GRACE_S)) {
+		/*
+		 * The guest powered off (QEMU said SHUTDOWN) but QEMU did not exit:
+		 * QEMU 7.2 can hang in its own exit while a QMP command is in flight.
+		 * The boot is over all the same, at the event's time.
+		 */
+		for (int i = 0; i < NR_SRC; i++)
+			while (qw.open[i] && drain(vm, qw.fds[i], text_src[i]) > 0)
+				;
+		run__end(vm, OUTCOME_SHUTDOWN, EXIT_GUEST_FAILED, -1, atomic_load(&qw.qmp->shutdown_t),
+			 "the guest reset or powered off the machine (QEMU's SHUTDOWN event, -no-reboot); QEMU did not "
+			 "exit within %.0f s after it and was stopped", QEMU_EXIT_GRACE_S);
 	}
 	for (int i = 0; i < NR_SRC; i++)
 		any |= qw.open[i];
@@ -514,6 +531,7 @@ int qemu__run(struct vm *vm)
 				    QEMU_SCREEN_POLL_NS, screen_log, err, sizeof(err))))
 		goto fail;
 	qw.ch = &ch;
+	qw.qmp = qmp.fd >= 0 ? &qmp : NULL;
 	for (int i = 0; i < NR_SRC; i++) {
 		qw.fds[i] = fds[i];
 		qw.open[i] = true;

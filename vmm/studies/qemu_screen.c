@@ -52,6 +52,13 @@ int qemu_screen__read(void *arg, struct screen_frame *f)
 
 	if ((rc = qmp__poll(qs->qmp)))
 		return rc;
+	/*
+	 * The guest powered off: ask QEMU for nothing more. A QMP command in
+	 * flight while QEMU 7.2 exits can keep it from exiting at all (its
+	 * monitor waits for the command's coroutine); qemu.c ends such a run.
+	 */
+	if (atomic_load(&qs->qmp->shutdown_t))
+		return -EAGAIN;
 	if (qs->waiting && qs->qmp->answered < qs->want)
 		return -EAGAIN;
 	if (qs->waiting) {
