@@ -153,7 +153,8 @@ test_traces_and_results() {
 	row zero-length 1 "$TMP/empty: not a bootscope trace (no BSTRACE header)" report "$TMP/empty"
 	row zero-length 1 "matrix-report: no finished cells in $TMP/empty" matrix-report "$TMP/empty"
 	head -c 100 "$TMP/good.trace" >"$TMP/cut.trace"
-	row truncated 1 "$TMP/cut.trace: truncated: the trailer is missing (the run that wrote it did not finish)" \
+	# (tests/data/demo.trace predates the clock in the header: a cut copy has nothing to be read by.)
+	row truncated 1 "$TMP/cut.trace: truncated: the trailer is missing (the run that wrote it did not finish), and its header has no clock to read it by (a trace from an older bootscope)" \
 		report "$TMP/cut.trace"
 	cp /etc/os-release "$TMP/wrong.trace"
 	row wrong-magic 1 "$TMP/wrong.trace: not a bootscope trace (no BSTRACE header)" report "$TMP/wrong.trace"
