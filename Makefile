@@ -149,7 +149,7 @@ test: all
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/vmm/*/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d)
+-include $(wildcard $(BUILD)/vmm/*/*.d $(BUILD)/tests/*.d $(BUILD)/firmware/*.d $(BUILD)/fuzz/vmm/*/*.d $(BUILD)/fuzz/*.d)
 
 # Fuzzing (clang's libFuzzer, with ASan and UBSan): every harness in tests/fuzz
 # over its seed corpus, FUZZ_SECONDS each. A crash stops it and is kept in
@@ -157,7 +157,7 @@ clean:
 FUZZ_SECONDS ?= 20
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -pthread -fno-omit-frame-pointer -DVERSION='"$(VERSION)"' \
-		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -MMD -MP
 FUZZ_OBJS    := $(filter-out $(FUZZ_DIR)/vmm/cli/main.o,$(VMM_SRCS:vmm/%.c=$(FUZZ_DIR)/vmm/%.o)) $(FUZZ_DIR)/vmm/boot/firmware_blob.o
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 .SECONDARY: $(FUZZ_OBJS)

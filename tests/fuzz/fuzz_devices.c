@@ -1,7 +1,7 @@
 /*
  * Fuzz harness: the port devices of a direct boot as a guest drives them
  * through the bus (CMOS/RTC, fw_cfg, the debug console, POST codes, the
- * i8042 keyboard controller, and ports nobody claims), any port, size, direction, value and repeat count.
+ * i8042 keyboard controller, the ACPI PM block, and ports nobody claims), any port, size, direction, value and repeat count.
  * Each 8-byte record: port selector, flags (size, direction, string), a
  * count for string I/O, then a 4-byte value.
  */
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/devices.h"
 #include "devices/i8042.h"
 #include "core/vm.h"
@@ -16,7 +17,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The ports that have devices, and their neighbours; any other port is the selector's own value. */
-static const uint16_t ports[] = { 0x70, 0x71, 0x72, 0x510, 0x511, 0x512, 0x80, 0xe9, 0x402, 0x3f8, 0x60, 0x64, 0x64 };
+static const uint16_t ports[] = { 0x70, 0x71, 0x72, 0x510, 0x511, 0x512, 0x80, 0xe9, 0x402, 0x3f8, 0x60, 0x64, 0x64,
+				   0x600, 0x602, 0x604, 0x608, 0x60c };
 
 static struct vm *machine(void)
 {
@@ -31,7 +33,7 @@ static struct vm *machine(void)
 		vm.unhandled_pio = calloc(65536, sizeof(*vm.unhandled_pio));
 		milestones__init(&vm.ms, NULL);
 		if (!vm.unhandled_pio || cmos__register(&vm) || fw_cfg__register(&vm) || debugcon__register(&vm) ||
-		    post__register(&vm) || i8042__register(&vm))
+		    post__register(&vm) || i8042__register(&vm) || acpi_pm__register(&vm))
 			abort();
 		cpu.vm = &vm;
 		vm.cpus[0] = &cpu;

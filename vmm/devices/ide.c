@@ -597,6 +597,13 @@ static uint8_t read_reg(struct ide_channel *ch, unsigned reg)
 
 static void write_reg(struct kvm_cpu *cpu, struct ide_channel *ch, unsigned reg, uint8_t v)
 {
+	/*
+	 * Writes to the command block while the selected drive is busy with a
+	 * command (BSY or DRQ) are ignored, as the ATA standard and QEMU's IDE
+	 * have it: a command's drive cannot change under its transfer.
+	 */
+	if (reg >= 1 && reg <= 6 && (ide__cur(ch)->status & (ST_BSY | ST_DRQ)))
+		return;
 	if (reg >= 1 && reg <= 6)
 		ch->ctrl &= (uint8_t)~CTL_HOB;
 	for (int u = 0; u < 2; u++) {

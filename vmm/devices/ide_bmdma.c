@@ -41,8 +41,10 @@ void ide_bmdma__run(struct ide_channel *ch)
 
 	ch->dma_pending = false;
 	ch->dma_transfers++;
+	if (!d->disk)			/* no drive there (a command cannot be armed for none; kept safe) */
+		ok = false;
 	/* At most 8192 entries: a table longer than 64 KiB is the guest's bug, not a reason to loop. */
-	for (int i = 0; i < 8192 && done < ch->dma_bytes && !eot && ok; i++, prd += 8) {
+	for (int i = 0; ok && i < 8192 && done < ch->dma_bytes && !eot; i++, prd += 8) {
 		const uint8_t *e = guest(ch->vm, prd, 8);
 		uint8_t *mem;
 		uint32_t count;
