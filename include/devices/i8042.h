@@ -13,7 +13,8 @@
  * driver sends (read/write the command byte, self-tests, enable/disable,
  * the output port, pulse reset), and a keyboard that acknowledges its
  * commands (reset answers 0xaa, identify answers 0xab 0x83). There is no
- * mouse: the auxiliary interface test answers "clock line stuck low".
+ * mouse: the auxiliary interface test answers "clock line stuck low", and
+ * the AUX loopback answers as keyboard data, so a driver knows at once.
  * Typed keys arrive in scancode set 1, as through a translating
  * controller, whatever command byte bit 6 says.
  *

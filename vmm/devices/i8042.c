@@ -132,7 +132,12 @@ static void command_data(struct i8042 *k, uint8_t cmd, uint8_t val)
 		refill(k);
 		break;
 	case I8042_CMD_AUX_LOOP:
-		push(k, val, true, false);
+		/*
+		 * No mouse port: the byte comes back, but as keyboard data, which is
+		 * how a driver (Linux's i8042_check_aux) tells at once that there is
+		 * no AUX port, instead of waiting half a second for an answer.
+		 */
+		push(k, val, false, false);
 		refill(k);
 		break;
 	default:		/* I8042_CMD_AUX_SEND: no mouse takes it */
