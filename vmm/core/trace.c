@@ -40,7 +40,8 @@ static struct {
 /*
  * The trailer's room under --output-limit: a trace stopped by the limit
  * still ends with its trailer (and so is read whole), with the records that
- * did not fit counted as dropped and flagged as such.
+ * did not fit counted as dropped and flagged as such. A trailer takes a few
+ * KiB; half of a small limit is kept for it.
  */
 #define TRACE_TRAILER_ROOM (256 * 1024)
 
@@ -150,7 +151,7 @@ int trace__open(struct vm *vm, const char *path, char *err, size_t errlen)
 		put_le32(hdr + 28, (uint32_t)(bits >> 32));
 		put_le32(hdr + 32, clock_use_tsc ? 1 : 2);
 	}
-	tr.budget = vm->cfg.output_limit > TRACE_TRAILER_ROOM ? vm->cfg.output_limit - TRACE_TRAILER_ROOM : 0;
+	tr.budget = vm->cfg.output_limit - MIN(vm->cfg.output_limit / 2, (uint64_t)TRACE_TRAILER_ROOM);
 	if (write_all(hdr, sizeof(hdr))) {
 		snprintf(err, errlen, "--trace %s: %s", path, strerror(errno));
 		return -EIO;
