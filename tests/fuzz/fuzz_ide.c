@@ -21,6 +21,7 @@
 
 #include "core/bus.h"
 #include "core/vm.h"
+#include "fuzz_pio.h"
 #include "devices/disk.h"
 #include "devices/ide_internal.h"
 
@@ -87,7 +88,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vm *vm = machine();
 	struct kvm_cpu *cpu = vm->cpus[0];
-	uint8_t buf[4 * 64];
 
 	for (size_t i = 0; i + 8 <= size; i += 8) {
 		const uint8_t *r = data + i;
@@ -99,17 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		uint16_t port = ports[r[0] % (sizeof(ports) / sizeof(ports[0]))];
-		uint32_t len = 1u << (r[1] & 3), count = 1 + r[2] % 64;
-		bool write = r[1] & 4, string = r[1] & 8;
-
-		if (len > 4)
-			len = 4;
-		for (uint32_t k = 0; k < sizeof(buf); k += 4)
-			memcpy(buf + k, r + 4, 4);
-		if (string)
-			bus__pio_string(cpu, port, buf, len, count, write);
-		else
-			bus__pio(cpu, port, buf, len, write);
+		fuzz__pio(cpu, port, r);
 	}
 	return 0;
 }
