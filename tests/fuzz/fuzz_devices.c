@@ -27,18 +27,11 @@ static struct vm *machine(void)
 	static struct kvm_cpu cpu;
 
 	if (!cpu.vm) {
-		vm.ram_size = 16 * MiB;
+		fuzz__machine(&vm, &cpu, 16 * MiB);
 		vm.cfg.smp = 2;
-		vm.run.wake_fd = -1;
-		vm.vm_fd = -1;		/* IRQ 1 goes nowhere */
-		vm.unhandled_pio = calloc(65536, sizeof(*vm.unhandled_pio));
-		milestones__init(&vm.ms, NULL);
-		if (!vm.unhandled_pio || cmos__register(&vm) || fw_cfg__register(&vm) || debugcon__register(&vm) ||
-		    post__register(&vm) || i8042__register(&vm) || acpi_pm__register(&vm))
+		if (cmos__register(&vm) || fw_cfg__register(&vm) || debugcon__register(&vm) || post__register(&vm) ||
+		    i8042__register(&vm) || acpi_pm__register(&vm))
 			abort();
-		cpu.vm = &vm;
-		vm.cpus[0] = &cpu;
-		vm.nr_cpus = 1;
 	}
 	return &vm;
 }

@@ -64,22 +64,15 @@ static struct vm *machine(void)
 	char err[128];
 
 	if (!cpu.vm) {
-		vm.vm_fd = -1;		/* IRQ 14 and 15 go nowhere */
-		vm.run.wake_fd = -1;
-		vm.ram_size = RAM_BYTES;
+		fuzz__machine(&vm, &cpu, RAM_BYTES);
 		vm.ram = calloc(1, RAM_BYTES);
-		vm.unhandled_pio = calloc(65536, sizeof(*vm.unhandled_pio));
-		milestones__init(&vm.ms, NULL);
-		if (!vm.ram || !vm.unhandled_pio || disk__init(&hd, image(256 * 1024), false, err, sizeof(err)) ||
+		if (!vm.ram || disk__init(&hd, image(256 * 1024), false, err, sizeof(err)) ||
 		    disk__init(&cd, image(64 * CD_SECTOR), false, err, sizeof(err)))
 			abort();
 		ide__attach(&ide, 0, 0, &hd, false);
 		ide__attach(&ide, 1, 0, &cd, true);
 		if (ide__register(&vm, &ide) || ide__map_bmdma(&vm, &ide, BM_BASE))
 			abort();
-		cpu.vm = &vm;
-		vm.cpus[0] = &cpu;
-		vm.nr_cpus = 1;
 	}
 	return &vm;
 }

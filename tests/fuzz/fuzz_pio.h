@@ -9,9 +9,30 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bus.h"
+#include "core/vm.h"
+
+/*
+ * A machine of the bus alone, one vCPU, for devices to be registered on: no
+ * KVM (interrupt lines go to descriptor -1), nothing to wake, unclaimed
+ * ports counted.
+ */
+static inline void fuzz__machine(struct vm *vm, struct kvm_cpu *cpu, uint64_t ram_size)
+{
+	vm->vm_fd = -1;
+	vm->run.wake_fd = -1;
+	vm->ram_size = ram_size;
+	vm->unhandled_pio = calloc(65536, sizeof(*vm->unhandled_pio));
+	if (!vm->unhandled_pio)
+		abort();
+	milestones__init(&vm->ms, NULL);
+	cpu->vm = vm;
+	vm->cpus[0] = cpu;
+	vm->nr_cpus = 1;
+}
 
 static inline void fuzz__pio(struct kvm_cpu *cpu, uint16_t port, const uint8_t *r)
 {
