@@ -323,12 +323,11 @@ static const struct {
 };
 
 /* The option getopt could not place: its own name, and for QEMU's, what to give instead. */
-static int unknown_option(int argc, char **argv, char *err, size_t errlen)
+static int unknown_option(char **argv, char *err, size_t errlen)
 {
 	const char *arg = optopt ? NULL : argv[optind - 1];
 	char name[64];
 
-	(void)argc;
 	if (!arg) {	/* a short option inside a cluster */
 		snprintf(err, errlen, "unknown option '-%c'", optopt);
 		return -EINVAL;
@@ -520,7 +519,7 @@ int options__parse_run(struct vm_config *cfg, int argc, char **argv, char *err, 
 			/* (optopt is a long option's value too; only 'm' is a short one with an argument.) */
 			return fail(err, errlen, "option '%s' needs an argument", optopt == 'm' ? "-m" : argv[optind - 1]);
 		default:
-			return unknown_option(argc, argv, err, errlen);
+			return unknown_option(argv, err, errlen);
 		}
 	}
 	if (optind < argc)

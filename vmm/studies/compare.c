@@ -45,6 +45,7 @@ struct sample {
 	char outcome[32];
 	double exits;		/* NAN when the engine does not see exits */
 	double setup;		/* ns from the sample's launch to its engine's origin */
+	double first_output;	/* ns from that origin to its first output: the other clock's zero */
 	double t[MAX_NAMES];	/* ns per milestone name from the engine's origin, NAN when not reached */
 };
 
@@ -161,6 +162,7 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 	for (int i = 0; i < MAX_NAMES; i++)
 		s->t[i] = NAN;
 	s->exits = NAN;
+	s->first_output = NAN;
 	if (!(root = sample__result(&p, &usage, why, sizeof(why)))) {
 		if (usage) {
 			snprintf(err, errlen, "side %s: %s", sd->label, why);
@@ -191,6 +193,8 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 
 		if ((i = name_index(c, sample__str(m, "name", ""))) >= 0)
 			s->t[i] = t;
+		if (!strcmp(sample__str(m, "name", ""), "first-output"))
+			s->first_output = t;
 	}
 	cJSON_Delete(root);
 	sd->n++;
@@ -198,23 +202,18 @@ static int run_sample(struct compare *c, struct side *sd, int order, char *err, 
 }
 
 /* Milestone i on clock ck in one sample: ns, NAN when not reached (or no first output). */
-static double on_clock(const struct compare *c, const struct sample *s, int i, enum clock_kind ck)
+static double on_clock(const struct sample *s, int i, enum clock_kind ck)
 {
-	if (ck == CLOCK_LAUNCH)
-		return s->t[i] + s->setup;
-	for (int k = 0; k < c->nr_names; k++)
-		if (!strcmp(c->names[k], "first-output"))
-			return s->t[i] - s->t[k];
-	return NAN;
+	return ck == CLOCK_LAUNCH ? s->t[i] + s->setup : s->t[i] - s->first_output;
 }
 
 /* Milestone i on clock ck in a side's samples that gave a result, into v; their count. */
-static int values(const struct compare *c, const struct side *sd, int i, enum clock_kind ck, double *v)
+static int values(const struct side *sd, int i, enum clock_kind ck, double *v)
 {
 	int n = 0;
 
 	for (int k = 0; k < sd->n; k++) {
-		double t = on_clock(c, &sd->s[k], i, ck);
+		double t = on_clock(&sd->s[k], i, ck);
 
 		if (!sd->s[k].failed && !isnan(t))
 			v[n++] = t;
@@ -292,8 +291,8 @@ static int report(struct compare *c, FILE *f, cJSON *root)
 				cJSON_AddNullToObject(cJSON_GetArrayItem(arr, i), clock_key[ck]);	/* 0 by definition */
 				continue;
 			}
-			na = values(c, A, i, ck, va);
-			nb = values(c, B, i, ck, vb);
+			na = values(A, i, ck, va);
+			nb = values(B, i, ck, vb);
 			sa = stats__of(va, na);
 			sb = stats__of(vb, nb);
 			o = cJSON_AddObjectToObject(cJSON_GetArrayItem(arr, i), clock_key[ck]);
