@@ -90,7 +90,8 @@ int uart__receive(struct uart *u, uint8_t c);
 
 struct vm;
 int uart__register(struct vm *vm);
-/* --type on the serial console: bytes into COM1's receiver (struct typist_serial; arg NULL is COM1). */
+/* --type on the serial console: bytes into COM1's receiver (struct typist_serial; arg is uart__com1()). */
 int uart__send_bytes(void *arg, const char *bytes, size_t n);
+void *uart__com1(void);
 
 #endif

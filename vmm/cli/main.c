@@ -456,7 +456,7 @@ static int cmd_run(int argc, char **argv)
 		vm->typist->sink = vm->pc ? (struct typist_sink){ kbc__send_key, kbc__key_check, vm->pc }
 					  : (struct typist_sink){ i8042__send_key, NULL, i8042__sink_arg() };
 	if (!rc && vm->typist)
-		vm->typist->serial = (struct typist_serial){ uart__send_bytes, NULL };	/* COM1 is always bootscope's */
+		vm->typist->serial = (struct typist_serial){ uart__send_bytes, uart__com1() };	/* COM1 is always bootscope's */
 	if (!rc)
 		rc = create_vcpus(vm, err, sizeof(err));
 	if (!rc && vm->cfg.trace_path)

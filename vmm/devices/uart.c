@@ -247,9 +247,14 @@ int uart__register(struct vm *vm)
 	return bus__register_pio(&vm->bus, "uart", COM1_BASE, 8, com1_io, &com1);
 }
 
+void *uart__com1(void)
+{
+	return &com1;
+}
+
 int uart__send_bytes(void *arg, const char *bytes, size_t n)
 {
-	struct uart_dev *d = arg ? arg : &com1;
+	struct uart_dev *d = arg;
 	int rc = 0;
 
 	pthread_mutex_lock(&d->lock);
